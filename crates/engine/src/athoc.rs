@@ -2,11 +2,25 @@
 //! `SyncByCommonNames`, as written in `athoc-api.md`. Knows nothing of BOBO
 //! files or SQLite. Shares no code with `athoc-sim`, on purpose.
 
+use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 use url::Url;
+
+mod auth;
+mod error;
+mod retry;
+mod sync;
+mod transport;
+mod users;
+
+pub use error::AthocError;
+pub use retry::MAX_RETRY_AFTER;
+pub use sync::{AttributeUpdate, UpdateOutcome};
+pub use users::{AthocUser, OffsetMeaning, UserDirectory};
 
 /// Everything needed to talk to one AtHoc organization.
 #[derive(Debug, Clone)]
@@ -74,6 +88,67 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 5, base_delay: Duration::from_millis(200), max_delay: Duration::from_secs(30) }
+        Self {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The AtHoc REST client for one organization. Cheap to clone: clones share
+/// the HTTP connection pool and the cached token.
+#[derive(Clone)]
+pub struct AthocClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: ClientConfig,
+    token: tokio::sync::Mutex<Option<auth::CachedToken>>,
+}
+
+impl fmt::Debug for AthocClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AthocClient")
+            .field("base_url", &self.inner.config.base_url.as_str())
+            .field("org_code", &self.inner.config.org_code)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AthocClient {
+    /// Builds the client: rustls with the OS trust store plus `tls.extra_ca`;
+    /// certificates unchecked only with [`TlsVerification::Disabled`] (warned
+    /// about on every start); the configured proxies only, never for
+    /// loopback hosts (proxies in the process environment are ignored);
+    /// `http://` refused unless the host is loopback. No request is sent.
+    pub fn new(config: ClientConfig) -> Result<Self, AthocError> {
+        if config.org_code.trim().is_empty() {
+            return Err(AthocError::Config {
+                reason: "ORG_CODE is empty; set it to the AtHoc organization code".into(),
+            });
+        }
+        let http = transport::build_http_client(&config)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                token: tokio::sync::Mutex::new(None),
+            }),
+        })
+    }
+
+    /// The settings this client was built with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// Checks that AtHoc can be reached and accepts the credentials and the
+    /// operator's role: gets a token and fetches one user (`Limit=1`).
+    pub async fn check_connection(&self) -> Result<(), AthocError> {
+        self.bearer().await?;
+        self.fetch_page("LOGIN_ID", 1, 0, None).await.map(|_| ())
     }
 }

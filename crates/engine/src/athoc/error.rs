@@ -1,0 +1,259 @@
+//! What can go wrong talking to AtHoc, and which failures are worth retrying.
+//! Every message names the endpoint and says what to do; none ever contains
+//! a password, client secret or token.
+
+use std::time::Duration;
+
+/// An AtHoc client failure. Cheap to clone, so one chunk's error can be
+/// attached to every record of that chunk.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AthocError {
+    /// The client settings cannot work (bad URL, CA file, proxy, attribute).
+    #[error("AtHoc client settings are invalid: {reason}")]
+    Config {
+        /// What is wrong and which setting to fix.
+        reason: String,
+    },
+
+    /// The token endpoint refused the credentials (`invalid_grant`,
+    /// `invalid_client`, …). Permanent until the settings change.
+    #[error("AtHoc refused the credentials at {endpoint} ({code}): {advice}")]
+    Authentication {
+        endpoint: String,
+        /// The OAuth error code AtHoc gave, e.g. `invalid_grant`.
+        code: String,
+        /// What to check.
+        advice: String,
+    },
+
+    /// HTTP 403: the operator lacks the API role, or its password expired or
+    /// was changed.
+    #[error(
+        "AtHoc answered 403 Forbidden at {endpoint}: the operator account lacks the role \
+         needed for the API, or its password expired or was changed; ask the AtHoc \
+         administrator to check the account's roles and password ({detail})"
+    )]
+    Forbidden { endpoint: String, detail: String },
+
+    /// HTTP 401 even after a fresh token was fetched.
+    #[error(
+        "AtHoc answered 401 Unauthorized at {endpoint} even with a freshly issued token; \
+         check that the API application and operator belong to ORG_CODE and that SCOPE \
+         grants API access ({detail})"
+    )]
+    Unauthorized { endpoint: String, detail: String },
+
+    /// HTTP 404.
+    #[error(
+        "AtHoc answered 404 Not Found at {endpoint}: check ATHOC_SERVER_URL and ORG_CODE \
+         ({detail})"
+    )]
+    NotFound { endpoint: String, detail: String },
+
+    /// A 4xx (other than 401/403/404/429) or a redirect: the request itself is
+    /// wrong and sending it again will not help.
+    #[error(
+        "AtHoc rejected the request to {endpoint} with HTTP {status} ({detail}); it is not \
+         retried: check ATHOC_SERVER_URL, ORG_CODE and the attribute names in the settings"
+    )]
+    Rejected {
+        endpoint: String,
+        status: u16,
+        detail: String,
+    },
+
+    /// HTTP 429, or 503 with `Retry-After`: AtHoc asks the client to slow down.
+    #[error(
+        "AtHoc is throttling requests to {endpoint} (HTTP {status}{}); the next cycle will \
+         try again",
+        retry_after_text(retry_after)
+    )]
+    Throttled {
+        endpoint: String,
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+
+    /// HTTP 5xx.
+    #[error(
+        "AtHoc had a server error at {endpoint} (HTTP {status}: {detail}); the next cycle \
+         will try again — if it persists, ask the AtHoc administrator"
+    )]
+    Server {
+        endpoint: String,
+        status: u16,
+        detail: String,
+    },
+
+    /// No complete reply within the per-request timeout.
+    #[error(
+        "no reply from AtHoc at {endpoint} within {timeout:?}; the next cycle will try \
+         again — if it persists, check the network or raise the timeout"
+    )]
+    Timeout { endpoint: String, timeout: Duration },
+
+    /// The connection could not be made or broke off.
+    #[error(
+        "could not talk to AtHoc at {endpoint}: {detail}; check ATHOC_SERVER_URL, the \
+         network, the proxy settings and the TLS certificate settings"
+    )]
+    Connection { endpoint: String, detail: String },
+
+    /// A reply this client cannot read (not JSON, wrong shape, missing records).
+    #[error(
+        "AtHoc sent a reply to {endpoint} that this client cannot use: {reason}; check that \
+         ATHOC_SERVER_URL points at the AtHoc server itself (not a login page or proxy)"
+    )]
+    InvalidResponse { endpoint: String, reason: String },
+
+    /// The user directory could not be fetched completely: using it would
+    /// silently lose users, so it is not returned at all.
+    #[error(
+        "the AtHoc user directory was fetched incompletely ({fetched} unique users of the \
+         {total} AtHoc reported): {reason}; nothing was changed — the next sync will try \
+         again, and if it keeps failing report it with the log"
+    )]
+    IncompleteDirectory {
+        fetched: usize,
+        total: usize,
+        reason: String,
+    },
+}
+
+fn retry_after_text(retry_after: &Option<Duration>) -> String {
+    match retry_after {
+        Some(wait) => format!(
+            ", asked to wait {} s, longer than the {} s this client waits within one cycle",
+            wait.as_secs(),
+            super::retry::MAX_RETRY_AFTER.as_secs()
+        ),
+        None => String::new(),
+    }
+}
+
+impl AthocError {
+    /// Whether sending the same request again, after a pause, may succeed:
+    /// timeouts, connection errors, 5xx and throttling.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            AthocError::Throttled { .. }
+                | AthocError::Server { .. }
+                | AthocError::Timeout { .. }
+                | AthocError::Connection { .. }
+        )
+    }
+
+    /// Whether a later cycle may succeed without anyone changing a setting:
+    /// everything retryable, plus unreadable replies and incomplete directory
+    /// fetches. Authentication, 403, 404 and rejected requests are permanent.
+    pub fn is_transient(&self) -> bool {
+        self.is_retryable()
+            || matches!(
+                self,
+                AthocError::InvalidResponse { .. } | AthocError::IncompleteDirectory { .. }
+            )
+    }
+
+    /// The endpoint the error happened at, when there is one.
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            AthocError::Config { .. } | AthocError::IncompleteDirectory { .. } => None,
+            AthocError::Authentication { endpoint, .. }
+            | AthocError::Forbidden { endpoint, .. }
+            | AthocError::Unauthorized { endpoint, .. }
+            | AthocError::NotFound { endpoint, .. }
+            | AthocError::Rejected { endpoint, .. }
+            | AthocError::Throttled { endpoint, .. }
+            | AthocError::Server { endpoint, .. }
+            | AthocError::Timeout { endpoint, .. }
+            | AthocError::Connection { endpoint, .. }
+            | AthocError::InvalidResponse { endpoint, .. } => Some(endpoint),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_is_a_subset_of_transient() {
+        let ep = || "GET /x".to_owned();
+        let all = [
+            AthocError::Config { reason: "r".into() },
+            AthocError::Authentication {
+                endpoint: ep(),
+                code: "invalid_grant".into(),
+                advice: "a".into(),
+            },
+            AthocError::Forbidden {
+                endpoint: ep(),
+                detail: "d".into(),
+            },
+            AthocError::Unauthorized {
+                endpoint: ep(),
+                detail: "d".into(),
+            },
+            AthocError::NotFound {
+                endpoint: ep(),
+                detail: "d".into(),
+            },
+            AthocError::Rejected {
+                endpoint: ep(),
+                status: 400,
+                detail: "d".into(),
+            },
+            AthocError::Throttled {
+                endpoint: ep(),
+                status: 429,
+                retry_after: None,
+            },
+            AthocError::Server {
+                endpoint: ep(),
+                status: 500,
+                detail: "d".into(),
+            },
+            AthocError::Timeout {
+                endpoint: ep(),
+                timeout: Duration::from_secs(1),
+            },
+            AthocError::Connection {
+                endpoint: ep(),
+                detail: "d".into(),
+            },
+            AthocError::InvalidResponse {
+                endpoint: ep(),
+                reason: "r".into(),
+            },
+            AthocError::IncompleteDirectory {
+                fetched: 1,
+                total: 2,
+                reason: "r".into(),
+            },
+        ];
+        let retryable: Vec<bool> = all.iter().map(AthocError::is_retryable).collect();
+        assert_eq!(
+            retryable,
+            [false, false, false, false, false, false, true, true, true, true, false, false]
+        );
+        for e in &all {
+            assert!(!e.is_retryable() || e.is_transient(), "{e}");
+        }
+        assert!(!all[1].is_transient() && !all[2].is_transient() && !all[5].is_transient());
+    }
+
+    #[test]
+    fn throttled_message_says_when_the_wait_was_too_long() {
+        let e = AthocError::Throttled {
+            endpoint: "POST /sync".into(),
+            status: 429,
+            retry_after: Some(Duration::from_secs(600)),
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("POST /sync") && text.contains("600 s"),
+            "{text}"
+        );
+    }
+}

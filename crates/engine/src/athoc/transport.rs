@@ -1,0 +1,462 @@
+//! The HTTP layer of the AtHoc client: building the `reqwest` client (TLS,
+//! proxies, timeout), endpoint URLs, sending with retries, and turning HTTP
+//! failures into [`AthocError`]s. Knows nothing of tokens or users.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use reqwest::header::RETRY_AFTER;
+use reqwest::{RequestBuilder, StatusCode};
+use secrecy::ExposeSecret;
+use url::{Host, Url};
+
+use super::retry::{backoff_delay, parse_retry_after, MAX_RETRY_AFTER};
+use super::{AthocError, ClientConfig, TlsVerification};
+
+/// The per-request timeout used when the settings say zero.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Hosts that never go through a proxy.
+const NO_PROXY: &str = "localhost,127.0.0.1,::1";
+
+/// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`).
+pub(super) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The per-request timeout actually used.
+pub(super) fn effective_timeout(config: &ClientConfig) -> Duration {
+    if config.timeout.is_zero() {
+        DEFAULT_TIMEOUT
+    } else {
+        config.timeout
+    }
+}
+
+/// Checks the base URL: `https://`, or `http://` only for loopback hosts.
+pub(super) fn check_base_url(base: &Url) -> Result<(), AthocError> {
+    match base.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(base) => Ok(()),
+        "http" => Err(AthocError::Config {
+            reason: format!(
+                "ATHOC_SERVER_URL {} uses plain http://, which would send the credentials \
+                 unencrypted; use https:// (plain http is only allowed for localhost)",
+                base.origin().ascii_serialization()
+            ),
+        }),
+        other => Err(AthocError::Config {
+            reason: format!(
+                "ATHOC_SERVER_URL has the scheme `{other}:`; use an https:// address, e.g. \
+                 https://athoc.example.org"
+            ),
+        }),
+    }
+}
+
+/// Builds the HTTP client: rustls with the OS trust store plus the extra CA,
+/// explicit proxies only (the process environment's proxies are ignored, and
+/// loopback hosts are never proxied), no redirects, the per-request timeout.
+pub(super) fn build_http_client(config: &ClientConfig) -> Result<reqwest::Client, AthocError> {
+    check_base_url(&config.base_url)?;
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_native_certs(true)
+        .timeout(effective_timeout(config))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("BoboSync/", env!("CARGO_PKG_VERSION")))
+        .no_proxy();
+
+    if let Some(path) = &config.tls.extra_ca {
+        let pem = std::fs::read(path).map_err(|e| AthocError::Config {
+            reason: format!(
+                "cannot read the CA certificate SSL_CERT_PATH={}: {e}; point SSL_CERT_PATH at a \
+                 readable PEM file or remove it",
+                path.display()
+            ),
+        })?;
+        let certs =
+            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| AthocError::Config {
+                reason: format!(
+                "SSL_CERT_PATH={} is not a PEM certificate file ({e}); export the CA certificate \
+                 as PEM (-----BEGIN CERTIFICATE-----)",
+                path.display()
+            ),
+            })?;
+        if certs.is_empty() {
+            return Err(AthocError::Config {
+                reason: format!(
+                    "SSL_CERT_PATH={} holds no certificate; export the CA certificate as PEM \
+                     (-----BEGIN CERTIFICATE-----)",
+                    path.display()
+                ),
+            });
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+
+    if config.tls.verification == TlsVerification::Disabled {
+        tracing::warn!(
+            server = %config.base_url.origin().ascii_serialization(),
+            "DISABLE_SSL_VERIFY is on: AtHoc's TLS certificate is NOT checked, so anyone on the \
+             network path could read the credentials; use SSL_CERT_PATH instead"
+        );
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+
+    if !is_loopback(&config.base_url) {
+        let no_proxy = reqwest::NoProxy::from_string(NO_PROXY);
+        if let Some(proxy) = non_empty(config.proxy.http.as_deref()) {
+            let proxy = reqwest::Proxy::http(proxy).map_err(|_| bad_proxy("HTTP_PROXY"))?;
+            builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
+        }
+        if let Some(proxy) = non_empty(config.proxy.https.as_deref()) {
+            let proxy = reqwest::Proxy::https(proxy).map_err(|_| bad_proxy("HTTPS_PROXY"))?;
+            builder = builder.proxy(proxy.no_proxy(no_proxy));
+        }
+    }
+
+    builder.build().map_err(|e| AthocError::Config {
+        reason: format!("cannot set up the HTTPS client: {}", error_chain(&e)),
+    })
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn bad_proxy(key: &str) -> AthocError {
+    // The value is not shown: a proxy URL may carry a password.
+    AthocError::Config {
+        reason: format!(
+            "{key} is not a valid proxy URL (value not shown); use e.g. http://proxy.example:8080"
+        ),
+    }
+}
+
+/// `base` with `segments` appended to its path (each one percent-encoded),
+/// no query.
+pub(super) fn endpoint_url(base: &Url, segments: &[&str]) -> Result<Url, AthocError> {
+    let mut url = base.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut()
+        .map_err(|()| AthocError::Config {
+            reason: format!(
+                "ATHOC_SERVER_URL {base} cannot have paths; use e.g. https://athoc.example.org"
+            ),
+        })?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
+/// A reply that was not retried: its status and body.
+#[derive(Debug)]
+pub(super) struct Reply {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+/// Sends the request `build` makes, retrying timeouts, connection errors,
+/// 429 and 5xx per the [`super::RetryPolicy`]; any other reply is returned as is.
+pub(super) async fn send_with_retry(
+    config: &ClientConfig,
+    endpoint: &str,
+    build: impl Fn() -> RequestBuilder,
+) -> Result<Reply, AthocError> {
+    let policy = config.retry;
+    let max_attempts = policy.max_attempts.max(1);
+    let timeout = effective_timeout(config);
+    let mut attempt = 1;
+    loop {
+        let (error, retry_after) = match build().send().await {
+            Ok(response) => {
+                let status = response.status();
+                let retry_after = response
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, Utc::now()));
+                match response.bytes().await {
+                    Ok(body) => {
+                        tracing::debug!(
+                            endpoint,
+                            status = status.as_u16(),
+                            attempt,
+                            "AtHoc replied"
+                        );
+                        match classify_retryable(endpoint, status, retry_after, &body, config) {
+                            None => {
+                                return Ok(Reply {
+                                    status,
+                                    body: body.to_vec(),
+                                })
+                            }
+                            Some(error) => {
+                                let honoured = matches!(status.as_u16(), 429 | 503)
+                                    .then_some(retry_after)
+                                    .flatten();
+                                (error, honoured)
+                            }
+                        }
+                    }
+                    Err(e) => (transport_error(endpoint, &e, timeout), None),
+                }
+            }
+            Err(e) => (transport_error(endpoint, &e, timeout), None),
+        };
+        if attempt >= max_attempts {
+            return Err(error);
+        }
+        let wait = match retry_after {
+            Some(wait) if wait > MAX_RETRY_AFTER => return Err(error),
+            Some(wait) => wait,
+            None => backoff_delay(&policy, attempt, rand::random::<f64>()),
+        };
+        tracing::debug!(endpoint, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying AtHoc request");
+        tokio::time::sleep(wait).await;
+        attempt += 1;
+    }
+}
+
+/// The error for a reply worth retrying (429, 5xx), or `None` for any other.
+fn classify_retryable(
+    endpoint: &str,
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    config: &ClientConfig,
+) -> Option<AthocError> {
+    let code = status.as_u16();
+    if code == 429 || (code == 503 && retry_after.is_some()) {
+        Some(AthocError::Throttled {
+            endpoint: endpoint.to_owned(),
+            status: code,
+            retry_after,
+        })
+    } else if status.is_server_error() {
+        Some(AthocError::Server {
+            endpoint: endpoint.to_owned(),
+            status: code,
+            detail: body_detail(body, config),
+        })
+    } else {
+        None
+    }
+}
+
+/// The error for a non-2xx reply that was not retried, on an `/api/v2` call.
+pub(super) fn api_status_error(endpoint: &str, reply: &Reply, config: &ClientConfig) -> AthocError {
+    let endpoint = endpoint.to_owned();
+    let detail = body_detail(&reply.body, config);
+    match reply.status.as_u16() {
+        401 => AthocError::Unauthorized { endpoint, detail },
+        403 => AthocError::Forbidden { endpoint, detail },
+        404 => AthocError::NotFound { endpoint, detail },
+        status => AthocError::Rejected {
+            endpoint,
+            status,
+            detail,
+        },
+    }
+}
+
+fn transport_error(endpoint: &str, error: &reqwest::Error, timeout: Duration) -> AthocError {
+    if error.is_timeout() {
+        AthocError::Timeout {
+            endpoint: endpoint.to_owned(),
+            timeout,
+        }
+    } else {
+        AthocError::Connection {
+            endpoint: endpoint.to_owned(),
+            detail: error_chain(error),
+        }
+    }
+}
+
+/// The error and its causes, without the URL.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = Vec::new();
+    let mut current = error.source();
+    while let Some(cause) = current {
+        parts.push(cause.to_string());
+        current = cause.source();
+    }
+    if parts.is_empty() {
+        "the connection failed".to_owned()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// A short, secret-free description of an error reply's body: AtHoc's
+/// `Message` (or OAuth `error_description` / `error`) when there is one.
+pub(super) fn body_detail(body: &[u8], config: &ClientConfig) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    let detail = if text.is_empty() {
+        "no details in the reply".to_owned()
+    } else if text.starts_with('<') {
+        "an HTML page instead of JSON".to_owned()
+    } else {
+        let from_json = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| {
+                [
+                    "Message",
+                    "message",
+                    "error_description",
+                    "error",
+                    "title",
+                    "Error",
+                ]
+                .iter()
+                .find_map(|key| v.get(key).and_then(|m| m.as_str()).map(str::to_owned))
+            });
+        let detail = from_json.unwrap_or_else(|| text.to_owned());
+        let collapsed: String = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        truncate(&collapsed, 200)
+    };
+    redact(&detail, config)
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Removes the password and client secret from text a server sent back.
+pub(super) fn redact(text: &str, config: &ClientConfig) -> String {
+    let mut out = text.to_owned();
+    for secret in [
+        config.credentials.password.expose_secret(),
+        config.credentials.client_secret.expose_secret(),
+    ] {
+        if !secret.is_empty() {
+            out = out.replace(secret, "[redacted]");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::athoc::{Credentials, ProxyOptions, RetryPolicy, TlsOptions};
+    use rstest::rstest;
+
+    fn config(base: &str) -> Option<ClientConfig> {
+        Some(ClientConfig {
+            base_url: Url::parse(base).ok()?,
+            org_code: "BOBO".into(),
+            credentials: Credentials {
+                client_id: "id".into(),
+                client_secret: "client-s3cret".into(),
+                username: "op".into(),
+                password: "pa55word".into(),
+                scope: "athoc.iws.web.api".into(),
+            },
+            tls: TlsOptions::default(),
+            proxy: ProxyOptions::default(),
+            timeout: Duration::from_secs(5),
+            users_per_request: 1000,
+            page_size: 1000,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    #[rstest]
+    #[case::https("https://athoc.example.org", true)]
+    #[case::http_localhost("http://localhost:8080", true)]
+    #[case::http_v4_loopback("http://127.0.0.1:9", true)]
+    #[case::http_v6_loopback("http://[::1]:9", true)]
+    #[case::http_remote("http://athoc.example.org", false)]
+    #[case::http_lan("http://10.0.0.5", false)]
+    #[case::ftp("ftp://athoc.example.org", false)]
+    fn base_url_schemes(#[case] base: &str, #[case] ok: bool) {
+        let url = Url::parse(base).ok();
+        let result = url.as_ref().map(check_base_url);
+        assert_eq!(result.map(|r| r.is_ok()), Some(ok), "{base}");
+    }
+
+    #[test]
+    fn plain_http_error_says_use_https() {
+        let url = Url::parse("http://athoc.example.org/").ok();
+        let text = url
+            .map(|u| check_base_url(&u))
+            .and_then(Result::err)
+            .map(|e| e.to_string());
+        assert!(text.is_some_and(|t| t.contains("use https://")));
+    }
+
+    #[rstest]
+    #[case("https://h.example", &["AuthServices", "Auth", "connect", "token"], "https://h.example/AuthServices/Auth/connect/token")]
+    #[case("https://h.example/athoc/", &["api", "v2", "orgs", "BO BO"], "https://h.example/athoc/api/v2/orgs/BO%20BO")]
+    #[case("https://h.example/x?q=1", &["api"], "https://h.example/x/api")]
+    fn endpoint_urls(#[case] base: &str, #[case] segments: &[&str], #[case] expected: &str) {
+        let url = Url::parse(base)
+            .ok()
+            .and_then(|b| endpoint_url(&b, segments).ok());
+        assert_eq!(url.map(String::from).as_deref(), Some(expected));
+    }
+
+    #[rstest]
+    #[case::aspnet(r#"{"Message":"Org not found"}"#, "Org not found")]
+    #[case::oauth(r#"{"error":"invalid_grant"}"#, "invalid_grant")]
+    #[case::html("<html><body>login</body></html>", "an HTML page instead of JSON")]
+    #[case::empty("  ", "no details in the reply")]
+    #[case::text("bad\n  things", "bad things")]
+    #[case::secret_echoed(
+        r#"{"Message":"password pa55word and client-s3cret wrong"}"#,
+        "password [redacted] and [redacted] wrong"
+    )]
+    fn details(#[case] body: &str, #[case] expected: &str) {
+        let config = config("https://h.example");
+        assert_eq!(
+            config.map(|c| body_detail(body.as_bytes(), &c)).as_deref(),
+            Some(expected)
+        );
+    }
+
+    #[test]
+    fn missing_ca_file_is_a_config_error_naming_the_path() {
+        let mut config = config("https://h.example");
+        if let Some(c) = config.as_mut() {
+            c.tls.extra_ca = Some("/nonexistent/ca.pem".into());
+        }
+        let error = config.map(|c| build_http_client(&c)).and_then(Result::err);
+        assert!(
+            matches!(&error, Some(AthocError::Config { reason }) if reason.contains("/nonexistent/ca.pem")),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn bad_proxy_value_is_not_echoed() {
+        let mut config = config("https://h.example");
+        if let Some(c) = config.as_mut() {
+            c.proxy.https = Some("http://user:hunter2@[bad".into());
+        }
+        let error = config
+            .map(|c| build_http_client(&c))
+            .and_then(Result::err)
+            .map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|t| t.contains("HTTPS_PROXY") && !t.contains("hunter2")),
+            "{error:?}"
+        );
+    }
+}

@@ -1,0 +1,562 @@
+//! The user directory: paging through `users/search/basic`, working out what
+//! `Offset` means on this server (page number or record index), and refusing
+//! to return a directory whose unique `LOGIN_ID`s do not add up to
+//! `TotalUsers`.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::future::Future;
+
+use serde_json::Value;
+
+use super::transport::endpoint_url;
+use super::{AthocClient, AthocError};
+use crate::event::Login;
+
+/// The `Limit` used when the settings say zero.
+const DEFAULT_PAGE_SIZE: usize = 1000;
+
+/// One AtHoc user as `users/search/basic` returned it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AthocUser {
+    pub login: Login,
+    /// Every other attribute returned, by common name, as text (numbers and
+    /// booleans as written in JSON; `null` values left out).
+    pub fields: BTreeMap<String, String>,
+}
+
+impl AthocUser {
+    /// The value of attribute `name` (exact common name first, then ignoring
+    /// case); `None` when it is missing or empty.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        let value = match self.fields.get(name) {
+            Some(value) => Some(value),
+            None => self
+                .fields
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v),
+        };
+        value.map(String::as_str).filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// What the server's `Offset` parameter turned out to mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetMeaning {
+    /// Everything came in the first page; the question never arose.
+    SinglePage,
+    /// `Offset` is a 0-based page number (0, 1, 2, …).
+    PageNumber,
+    /// `Offset` is a 0-based record index (0, 1000, 2000, …). Also chosen
+    /// when pages hold one record, where both meanings coincide.
+    RecordIndex,
+}
+
+/// A complete user directory: `users` holds exactly `total` users, less
+/// those skipped for having no `LOGIN_ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserDirectory {
+    pub users: Vec<AthocUser>,
+    /// `TotalUsers` as AtHoc reported it.
+    pub total: usize,
+    pub offset_meaning: OffsetMeaning,
+    /// Users AtHoc returned without a `LOGIN_ID` (not in `users`).
+    pub skipped_without_login: usize,
+}
+
+/// One user record as it came, before the `LOGIN_ID` check.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct RawUser {
+    login: Option<Login>,
+    fields: BTreeMap<String, String>,
+}
+
+/// One page of `users/search/basic`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct PageReply {
+    total: usize,
+    users: Vec<RawUser>,
+}
+
+/// Finds `key` in a JSON object, ignoring case.
+fn get_ci<'a>(object: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    object.get(key).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
+}
+
+/// A JSON value as attribute text; `None` for `null`.
+pub(super) fn value_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(_) | Value::Number(_) | Value::Array(_) | Value::Object(_) => {
+            Some(value.to_string())
+        }
+    }
+}
+
+/// Reads `{"TotalUsers": n, "FetchedRecords": n, "Users": [{...}]}`.
+pub(super) fn parse_page(body: &[u8]) -> Result<PageReply, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("the reply is not JSON ({e})"))?;
+    let object = value.as_object().ok_or("the reply is not a JSON object")?;
+    let total = match get_ci(object, "TotalUsers") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .ok_or("the reply has no numeric TotalUsers")?;
+    let total = usize::try_from(total).map_err(|_| "TotalUsers is too large")?;
+    let users = match get_ci(object, "Users") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(users)) => users
+            .iter()
+            .enumerate()
+            .map(|(i, user)| {
+                let user = user
+                    .as_object()
+                    .ok_or(format!("user #{i} of the page is not a JSON object"))?;
+                let mut login = None;
+                let mut fields = BTreeMap::new();
+                for (key, value) in user {
+                    if key.eq_ignore_ascii_case("LOGIN_ID") {
+                        login = value_text(value).as_deref().and_then(Login::new);
+                    } else if let Some(text) = value_text(value) {
+                        fields.insert(key.clone(), text);
+                    }
+                }
+                Ok(RawUser { login, fields })
+            })
+            .collect::<Result<_, String>>()?,
+        Some(_) => return Err("Users is not a JSON array".into()),
+    };
+    Ok(PageReply { total, users })
+}
+
+/// The `Fields` parameter: `LOGIN_ID` first, then each requested field once.
+pub(super) fn fields_parameter(fields: &[&str]) -> String {
+    let mut seen: Vec<String> = vec!["LOGIN_ID".into()];
+    for field in fields.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
+        if !seen.iter().any(|s| s.eq_ignore_ascii_case(field)) {
+            seen.push(field.to_owned());
+        }
+    }
+    seen.join(",")
+}
+
+/// The users gathered so far, deduplicated by login; records without a
+/// login are counted once per position.
+#[derive(Default)]
+struct Gathered {
+    users: Vec<AthocUser>,
+    logins: HashSet<Login>,
+    skipped_positions: BTreeSet<usize>,
+}
+
+impl Gathered {
+    /// Adds a page whose first record sits at `position`; returns how many
+    /// users it added that were not already known.
+    fn add(&mut self, position: usize, page: &[RawUser]) -> usize {
+        let mut added = 0;
+        for (i, raw) in page.iter().enumerate() {
+            match &raw.login {
+                Some(login) => {
+                    if self.logins.insert(login.clone()) {
+                        self.users.push(AthocUser {
+                            login: login.clone(),
+                            fields: raw.fields.clone(),
+                        });
+                        added += 1;
+                    }
+                }
+                None => {
+                    if self.skipped_positions.insert(position + i) {
+                        added += 1;
+                    }
+                }
+            }
+        }
+        added
+    }
+
+    fn count(&self) -> usize {
+        self.logins.len() + self.skipped_positions.len()
+    }
+}
+
+/// Pages through a directory with `fetch(offset)`, detecting what `Offset`
+/// means, and checks the result adds up to `TotalUsers`.
+///
+/// Detection: after page 0 (`n` records) the client asks for `Offset=1`. If
+/// that page starts with page 0's second record, `Offset` is a record index;
+/// if it shares no record with page 0, it is a page number whose page size
+/// is `n` (the number actually returned, which may be less than `Limit`).
+/// Anything else is refused.
+pub(super) async fn gather<F, Fut>(mut fetch: F) -> Result<UserDirectory, AthocError>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = Result<PageReply, AthocError>>,
+{
+    let first = fetch(0).await?;
+    let total = first.total;
+    let mut gathered = Gathered::default();
+    gathered.add(0, &first.users);
+    let page_len = first.users.len();
+    let incomplete = |gathered: &Gathered, reason: String| AthocError::IncompleteDirectory {
+        fetched: gathered.logins.len(),
+        total,
+        reason,
+    };
+    if gathered.count() >= total {
+        return finish(gathered, total, OffsetMeaning::SinglePage);
+    }
+    if page_len == 0 {
+        return Err(incomplete(
+            &gathered,
+            format!("the first page was empty although TotalUsers is {total}"),
+        ));
+    }
+
+    let second = fetch(1).await?;
+    check_total(&gathered, total, second.total, 1)?;
+    let meaning = if page_len == 1 {
+        OffsetMeaning::RecordIndex
+    } else if second.users.first() == first.users.get(1) {
+        OffsetMeaning::RecordIndex
+    } else if !second.users.is_empty() && {
+        let known: HashSet<&RawUser> = first.users.iter().collect();
+        second.users.iter().all(|u| !known.contains(u))
+    } {
+        OffsetMeaning::PageNumber
+    } else if second.users.is_empty() {
+        return Err(incomplete(
+            &gathered,
+            "Offset=1 returned no users although the first page was not all of them".into(),
+        ));
+    } else {
+        return Err(incomplete(
+            &gathered,
+            "Offset=1 returned users that neither follow the first record nor the first page; this \
+             server's paging is not understood"
+                .into(),
+        ));
+    };
+
+    let (mut offset, mut position) = match meaning {
+        OffsetMeaning::RecordIndex => (1, 1),
+        _ => (1, page_len),
+    };
+    let mut page = second;
+    // Each request must add a user, so this bounds the loop even for a server that misbehaves.
+    let mut requests_left = total + 2;
+    let stop_reason = loop {
+        if page.users.is_empty() {
+            break format!("paging stopped at Offset={offset} with an empty page");
+        }
+        if gathered.add(position, &page.users) == 0 {
+            break format!(
+                "Offset={offset} returned only users already fetched (paging loops or stalls)"
+            );
+        }
+        if gathered.count() >= total {
+            break String::new();
+        }
+        requests_left = requests_left.saturating_sub(1);
+        if requests_left == 0 {
+            break "too many pages".into();
+        }
+        match meaning {
+            OffsetMeaning::RecordIndex => {
+                offset += page.users.len();
+                position = offset;
+            }
+            _ => {
+                offset += 1;
+                position += page_len;
+            }
+        }
+        let next = fetch(offset).await?;
+        check_total(&gathered, total, next.total, offset)?;
+        page = next;
+    };
+    if gathered.count() != total {
+        let reason = if gathered.count() > total {
+            "AtHoc returned more users than TotalUsers (did the directory change during the fetch?)"
+                .to_owned()
+        } else {
+            stop_reason
+        };
+        let skipped = gathered.skipped_positions.len();
+        let reason = if skipped > 0 {
+            format!("{reason}; {skipped} users had no LOGIN_ID")
+        } else {
+            reason
+        };
+        return Err(incomplete(&gathered, reason));
+    }
+    finish(gathered, total, meaning)
+}
+
+fn check_total(
+    gathered: &Gathered,
+    total: usize,
+    now: usize,
+    offset: usize,
+) -> Result<(), AthocError> {
+    if now == total {
+        Ok(())
+    } else {
+        Err(AthocError::IncompleteDirectory {
+            fetched: gathered.logins.len(),
+            total,
+            reason: format!("TotalUsers changed from {total} to {now} at Offset={offset} (the directory changed during the fetch)"),
+        })
+    }
+}
+
+fn finish(
+    gathered: Gathered,
+    total: usize,
+    offset_meaning: OffsetMeaning,
+) -> Result<UserDirectory, AthocError> {
+    Ok(UserDirectory {
+        skipped_without_login: gathered.skipped_positions.len(),
+        users: gathered.users,
+        total,
+        offset_meaning,
+    })
+}
+
+impl AthocClient {
+    /// The whole user directory with `LOGIN_ID` and `fields`.
+    ///
+    /// Fails with [`AthocError::IncompleteDirectory`] rather than return a
+    /// short list.
+    pub async fn fetch_users(&self, fields: &[&str]) -> Result<UserDirectory, AthocError> {
+        self.fetch_users_matching(fields, None).await
+    }
+
+    /// The users matching `criteria` (AtHoc's `Criteria` parameter, e.g.
+    /// `On-Duty-DTG pr`) with `LOGIN_ID` and `fields`; all users when `None`.
+    pub async fn fetch_users_matching(
+        &self,
+        fields: &[&str],
+        criteria: Option<&str>,
+    ) -> Result<UserDirectory, AthocError> {
+        let limit = match self.inner.config.page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n,
+        };
+        let fields = fields_parameter(fields);
+        let directory = gather(|offset| self.fetch_page(&fields, limit, offset, criteria)).await?;
+        tracing::debug!(
+            users = directory.users.len(),
+            total = directory.total,
+            offset_meaning = ?directory.offset_meaning,
+            "fetched the AtHoc user directory"
+        );
+        Ok(directory)
+    }
+
+    /// One page of `users/search/basic`.
+    pub(super) async fn fetch_page(
+        &self,
+        fields: &str,
+        limit: usize,
+        offset: usize,
+        criteria: Option<&str>,
+    ) -> Result<PageReply, AthocError> {
+        let config = &self.inner.config;
+        let mut url = endpoint_url(
+            &config.base_url,
+            &[
+                "api",
+                "v2",
+                "orgs",
+                &config.org_code,
+                "users",
+                "search",
+                "basic",
+            ],
+        )?;
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("Fields", fields)
+                .append_pair("Limit", &limit.to_string())
+                .append_pair("Offset", &offset.to_string());
+            if let Some(criteria) = criteria.map(str::trim).filter(|c| !c.is_empty()) {
+                query.append_pair("Criteria", criteria);
+            }
+        }
+        let endpoint = format!(
+            "GET /api/v2/orgs/{}/users/search/basic (Offset={offset})",
+            config.org_code
+        );
+        let body = self
+            .api_call(&endpoint, || self.inner.http.get(url.clone()))
+            .await?;
+        parse_page(&body).map_err(|reason| AthocError::InvalidResponse { endpoint, reason })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn raw(login: &str) -> RawUser {
+        RawUser {
+            login: Login::new(login),
+            fields: BTreeMap::from([("N".to_owned(), login.to_owned())]),
+        }
+    }
+
+    /// A fake server over `n` users: `Offset` as page or record, `Limit` capped.
+    fn serve(n: usize, limit: usize, cap: usize, page_mode: bool, offset: usize) -> PageReply {
+        let size = limit.min(cap);
+        let start = if page_mode { offset * size } else { offset };
+        let users = (start..n.min(start + size))
+            .map(|i| raw(&format!("u{i:05}")))
+            .collect();
+        PageReply { total: n, users }
+    }
+
+    async fn run(
+        n: usize,
+        limit: usize,
+        cap: usize,
+        page_mode: bool,
+    ) -> Result<UserDirectory, AthocError> {
+        gather(|offset| std::future::ready(Ok(serve(n, limit, cap, page_mode, offset)))).await
+    }
+
+    #[rstest]
+    #[case::empty(0, 1000, 1000, true, OffsetMeaning::SinglePage)]
+    #[case::one_page(999, 1000, 1000, true, OffsetMeaning::SinglePage)]
+    #[case::pages(2500, 1000, 1000, true, OffsetMeaning::PageNumber)]
+    #[case::records(2500, 1000, 1000, false, OffsetMeaning::RecordIndex)]
+    #[case::pages_capped(2500, 1000, 300, true, OffsetMeaning::PageNumber)]
+    #[case::records_capped(2500, 1000, 300, false, OffsetMeaning::RecordIndex)]
+    #[case::pages_exact(3000, 1000, 1000, true, OffsetMeaning::PageNumber)]
+    #[case::page_size_one(5, 1, 1, true, OffsetMeaning::RecordIndex)]
+    #[case::two_users(2, 1000, 1, false, OffsetMeaning::RecordIndex)]
+    fn pages_through_everything(
+        #[case] n: usize,
+        #[case] limit: usize,
+        #[case] cap: usize,
+        #[case] page_mode: bool,
+        #[case] meaning: OffsetMeaning,
+    ) {
+        let directory = tokio_test_block_on(run(n, limit, cap, page_mode));
+        let directory = directory.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(directory.offset_meaning, meaning);
+        assert_eq!(directory.total, n);
+        let logins: BTreeSet<_> = directory
+            .users
+            .iter()
+            .map(|u| u.login.as_str().to_owned())
+            .collect();
+        assert_eq!(logins.len(), n);
+    }
+
+    #[test]
+    fn server_that_ignores_offset_is_refused() {
+        let result = tokio_test_block_on(gather(|_| {
+            std::future::ready(Ok(serve(2500, 1000, 1000, true, 0)))
+        }));
+        assert!(
+            matches!(
+                result,
+                Err(AthocError::IncompleteDirectory {
+                    fetched: 1000,
+                    total: 2500,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn total_that_overstates_the_directory_is_refused() {
+        let result = tokio_test_block_on(gather(|offset| {
+            let mut page = serve(2500, 1000, 1000, false, offset);
+            page.total = 2600;
+            std::future::ready(Ok(page))
+        }));
+        assert!(
+            matches!(
+                result,
+                Err(AthocError::IncompleteDirectory {
+                    fetched: 2500,
+                    total: 2600,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn users_without_login_are_skipped_and_counted() {
+        let result = tokio_test_block_on(gather(|offset| {
+            let mut page = serve(2500, 1000, 1000, true, offset);
+            if offset == 2 {
+                page.users[3].login = None;
+            }
+            std::future::ready(Ok(page))
+        }));
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (directory.users.len(), directory.skipped_without_login),
+            (2499, 1)
+        );
+    }
+
+    fn tokio_test_block_on<T>(future: impl Future<Output = T>) -> T {
+        match tokio::runtime::Builder::new_current_thread().build() {
+            Ok(runtime) => runtime.block_on(future),
+            Err(e) => panic!("no runtime: {e}"),
+        }
+    }
+
+    #[rstest]
+    #[case(&[], "LOGIN_ID")]
+    #[case(&["Collar-Number", "FIRSTNAME"], "LOGIN_ID,Collar-Number,FIRSTNAME")]
+    #[case(&["login_id", " X ", "", "x"], "LOGIN_ID,X")]
+    fn fields_param(#[case] fields: &[&str], #[case] expected: &str) {
+        assert_eq!(fields_parameter(fields), expected);
+    }
+
+    #[test]
+    fn page_parsing_is_tolerant() {
+        let body = br#"{"totalusers": "2", "Users": [
+            {"Login_Id": " a@x ", "Collar-Number": 12345, "EMPTY": "", "GONE": null},
+            {"FIRSTNAME": "NoLogin"}]}"#;
+        let page = parse_page(body).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page.total, 2);
+        assert_eq!(page.users[0].login.as_ref().map(Login::as_str), Some("a@x"));
+        let user = AthocUser {
+            login: Login::new("a@x").unwrap_or_else(|| panic!()),
+            fields: page.users[0].fields.clone(),
+        };
+        assert_eq!(user.field("collar-number"), Some("12345"));
+        assert_eq!(user.field("EMPTY"), None);
+        assert_eq!(user.field("GONE"), None);
+        assert_eq!(page.users[1].login, None);
+    }
+
+    #[rstest]
+    #[case::not_json("<html>", "not JSON")]
+    #[case::no_total(r#"{"Users":[]}"#, "TotalUsers")]
+    #[case::users_not_array(r#"{"TotalUsers":1,"Users":{}}"#, "not a JSON array")]
+    fn bad_pages(#[case] body: &str, #[case] part: &str) {
+        let error = parse_page(body.as_bytes()).err().unwrap_or_default();
+        assert!(error.contains(part), "{error}");
+    }
+}

@@ -1,1 +1,176 @@
-//! (being written)
+//! Configuration: the native TOML settings file, the Python tool's `.env`
+//! file, secrets (environment, `.env`, OS keyring) and default locations,
+//! all parsed once into typed [`Settings`].
+//!
+//! Every source is first read into [`RawSettings`] (canonical `.env` key →
+//! text), then [`Settings::resolve`] parses it, reporting every invalid or
+//! missing value together. Invariant: secrets never reach the settings file,
+//! a `Debug` output or an error message.
+
+mod env_file;
+mod host;
+mod keys;
+mod legacy_crypto;
+mod native;
+mod paths;
+mod raw;
+mod resolve;
+mod secrets;
+mod settings;
+
+use std::path::{Path, PathBuf};
+
+pub use env_file::{parse_env_text, read_env_file};
+pub use host::{Env, Host, ProcessEnv};
+pub use legacy_crypto::{LegacyCryptoError, DEFAULT_KEY_FILE, ENCRYPTED_PREFIX};
+pub use native::{parse_toml_text, read_toml_file};
+pub use paths::Locations;
+pub use raw::{KeyStyle, Origin, RawSettings, RawValue};
+pub use resolve::{defaults, ResolveContext};
+pub use secrets::{
+    KeyringStore, MemorySecretStore, SecretKind, SecretName, SecretStore, SecretStoreError,
+    KEYRING_SERVICE,
+};
+pub use settings::{
+    CleanupRules, ConfigError, ConfigErrors, Fields, FileRules, LogLevel, LogSettings,
+    MappingRules, Paths, Settings,
+};
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read the settings file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not valid `.env` / TOML (line 0: unknown line). The
+    /// message never quotes the line, which may hold a secret.
+    #[error("{}, line {line}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// No file was given and there is none at the default location.
+    #[error(
+        "no settings file at {}; create it with `bobosync import-legacy --env-file PATH` or the tray app, \
+         or pass --env-file / --config",
+        path.display()
+    )]
+    NoSettingsFile { path: PathBuf },
+    /// The OS reports no home folder, so there are no default locations.
+    #[error(
+        "the default settings location is unknown (no home folder); pass --env-file or --config"
+    )]
+    NoDefaultLocation,
+    /// Values are missing or invalid: all of them, one per line.
+    #[error("invalid settings in {}:\n{errors}", path.display())]
+    Invalid { path: PathBuf, errors: ConfigErrors },
+}
+
+/// Where to load settings from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// A Python-tool `.env` file.
+    EnvFile(PathBuf),
+    /// A native TOML settings file.
+    Toml(PathBuf),
+    /// The native settings file at the default location ([`Locations::config_file`]).
+    Default,
+}
+
+impl Settings {
+    /// Loads settings from `source`. `locations` gives the default paths of
+    /// a TOML file and the default file itself.
+    pub fn load(
+        source: &ConfigSource,
+        host: &Host,
+        locations: &Locations,
+    ) -> Result<Settings, LoadError> {
+        match source {
+            ConfigSource::EnvFile(path) => Self::from_env_file(path, host),
+            ConfigSource::Toml(path) => Self::from_toml_file(path, host, locations),
+            ConfigSource::Default => Self::load_default(host, locations),
+        }
+    }
+
+    /// Loads a Python-tool `.env` file: relative paths and unset path keys
+    /// resolve against the file's folder ([`Paths::legacy_defaults`]).
+    pub fn from_env_file(path: &Path, host: &Host) -> Result<Settings, LoadError> {
+        let path = absolute(path);
+        let raw = read_env_file(&path, host.env.as_ref())?;
+        let base = parent(&path);
+        let defaults = Paths::legacy_defaults(&base);
+        let ctx = ResolveContext {
+            base_dir: &base,
+            default_paths: &defaults,
+            host,
+        };
+        Settings::resolve(&raw, &ctx).map_err(|errors| LoadError::Invalid { path, errors })
+    }
+
+    /// Loads a native TOML settings file: relative paths resolve against
+    /// its folder; unset paths default to `locations`.
+    pub fn from_toml_file(
+        path: &Path,
+        host: &Host,
+        locations: &Locations,
+    ) -> Result<Settings, LoadError> {
+        let path = absolute(path);
+        let (raw, mut errors) = read_toml_file(&path)?;
+        let base = parent(&path);
+        let defaults = locations.paths();
+        let ctx = ResolveContext {
+            base_dir: &base,
+            default_paths: &defaults,
+            host,
+        };
+        match Settings::resolve(&raw, &ctx) {
+            Ok(settings) if errors.is_empty() => Ok(settings),
+            Ok(_) => Err(LoadError::Invalid {
+                path,
+                errors: ConfigErrors(errors),
+            }),
+            Err(ConfigErrors(more)) => {
+                errors.extend(more);
+                Err(LoadError::Invalid {
+                    path,
+                    errors: ConfigErrors(errors),
+                })
+            }
+        }
+    }
+
+    /// Loads the native settings file at [`Locations::config_file`].
+    pub fn load_default(host: &Host, locations: &Locations) -> Result<Settings, LoadError> {
+        if !locations.config_file.exists() {
+            return Err(LoadError::NoSettingsFile {
+                path: locations.config_file.clone(),
+            });
+        }
+        Self::from_toml_file(&locations.config_file, host, locations)
+    }
+
+    /// Stores the client secret and password in `store` under the names of
+    /// [`SecretName`] (used by `import-legacy`).
+    pub fn store_secrets(&self, store: &dyn SecretStore) -> Result<(), SecretStoreError> {
+        let a = &self.athoc;
+        let c = &a.credentials;
+        store.set(
+            &SecretName::client_secret(&a.org_code, &c.client_id),
+            &c.client_secret,
+        )?;
+        store.set(&SecretName::password(&a.org_code, &c.username), &c.password)
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn parent(path: &Path) -> PathBuf {
+    path.parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}

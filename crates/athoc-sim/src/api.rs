@@ -97,7 +97,10 @@ pub(crate) async fn handle(
             // The connection task drops this future together with the socket.
             return std::future::pending().await;
         }
-        Some(FaultKind::Status { code, retry_after_secs }) => {
+        Some(FaultKind::Status {
+            code,
+            retry_after_secs,
+        }) => {
             let mut response = message_reply(code, &format!("Simulated fault: HTTP {code}"));
             if let Some(secs) = retry_after_secs {
                 response
@@ -136,28 +139,45 @@ fn recorded_body(route: &Route, body: &[u8]) -> String {
 
 fn route_reply(sim: &Sim, route: &Route, uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Response {
     let now = Instant::now();
-    let query: Vec<(String, String)> = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect();
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
     let mut state = sim.lock();
     let state = &mut *state;
     let org = match route {
         Route::Token => return token_reply(state, headers, body, now),
         Route::NotFound => {
-            let message = format!("No HTTP resource was found that matches the request URI '{uri}'.");
+            let message =
+                format!("No HTTP resource was found that matches the request URI '{uri}'.");
             return message_reply(404, &message);
         }
-        Route::WrongMethod => return message_reply(405, "The requested resource does not support this http method."),
+        Route::WrongMethod => {
+            return message_reply(
+                405,
+                "The requested resource does not support this http method.",
+            )
+        }
         Route::Search { org } | Route::Sync { org } => org,
     };
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    if let Err(denied) = state.tokens.authorize(authorization, org, &state.config, now) {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Err(denied) = state
+        .tokens
+        .authorize(authorization, org, &state.config, now)
+    {
         return message_reply(denied.status(), &denied.to_string());
     }
     match route {
         Route::Search { .. } => match crate::search::parse_query(&query) {
             Ok(q) => {
-                let reply = crate::search::search(&state.dir, &q, state.config.offset_mode, state.config.page_size_cap);
+                let reply = crate::search::search(
+                    &state.dir,
+                    &q,
+                    state.config.offset_mode,
+                    state.config.page_size_cap,
+                );
                 json_reply(200, &reply)
             }
             Err(e) => message_reply(400, &e.to_string()),
@@ -180,11 +200,19 @@ fn route_reply(sim: &Sim, route: &Route, uri: &Uri, headers: &HeaderMap, body: &
     }
 }
 
-fn token_reply(state: &mut crate::sim::State, headers: &HeaderMap, body: &[u8], now: Instant) -> Response {
+fn token_reply(
+    state: &mut crate::sim::State,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: Instant,
+) -> Response {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
     let form: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let granted = if is_form {
         check_grant(&form, &state.config)
@@ -235,7 +263,10 @@ mod tests {
             &Route::Token,
             b"grant_type=password&password=hunter2&client_secret=s3cret&username=op",
         );
-        assert!(!logged.contains("hunter2") && !logged.contains("s3cret"), "{logged}");
+        assert!(
+            !logged.contains("hunter2") && !logged.contains("s3cret"),
+            "{logged}"
+        );
         assert!(logged.contains("username=op"));
     }
 }

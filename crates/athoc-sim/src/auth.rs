@@ -74,8 +74,15 @@ impl ApiDenied {
 }
 
 /// Checks a form-encoded token request; returns the organization the token is for.
-pub(crate) fn check_grant(form: &[(String, String)], config: &SimConfig) -> Result<String, GrantError> {
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+pub(crate) fn check_grant(
+    form: &[(String, String)],
+    config: &SimConfig,
+) -> Result<String, GrantError> {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     if field("grant_type") != Some("password") {
         return Err(GrantError::UnsupportedGrantType);
     }
@@ -84,14 +91,23 @@ pub(crate) fn check_grant(form: &[(String, String)], config: &SimConfig) -> Resu
     {
         return Err(GrantError::InvalidClient);
     }
-    if field("username") != Some(config.username.as_str()) || field("password") != Some(config.password.as_str()) {
+    if field("username") != Some(config.username.as_str())
+        || field("password") != Some(config.password.as_str())
+    {
         return Err(GrantError::InvalidGrant("invalid username or password"));
     }
     let org = field("acr_values")
-        .and_then(|acr| acr.split_whitespace().find_map(|v| v.strip_prefix("tenant:")))
-        .ok_or(GrantError::InvalidGrant("acr_values must contain tenant:<ORG_CODE>"))?;
+        .and_then(|acr| {
+            acr.split_whitespace()
+                .find_map(|v| v.strip_prefix("tenant:"))
+        })
+        .ok_or(GrantError::InvalidGrant(
+            "acr_values must contain tenant:<ORG_CODE>",
+        ))?;
     if !org.eq_ignore_ascii_case(&config.org_code) {
-        return Err(GrantError::InvalidGrant("unknown organization in acr_values"));
+        return Err(GrantError::InvalidGrant(
+            "unknown organization in acr_values",
+        ));
     }
     if !field("scope").is_some_and(|s| s.split_whitespace().any(|x| x == API_SCOPE)) {
         return Err(GrantError::InvalidScope);
@@ -182,7 +198,9 @@ mod tests {
                 base.push((k, v));
             }
         }
-        base.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+        base.into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
 
     #[rstest]
@@ -207,7 +225,10 @@ mod tests {
         let now = Instant::now();
         let mut store = TokenStore::default();
         store.issue("tok".into(), "BOBO".into(), now + Duration::from_secs(10));
-        assert_eq!(store.authorize(Some("Bearer tok"), "bobo", &config, now), Ok(()));
+        assert_eq!(
+            store.authorize(Some("Bearer tok"), "bobo", &config, now),
+            Ok(())
+        );
         assert_eq!(
             store.authorize(None, "BOBO", &config, now),
             Err(ApiDenied::Unauthorized)

@@ -75,7 +75,9 @@ pub enum CliError {
         source: std::io::Error,
     },
     /// The seed file is not a JSON array of users.
-    #[error("seed file {path} is not a JSON array of {{\"login\", \"attributes\"}} users: {source}")]
+    #[error(
+        "seed file {path} is not a JSON array of {{\"login\", \"attributes\"}} users: {source}"
+    )]
     ParseSeed {
         /// The file.
         path: PathBuf,
@@ -86,7 +88,9 @@ pub enum CliError {
     #[error("--date-format: {0}")]
     DateFormat(#[from] DateError),
     /// Binding or serving failed.
-    #[error("cannot serve on 127.0.0.1:{port}: {source} (try another --port, or 0 for any free port)")]
+    #[error(
+        "cannot serve on 127.0.0.1:{port}: {source} (try another --port, or 0 for any free port)"
+    )]
     Serve {
         /// The requested port.
         port: u16,

@@ -85,84 +85,84 @@ impl DatePattern {
                 pattern: pattern.to_owned(),
                 spec: std::iter::repeat_n(c, run).collect(),
             };
-            let (token, used) =
-                match (c, run) {
-                    ('\'' | '"', _) => {
-                        let end = chars[i + 1..].iter().position(|&x| x == c).ok_or_else(|| {
-                            DateError::UnterminatedQuote {
-                                pattern: pattern.to_owned(),
-                            }
-                        })?;
-                        tokens.extend(chars[i + 1..i + 1 + end].iter().map(|&x| Token::Literal(x)));
-                        i += end + 2;
-                        continue;
-                    }
-                    ('\\', _) => match chars.get(i + 1) {
-                        Some(&next) => (Token::Literal(next), 2),
-                        None => (Token::Literal('\\'), 1),
+            let (token, used) = match (c, run) {
+                ('\'' | '"', _) => {
+                    let end = chars[i + 1..].iter().position(|&x| x == c).ok_or_else(|| {
+                        DateError::UnterminatedQuote {
+                            pattern: pattern.to_owned(),
+                        }
+                    })?;
+                    tokens.extend(chars[i + 1..i + 1 + end].iter().map(|&x| Token::Literal(x)));
+                    i += end + 2;
+                    continue;
+                }
+                ('\\', _) => match chars.get(i + 1) {
+                    Some(&next) => (Token::Literal(next), 2),
+                    None => (Token::Literal('\\'), 1),
+                },
+                ('d', 1 | 2) => (
+                    Token::Num {
+                        field: Field::Day,
+                        padded: run == 2,
                     },
-                    ('d', 1 | 2) => (
-                        Token::Num {
-                            field: Field::Day,
-                            padded: run == 2,
-                        },
-                        run,
-                    ),
-                    ('M', 1 | 2) => (
-                        Token::Num {
-                            field: Field::Month,
-                            padded: run == 2,
-                        },
-                        run,
-                    ),
-                    ('y', 2) => (
-                        Token::Num {
-                            field: Field::Year2,
-                            padded: true,
-                        },
-                        2,
-                    ),
-                    ('y', 4) => (
-                        Token::Num {
-                            field: Field::Year4,
-                            padded: true,
-                        },
-                        4,
-                    ),
-                    ('H', 1 | 2) => (
-                        Token::Num {
-                            field: Field::Hour24,
-                            padded: run == 2,
-                        },
-                        run,
-                    ),
-                    ('h', 1 | 2) => (
-                        Token::Num {
-                            field: Field::Hour12,
-                            padded: run == 2,
-                        },
-                        run,
-                    ),
-                    ('m', 1 | 2) => (
-                        Token::Num {
-                            field: Field::Minute,
-                            padded: run == 2,
-                        },
-                        run,
-                    ),
-                    ('s', 1 | 2) => (
-                        Token::Num {
-                            field: Field::Second,
-                            padded: run == 2,
-                        },
-                        run,
-                    ),
-                    ('t', 2) => (Token::AmPm, 2),
-                    ('d' | 'M' | 'y' | 'H' | 'h' | 'm' | 's' | 't' | 'f' | 'F' | 'g' | 'K' | 'z', _) => {
-                        return Err(unsupported())
-                    }
-                    _ => (Token::Literal(c), 1),
-                };
+                    run,
+                ),
+                ('M', 1 | 2) => (
+                    Token::Num {
+                        field: Field::Month,
+                        padded: run == 2,
+                    },
+                    run,
+                ),
+                ('y', 2) => (
+                    Token::Num {
+                        field: Field::Year2,
+                        padded: true,
+                    },
+                    2,
+                ),
+                ('y', 4) => (
+                    Token::Num {
+                        field: Field::Year4,
+                        padded: true,
+                    },
+                    4,
+                ),
+                ('H', 1 | 2) => (
+                    Token::Num {
+                        field: Field::Hour24,
+                        padded: run == 2,
+                    },
+                    run,
+                ),
+                ('h', 1 | 2) => (
+                    Token::Num {
+                        field: Field::Hour12,
+                        padded: run == 2,
+                    },
+                    run,
+                ),
+                ('m', 1 | 2) => (
+                    Token::Num {
+                        field: Field::Minute,
+                        padded: run == 2,
+                    },
+                    run,
+                ),
+                ('s', 1 | 2) => (
+                    Token::Num {
+                        field: Field::Second,
+                        padded: run == 2,
+                    },
+                    run,
+                ),
+                ('t', 2) => (Token::AmPm, 2),
+                (
+                    'd' | 'M' | 'y' | 'H' | 'h' | 'm' | 's' | 't' | 'f' | 'F' | 'g' | 'K' | 'z',
+                    _,
+                ) => return Err(unsupported()),
+                _ => (Token::Literal(c), 1),
+            };
             tokens.push(token);
             i += used;
         }
@@ -198,7 +198,11 @@ impl DatePattern {
                     pos += 1;
                 }
                 Token::AmPm => {
-                    let word: String = chars.get(pos..pos + 2).ok_or_else(mismatch)?.iter().collect();
+                    let word: String = chars
+                        .get(pos..pos + 2)
+                        .ok_or_else(mismatch)?
+                        .iter()
+                        .collect();
                     pm = Some(match word.to_ascii_uppercase().as_str() {
                         "AM" => false,
                         "PM" => true,
@@ -212,7 +216,11 @@ impl DatePattern {
                         (_, true) => (2, 2),
                         (_, false) => (1, 2),
                     };
-                    let digits = chars[pos..].iter().take(max).take_while(|c| c.is_ascii_digit()).count();
+                    let digits = chars[pos..]
+                        .iter()
+                        .take(max)
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
                     if digits < min {
                         return Err(mismatch());
                     }
@@ -224,7 +232,13 @@ impl DatePattern {
                         Field::Month => month = n,
                         Field::Year4 => year = n as i32,
                         // .NET's default TwoDigitYearMax is 2049.
-                        Field::Year2 => year = if n <= 49 { 2000 + n as i32 } else { 1900 + n as i32 },
+                        Field::Year2 => {
+                            year = if n <= 49 {
+                                2000 + n as i32
+                            } else {
+                                1900 + n as i32
+                            }
+                        }
                         Field::Hour24 => hour = n,
                         Field::Hour12 => hour12 = Some(n),
                         Field::Minute => minute = n,
@@ -306,9 +320,21 @@ mod tests {
     }
 
     #[rstest]
-    #[case("dd/MM/yyyy HH:mm:ss", "22/10/2025 07:41:42", dt(2025, 10, 22, 7, 41, 42))]
-    #[case("MM/dd/yyyy HH:mm:ss", "10/22/2025 07:41:42", dt(2025, 10, 22, 7, 41, 42))]
-    #[case("yyyy-MM-dd HH:mm:ss", "2025-10-22 07:41:42", dt(2025, 10, 22, 7, 41, 42))]
+    #[case(
+        "dd/MM/yyyy HH:mm:ss",
+        "22/10/2025 07:41:42",
+        dt(2025, 10, 22, 7, 41, 42)
+    )]
+    #[case(
+        "MM/dd/yyyy HH:mm:ss",
+        "10/22/2025 07:41:42",
+        dt(2025, 10, 22, 7, 41, 42)
+    )]
+    #[case(
+        "yyyy-MM-dd HH:mm:ss",
+        "2025-10-22 07:41:42",
+        dt(2025, 10, 22, 7, 41, 42)
+    )]
     #[case("d/M/yy H:mm", "3/7/25 7:05", dt(2025, 7, 3, 7, 5, 0))]
     #[case("M/d/yyyy h:mm:ss tt", "7/3/2025 7:05:09 PM", dt(2025, 7, 3, 19, 5, 9))]
     #[case("M/d/yyyy hh:mm tt", "7/3/2025 12:05 am", dt(2025, 7, 3, 0, 5, 0))]
@@ -328,7 +354,10 @@ mod tests {
     #[case("dd/MM/yyyy HH:mm:ss", "22/10/2025 24:00:00")]
     fn rejects(#[case] pattern: &str, #[case] value: &str) {
         let p = DatePattern::compile(pattern).unwrap();
-        assert!(p.parse(value).is_err(), "{value} should not parse with {pattern}");
+        assert!(
+            p.parse(value).is_err(),
+            "{value} should not parse with {pattern}"
+        );
     }
 
     #[rstest]

@@ -70,7 +70,10 @@ impl FaultQueue {
 
     /// Takes one use of the first fault matching a call to `endpoint`.
     pub(crate) fn take(&mut self, endpoint: Option<Endpoint>) -> Option<FaultKind> {
-        let index = self.pending.iter().position(|f| f.endpoint.matches(endpoint))?;
+        let index = self
+            .pending
+            .iter()
+            .position(|f| f.endpoint.matches(endpoint))?;
         let fault = self.pending.get_mut(index)?;
         fault.times -= 1;
         let kind = fault.kind.clone();
@@ -143,12 +146,16 @@ mod tests {
                 retry_after_secs: Some(2)
             }
         );
-        let f: Fault = serde_json::from_str(r#"{"endpoint":"any","kind":"drop_connection","times":3}"#).unwrap();
+        let f: Fault =
+            serde_json::from_str(r#"{"endpoint":"any","kind":"drop_connection","times":3}"#)
+                .unwrap();
         assert_eq!(
             (f.endpoint, f.kind, f.times),
             (Endpoint::Any, FaultKind::DropConnection, 3)
         );
-        let f: Fault = serde_json::from_str(r#"{"endpoint":"token","kind":{"delay_ms":250},"times":1}"#).unwrap();
+        let f: Fault =
+            serde_json::from_str(r#"{"endpoint":"token","kind":{"delay_ms":250},"times":1}"#)
+                .unwrap();
         assert_eq!(f.kind, FaultKind::Delay(Duration::from_millis(250)));
         let back: Fault = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
         assert_eq!(back, f);

@@ -12,7 +12,9 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     match athoc_sim::run_cli(cli.args).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

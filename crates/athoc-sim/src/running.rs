@@ -75,7 +75,9 @@ impl BackgroundSim {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
         let base_url = format!("http://{}", std_listener.local_addr()?);
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
         let (tx, rx) = oneshot::channel();
         let served = sim.clone();
         let thread = std::thread::Builder::new()

@@ -40,7 +40,12 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a (String, 
     params.iter().find(|(k, _)| k.eq_ignore_ascii_case(name))
 }
 
-fn number(params: &[(String, String)], name: &str, default: usize, min: usize) -> Result<usize, SearchError> {
+fn number(
+    params: &[(String, String)],
+    name: &str,
+    default: usize,
+    min: usize,
+) -> Result<usize, SearchError> {
     match param(params, name) {
         None => Ok(default),
         Some((k, v)) => v
@@ -85,7 +90,12 @@ pub(crate) fn parse_query(params: &[(String, String)]) -> Result<SearchQuery, Se
 }
 
 /// Builds the reply `{"TotalUsers", "FetchedRecords", "Users"}`.
-pub(crate) fn search(dir: &Directory, q: &SearchQuery, mode: OffsetMode, cap: Option<usize>) -> Value {
+pub(crate) fn search(
+    dir: &Directory,
+    q: &SearchQuery,
+    mode: OffsetMode,
+    cap: Option<usize>,
+) -> Value {
     let matching: Vec<(usize, &crate::SimUser)> = dir
         .all()
         .iter()
@@ -109,7 +119,10 @@ pub(crate) fn search(dir: &Directory, q: &SearchQuery, mode: OffsetMode, cap: Op
             obj.insert("LOGIN_ID".to_owned(), Value::from(user.login.clone()));
             for field in q.fields.iter().filter(|f| f.as_str() != "LOGIN_ID") {
                 if field == "USER_ID" {
-                    obj.insert(field.clone(), dir.id_of(&user.login).map_or(Value::Null, Value::from));
+                    obj.insert(
+                        field.clone(),
+                        dir.id_of(&user.login).map_or(Value::Null, Value::from),
+                    );
                     continue;
                 }
                 match user.attributes.get(field).filter(|v| !v.is_empty()) {
@@ -139,7 +152,10 @@ mod tests {
     use rstest::rstest;
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn logins(reply: &Value) -> Vec<String> {
@@ -184,7 +200,9 @@ mod tests {
         users[2]
             .attributes
             .insert("On-Duty-DTG".into(), "22/10/2025 07:41:42".into());
-        users[3].attributes.insert("On-Duty-DTG".into(), String::new());
+        users[3]
+            .attributes
+            .insert("On-Duty-DTG".into(), String::new());
         let dir = Directory::new(users);
         let q = parse_query(&params(&[("Fields", "Collar-Number,On-Duty-DTG")])).unwrap();
         let reply = search(&dir, &q, OffsetMode::Page, None);

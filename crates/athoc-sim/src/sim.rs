@@ -72,7 +72,9 @@ impl Sim {
 
     /// Locks the state; a panic in another holder does not make the simulator unusable.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A snapshot of all users, in the stable order the search endpoint uses.
@@ -127,7 +129,9 @@ impl Sim {
 
     /// Makes every sync record for `login` fail with `:SyncStatus` `Error` and these details.
     pub fn reject_value(&self, login: &str, details: &str) {
-        self.lock().rejections.insert(login.to_owned(), details.to_owned());
+        self.lock()
+            .rejections
+            .insert(login.to_owned(), details.to_owned());
     }
 
     /// Stops rejecting sync records for `login`.

@@ -67,8 +67,13 @@ pub(crate) struct SyncContext<'a> {
 }
 
 /// Applies a sync body and returns the reply array (HTTP 200).
-pub(crate) fn sync(dir: &mut Directory, body: &[u8], ctx: &SyncContext<'_>) -> Result<Value, SyncError> {
-    let parsed: Value = serde_json::from_slice(body).map_err(|e| SyncError::BadJson(e.to_string()))?;
+pub(crate) fn sync(
+    dir: &mut Directory,
+    body: &[u8],
+    ctx: &SyncContext<'_>,
+) -> Result<Value, SyncError> {
+    let parsed: Value =
+        serde_json::from_slice(body).map_err(|e| SyncError::BadJson(e.to_string()))?;
     let Value::Array(records) = parsed else {
         return Err(SyncError::NotAnArray);
     };
@@ -81,7 +86,12 @@ pub(crate) fn sync(dir: &mut Directory, body: &[u8], ctx: &SyncContext<'_>) -> R
             other => {
                 let mut obj = Map::new();
                 obj.insert(":Record".to_owned(), other);
-                finish(obj, "Error", format!("Record {index} is not a JSON object"), None)
+                finish(
+                    obj,
+                    "Error",
+                    format!("Record {index} is not a JSON object"),
+                    None,
+                )
             }
         })
         .collect();
@@ -183,7 +193,12 @@ mod tests {
     const U1: &str = "user00001@force.example";
     const U2: &str = "user00002@force.example";
 
-    fn run(dir: &mut Directory, body: Value, allow_partial: bool, rejections: &HashMap<String, String>) -> Vec<Value> {
+    fn run(
+        dir: &mut Directory,
+        body: Value,
+        allow_partial: bool,
+        rejections: &HashMap<String, String>,
+    ) -> Vec<Value> {
         let config = SimConfig::default();
         let ctx = SyncContext {
             config: &config,
@@ -219,7 +234,10 @@ mod tests {
         assert_eq!(r[1]["USER_ID"], Value::Null);
         assert_eq!(r[2][":SyncStatus"], "Error");
         assert_eq!(r[3][":SyncStatus"], "Error");
-        assert_eq!(dir.get(U1).unwrap().attributes["On-Duty-DTG"], "22/10/2025 07:41:42");
+        assert_eq!(
+            dir.get(U1).unwrap().attributes["On-Duty-DTG"],
+            "22/10/2025 07:41:42"
+        );
         assert!(dir.get("ghost@force.example").is_none());
     }
 
@@ -287,11 +305,26 @@ mod tests {
             sync(&mut dir, b"{\"LOGIN_ID\":1}", &ctx),
             Err(SyncError::NotAnArray)
         ));
-        assert!(matches!(sync(&mut dir, b"[{", &ctx), Err(SyncError::BadJson(_))));
+        assert!(matches!(
+            sync(&mut dir, b"[{", &ctx),
+            Err(SyncError::BadJson(_))
+        ));
         let p = |k: &str, v: &str| vec![(k.to_owned(), v.to_owned())];
-        assert!(parse_flags(&p("SYNCEXISTINGUSERSONLY", "True")).unwrap().existing_only);
-        assert!(parse_flags(&p("allowpartialupdate", "TRUE")).unwrap().allow_partial);
-        assert!(!parse_flags(&p("syncExistingUsersOnly", "false")).unwrap().existing_only);
+        assert!(
+            parse_flags(&p("SYNCEXISTINGUSERSONLY", "True"))
+                .unwrap()
+                .existing_only
+        );
+        assert!(
+            parse_flags(&p("allowpartialupdate", "TRUE"))
+                .unwrap()
+                .allow_partial
+        );
+        assert!(
+            !parse_flags(&p("syncExistingUsersOnly", "false"))
+                .unwrap()
+                .existing_only
+        );
         assert!(parse_flags(&p("syncExistingUsersOnly", "yes")).is_err());
     }
 }

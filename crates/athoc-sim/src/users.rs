@@ -31,12 +31,12 @@ impl SimUser {
 }
 
 const FIRST_NAMES: [&str; 16] = [
-    "Alice", "Ben", "Chloe", "David", "Emma", "Farah", "George", "Hannah", "Imran", "Jane", "Kofi", "Laura",
-    "Mohammed", "Nina", "Oliver", "Priya",
+    "Alice", "Ben", "Chloe", "David", "Emma", "Farah", "George", "Hannah", "Imran", "Jane", "Kofi",
+    "Laura", "Mohammed", "Nina", "Oliver", "Priya",
 ];
 const LAST_NAMES: [&str; 13] = [
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson", "Wright",
-    "Thompson", "Evans",
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
+    "Robinson", "Wright", "Thompson", "Evans",
 ];
 
 /// `n` deterministic users: login `user{i:05}@force.example`, `Collar-Number` `{i:05}`,
@@ -47,7 +47,10 @@ pub fn generate_users(n: usize) -> Vec<SimUser> {
             SimUser::new(format!("user{i:05}@force.example"))
                 .with("Collar-Number", format!("{i:05}"))
                 .with("FIRSTNAME", FIRST_NAMES[i % FIRST_NAMES.len()])
-                .with("LASTNAME", LAST_NAMES[(i / FIRST_NAMES.len() + i) % LAST_NAMES.len()])
+                .with(
+                    "LASTNAME",
+                    LAST_NAMES[(i / FIRST_NAMES.len() + i) % LAST_NAMES.len()],
+                )
         })
         .collect()
 }
@@ -89,7 +92,8 @@ impl Directory {
 
     /// The numeric `USER_ID` of a login, if the user exists.
     pub(crate) fn id_of(&self, login: &str) -> Option<u64> {
-        self.get(login).and_then(|u| self.ids.get(&u.login).copied())
+        self.get(login)
+            .and_then(|u| self.ids.get(&u.login).copied())
     }
 
     /// Inserts or replaces (keeping position and `USER_ID`).
@@ -160,7 +164,9 @@ mod tests {
         );
         assert!(dir.set_attribute("new@force.example", "On-Duty-DTG", "x"));
         assert!(dir.set_attribute("new@force.example", "On-Duty-DTG", ""));
-        assert!(dir.get("new@force.example").is_some_and(|u| u.attributes.is_empty()));
+        assert!(dir
+            .get("new@force.example")
+            .is_some_and(|u| u.attributes.is_empty()));
         assert!(!dir.set_attribute("ghost", "A", "b"));
     }
 }

@@ -1,0 +1,170 @@
+//! The schema, as forward-only migrations (SQLite `user_version` counts them).
+//!
+//! Migration 1 adopts the Python tool's `bobo_mapping.db`: its three tables
+//! are created only if missing (`IF NOT EXISTS`, same columns as the Python
+//! tool), so their rows and shape stay exactly as they were; BoboSync's own
+//! tables sit beside them. Never edit a released migration: add a new one.
+
+use rusqlite_migration::{Migrations, M};
+
+/// Migration 1: the Python tool's tables exactly as it creates them (only if
+/// missing), then BoboSync's own tables. Times are UTC RFC 3339 text.
+const MIGRATION_1: &str = "
+-- The Python tool's tables (adopted as they are).
+CREATE TABLE IF NOT EXISTS worker_mapping (
+    employee_id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    collar_id TEXT,
+    last_updated TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS processing_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    filename TEXT NOT NULL,
+    processed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    entries_processed INTEGER,
+    success_count INTEGER,
+    error_count INTEGER,
+    errors TEXT
+);
+CREATE TABLE IF NOT EXISTS sync_tracking (
+    sync_type TEXT PRIMARY KEY,
+    last_sync_date DATE,
+    last_sync_time TIMESTAMP,
+    status TEXT
+);
+
+-- BoboSync's own tables.
+-- Collar numbers held by more than one AtHoc user in the last mapping sync.
+CREATE TABLE mapping_conflicts (
+    employee_id TEXT NOT NULL,
+    login TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (employee_id, login)
+);
+
+-- Per sync type: the last run and the last success, in UTC (the legacy
+-- sync_tracking row is written too, for the Python tool's sake).
+CREATE TABLE sync_runs (
+    sync_type TEXT PRIMARY KEY,
+    last_at TEXT NOT NULL,
+    last_status TEXT NOT NULL,
+    last_success_at TEXT
+);
+
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    events INTEGER NOT NULL DEFAULT 0,
+    set_count INTEGER NOT NULL DEFAULT 0,
+    cleared INTEGER NOT NULL DEFAULT 0,
+    skipped_older INTEGER NOT NULL DEFAULT 0,
+    superseded INTEGER NOT NULL DEFAULT 0,
+    unmapped INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    invalid INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+);
+
+CREATE TABLE batch_files (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL
+);
+CREATE INDEX batch_files_by_batch ON batch_files(batch_id);
+
+-- One row per planned event or invalid row, journalled before sending.
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    employee_id TEXT,
+    duty TEXT,
+    local_time TEXT,
+    at TEXT,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    action_json TEXT,
+    login TEXT,
+    reason TEXT NOT NULL,
+    state TEXT NOT NULL,
+    details TEXT,
+    athoc_user_id INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX records_by_batch ON records(batch_id);
+CREATE INDEX records_by_employee ON records(employee_id);
+CREATE INDEX records_by_login ON records(login);
+CREATE INDEX records_pending ON records(batch_id) WHERE state = 'pending';
+
+-- The last event applied to AtHoc per employee; never moves backwards.
+CREATE TABLE ledger (
+    employee_id TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    duty TEXT NOT NULL,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    login TEXT NOT NULL,
+    batch_id INTEGER REFERENCES batches(id),
+    record_id INTEGER REFERENCES records(id)
+);
+
+-- Drop-folder files by content hash: attempts, and their final fate.
+CREATE TABLE files (
+    sha256 TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    updated_at TEXT NOT NULL
+);
+
+-- Events of employees without a mapping, re-planned after a mapping sync.
+CREATE TABLE parked_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    employee_id TEXT NOT NULL,
+    duty TEXT NOT NULL,
+    local_time TEXT NOT NULL,
+    at TEXT NOT NULL,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    UNIQUE (employee_id, at, duty, file, line)
+);
+
+-- Mass changes waiting for (or given) an operator's approval.
+CREATE TABLE approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    resolved_at TEXT
+);
+CREATE UNIQUE INDEX approvals_one_pending_per_kind ON approvals(kind) WHERE state = 'pending';
+
+-- Small engine settings that must survive restarts (e.g. paused).
+CREATE TABLE engine_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+/// All migrations, oldest first.
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(MIGRATION_1)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+    }
+}

@@ -1,0 +1,120 @@
+//! Stale cleanup end to end: values older than `AUTO_CLEANUP_HOURS` are cleared and fresh ones
+//! kept (dates with a day-of-month above 12, so day and month cannot be swapped unnoticed); a
+//! cleanup that would empty most of the on-duty list waits for approval.
+
+use bobosync_e2e::*;
+use chrono::{Datelike, Duration, NaiveDateTime, Utc};
+
+/// Harness in UTC so that AtHoc's naive values can be computed from `Utc::now()` exactly.
+fn cleanup_harness(users: Vec<SimUser>) -> Harness {
+    let mut h = Harness::new(users);
+    h.set("TIME_ZONE", "UTC");
+    h.set("AUTO_CLEANUP_HOURS", "24");
+    h
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// A time at least `hours` old whose day of month is above 12.
+fn old_with_high_day(hours: i64) -> NaiveDateTime {
+    let mut t = now() - Duration::hours(hours);
+    while t.day() <= 12 {
+        t -= Duration::days(1);
+    }
+    t
+}
+
+#[test]
+fn stale_values_cleared_fresh_kept() {
+    let h = cleanup_harness(generate_users(10));
+    let stale_30h = athoc_time(now() - Duration::hours(30));
+    let stale_high_day = athoc_time(old_with_high_day(30));
+    let fresh_1h = athoc_time(now() - Duration::hours(1));
+    let fresh_20h = athoc_time(now() - Duration::hours(20));
+    h.set_duty(&login(1), &stale_30h);
+    h.set_duty(&login(2), &stale_high_day);
+    h.set_duty(&login(3), "25/01/2020 10:00:00");
+    h.set_duty(&login(4), &fresh_1h);
+    h.set_duty(&login(5), &fresh_20h);
+
+    let dry = h.bobosync(&["cleanup", "--dry-run"]);
+    dry.assert_success();
+    assert_eq!(
+        h.duty(&login(1)).as_deref(),
+        Some(stale_30h.as_str()),
+        "dry run changed AtHoc\n{dry}"
+    );
+
+    let run = h.once();
+    run.assert_success();
+
+    assert_eq!(
+        h.duty(&login(1)),
+        None,
+        "30 h old value {stale_30h} kept\n{run}"
+    );
+    assert_eq!(
+        h.duty(&login(2)),
+        None,
+        "old value {stale_high_day} kept\n{run}"
+    );
+    assert_eq!(h.duty(&login(3)), None, "2020 value kept\n{run}");
+    assert_eq!(
+        h.duty(&login(4)).as_deref(),
+        Some(fresh_1h.as_str()),
+        "1 h old value cleared\n{run}"
+    );
+    assert_eq!(
+        h.duty(&login(5)).as_deref(),
+        Some(fresh_20h.as_str()),
+        "20 h old value cleared\n{run}"
+    );
+}
+
+#[test]
+fn mass_clear_waits_for_approval() {
+    let h = cleanup_harness(generate_users(45));
+    let fresh = athoc_time(now() - Duration::hours(1));
+    let stale: Vec<String> = (1..=30)
+        .map(|i| athoc_time(old_with_high_day(30 + i)))
+        .collect();
+    for (i, value) in stale.iter().enumerate() {
+        h.set_duty(&login(i + 1), value);
+    }
+    for i in 31..=40 {
+        h.set_duty(&login(i), &fresh);
+    }
+
+    let run = h.once();
+    run.assert_code(EXIT_NEEDS_APPROVAL);
+    assert!(
+        run.output().to_lowercase().contains("approv"),
+        "no approval hint\n{run}"
+    );
+    for (i, value) in stale.iter().enumerate() {
+        assert_eq!(
+            h.duty(&login(i + 1)).as_deref(),
+            Some(value.as_str()),
+            "cleared without approval\n{run}"
+        );
+    }
+
+    let approved = h.bobosync(&["cleanup", "--approve"]);
+    approved.assert_success();
+    for i in 1..=30 {
+        assert_eq!(
+            h.duty(&login(i)),
+            None,
+            "stale value kept after approval\n{approved}"
+        );
+    }
+    for i in 31..=40 {
+        assert_eq!(
+            h.duty(&login(i)).as_deref(),
+            Some(fresh.as_str()),
+            "fresh value cleared\n{approved}"
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! AtHoc failures end to end: a full outage fails the cycle and keeps the file, the next
+//! cycle recovers; a 429 and then a 401 are ridden out within one cycle.
+
+use bobosync_e2e::*;
+
+const FILE: &str = "BOBO_20250617_143000_output.csv";
+
+#[test]
+fn outage_unreachable_server_keeps_file_then_recovers() {
+    let mut h = Harness::new(org(
+        50,
+        [
+            user("pc12345@force.example", "12345"),
+            user("pc31337@force.example", "31337"),
+        ],
+    ));
+    h.drop_fixture(FILE);
+    let url = h.base_url().to_owned();
+    h.set("ATHOC_SERVER_URL", &closed_port_url());
+
+    let down = h.once();
+    down.assert_code(EXIT_FAILED);
+    h.assert_still_pending(FILE);
+    assert_eq!(h.duty(&login(42)), None, "{down}");
+
+    h.set("ATHOC_SERVER_URL", &url);
+    let up = h.once();
+    up.assert_success();
+    h.assert_processed(FILE);
+    assert_eq!(
+        h.duty(&login(42)).as_deref(),
+        Some("17/06/2025 14:29:55"),
+        "{up}"
+    );
+    assert_eq!(
+        h.duty("pc12345@force.example").as_deref(),
+        Some("17/06/2025 14:30:01"),
+        "{up}"
+    );
+}
+
+#[test]
+fn outage_server_answering_503_keeps_file() {
+    let h = Harness::new(generate_users(50));
+    h.drop_fixture(FILE);
+    h.sim().inject(Fault {
+        endpoint: Endpoint::Any,
+        kind: FaultKind::Status {
+            code: 503,
+            retry_after_secs: None,
+        },
+        times: 1_000_000,
+    });
+
+    let down = h.once();
+    down.assert_code(EXIT_FAILED);
+    h.assert_still_pending(FILE);
+    assert_eq!(h.duty(&login(42)), None, "{down}");
+}
+
+#[test]
+fn throttled_then_unauthorized_ridden_out_within_one_cycle() {
+    let h = Harness::new(generate_users(50));
+    h.drop_file(FILE, bobo_row("BON", "00042", "20250617143000"));
+    // Faults on one endpoint fire in the order injected: the update call first gets a 429
+    // (retry after 1 s), its retry a 401 (token no longer accepted), then succeeds.
+    h.sim().inject(Fault {
+        endpoint: Endpoint::Sync,
+        kind: FaultKind::Status {
+            code: 429,
+            retry_after_secs: Some(1),
+        },
+        times: 1,
+    });
+    h.sim().inject(Fault {
+        endpoint: Endpoint::Sync,
+        kind: FaultKind::Status {
+            code: 401,
+            retry_after_secs: None,
+        },
+        times: 1,
+    });
+
+    let run = h.once();
+    run.assert_success();
+
+    assert_eq!(
+        h.duty(&login(42)).as_deref(),
+        Some("17/06/2025 14:30:00"),
+        "{run}"
+    );
+    h.assert_processed(FILE);
+    let statuses: Vec<u16> = h.requests().iter().map(|r| r.status).collect();
+    assert!(
+        statuses.contains(&429) && statuses.contains(&401),
+        "faults did not fire: {statuses:?}\n{run}"
+    );
+}

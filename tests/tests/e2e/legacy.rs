@@ -1,0 +1,143 @@
+//! Migration: an existing Python-tool `bobo_mapping.db` is opened, its mapping used, and its
+//! rows kept.
+
+use std::path::Path;
+use std::process::Command;
+
+use bobosync_e2e::*;
+use chrono::Utc;
+
+/// The Python tool's schema, verbatim.
+const LEGACY_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS worker_mapping (
+    employee_id TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    collar_id TEXT,
+    last_updated TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS processing_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    filename TEXT NOT NULL,
+    processed_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    entries_processed INTEGER,
+    success_count INTEGER,
+    error_count INTEGER,
+    errors TEXT
+);
+CREATE TABLE IF NOT EXISTS sync_tracking (
+    sync_type TEXT PRIMARY KEY,
+    last_sync_date DATE,
+    last_sync_time TIMESTAMP,
+    status TEXT
+);
+";
+
+const LEGACY_ONLY_LOGIN: &str = "legacy.only@force.example";
+const LEGACY_FILE: &str = "BOBO_20250101_000000_output.csv";
+
+/// Rows as the Python tool would have left them; the mapping sync ran successfully today.
+fn legacy_rows() -> String {
+    let now = Utc::now().naive_utc();
+    let today = now.format("%Y-%m-%d");
+    let stamp = now.format("%Y-%m-%d %H:%M:%S%.6f");
+    format!(
+        "INSERT INTO worker_mapping (employee_id, username, collar_id) VALUES
+             ('00042', 'user00042@force.example', '00042'),
+             ('00007', 'user00007@force.example', '00007'),
+             ('55555', '{LEGACY_ONLY_LOGIN}', '55555');
+         INSERT INTO processing_log (filename, entries_processed, success_count, error_count, errors)
+             VALUES ('{LEGACY_FILE}', 3, 3, 0, '');
+         INSERT INTO sync_tracking (sync_type, last_sync_date, last_sync_time, status)
+             VALUES ('user_mapping', '{today}', '{stamp}', 'success');"
+    )
+}
+
+/// Creates the database with Python's own `sqlite3` when `python3` is there (as the Python tool
+/// did), otherwise with rusqlite.
+fn create_legacy_db(path: &Path) {
+    let script = format!("{LEGACY_SCHEMA}\n{}", legacy_rows());
+    let python = Command::new("python3")
+        .arg("-c")
+        .arg("import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2])\nc.commit()\nc.close()")
+        .arg(path)
+        .arg(&script)
+        .status();
+    if matches!(python, Ok(status) if status.success()) {
+        return;
+    }
+    let _ = std::fs::remove_file(path);
+    let conn = rusqlite::Connection::open(path)
+        .unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+    conn.execute_batch(&script)
+        .unwrap_or_else(|e| panic!("fill {}: {e}", path.display()));
+}
+
+#[test]
+fn python_tool_database_is_reused() {
+    // The legacy-only user has no collar number in AtHoc: only the old mapping knows 55555.
+    let mut h = Harness::new(org(
+        10,
+        [SimUser::new(LEGACY_ONLY_LOGIN).with("FIRSTNAME", "Legacy")],
+    ));
+    h.set("TIME_ZONE", "UTC");
+    create_legacy_db(&h.db_path());
+    h.drop_file(
+        "BOBO_20250617_143000_output.csv",
+        [
+            bobo_row("BON", "55555", "20250617143000"),
+            bobo_row("BON", "00042", "20250617143100"),
+        ]
+        .concat(),
+    );
+
+    let run = h.once();
+    run.assert_success();
+
+    assert_eq!(
+        h.duty(LEGACY_ONLY_LOGIN).as_deref(),
+        Some("17/06/2025 14:30:00"),
+        "legacy mapping unused\n{run}"
+    );
+    assert_eq!(
+        h.duty(&login(42)).as_deref(),
+        Some("17/06/2025 14:31:00"),
+        "{run}"
+    );
+    h.assert_processed("BOBO_20250617_143000_output.csv");
+
+    let conn = rusqlite::Connection::open_with_flags(
+        h.db_path(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap_or_else(|e| panic!("open {}: {e}", h.db_path().display()));
+    let query = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        rows.map(|r| r.unwrap_or_else(|e| panic!("{sql}: {e}")))
+            .collect()
+    };
+    let mappings =
+        query("SELECT employee_id || '=' || username FROM worker_mapping ORDER BY employee_id");
+    for expected in [
+        "00007=user00007@force.example",
+        "00042=user00042@force.example",
+        "55555=legacy.only@force.example",
+    ] {
+        assert!(
+            mappings.contains(&expected.to_owned()),
+            "legacy mapping {expected} lost: {mappings:?}"
+        );
+    }
+    let logged = query("SELECT filename FROM processing_log");
+    assert!(
+        logged.contains(&LEGACY_FILE.to_owned()),
+        "legacy processing_log row lost: {logged:?}"
+    );
+    let tracking = query("SELECT sync_type FROM sync_tracking");
+    assert!(
+        tracking.contains(&"user_mapping".to_owned()),
+        "legacy sync_tracking row lost: {tracking:?}"
+    );
+}

@@ -4,7 +4,7 @@
 //! the same inputs always give the same plan, which can be previewed before
 //! it is applied and is recorded per record after.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -45,7 +45,10 @@ pub enum Action {
     /// A later event for the same employee in this batch wins.
     Superseded { by: SourceLine },
     /// An event at or after this one's time was already applied.
-    SkipOlder { applied_at: DateTime<Utc>, applied_from: SourceLine },
+    SkipOlder {
+        applied_at: DateTime<Utc>,
+        applied_from: SourceLine,
+    },
     /// No AtHoc user has this employee ID; parked until the next mapping sync.
     Unmapped,
 }
@@ -81,3 +84,174 @@ impl MassChangeGuard {
         changing > self.min_count && changing as f64 > self.max_fraction * total as f64
     }
 }
+
+/// Decides what to do with every event of a batch.
+///
+/// Rules, in order, per employee:
+/// 1. within the batch the latest event wins (by `at`; on equal times the
+///    later source wins, by file name, then line); the others are
+///    [`Action::Superseded`] by it;
+/// 2. a winner at or before the ledger's last applied event is
+///    [`Action::SkipOlder`];
+/// 3. a winner without a mapping is [`Action::Unmapped`];
+/// 4. a book-on is [`Action::Set`], a book-off [`Action::Clear`]; a book-on
+///    older than `stale_after` at `now` is a `Clear`: the person is treated
+///    as off duty, as the stale cleanup would.
+///
+/// Records come back in input order, one per event; `invalid` is
+/// `row_errors`. Same input, same plan: nothing depends on hash order.
+pub fn plan(input: PlanInput<'_>) -> Plan {
+    // The index of each employee's winning event, by a total order (see
+    // `precedes`), so the winner does not depend on input order.
+    let mut winners: BTreeMap<&EmployeeId, usize> = BTreeMap::new();
+    for (index, event) in input.events.iter().enumerate() {
+        winners
+            .entry(&event.employee)
+            .and_modify(|best| {
+                if precedes(&input.events[*best], *best, event, index) {
+                    *best = index;
+                }
+            })
+            .or_insert(index);
+    }
+    let records = input
+        .events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            // Every employee in `events` has a winner.
+            let winner_index = winners.get(&event.employee).copied().unwrap_or(index);
+            let (action, reason) = if winner_index == index {
+                decide(event, &input)
+            } else {
+                superseded(event, &input.events[winner_index])
+            };
+            PlannedRecord {
+                event: event.clone(),
+                action,
+                reason,
+            }
+        })
+        .collect();
+    Plan {
+        records,
+        invalid: input.row_errors.to_vec(),
+    }
+}
+
+/// True when `a` (at `a_index`) comes before `b` (at `b_index`) in
+/// latest-wins order: time, then source (file name, line). Two events from
+/// the same file and line cannot come from intake; should they still meet,
+/// a book-off beats a book-on and then the later input wins, so the order
+/// stays total.
+fn precedes(a: &DutyEvent, a_index: usize, b: &DutyEvent, b_index: usize) -> bool {
+    let rank = |d: Duty| matches!(d, Duty::BookOff);
+    (a.at, &a.source, rank(a.duty), a_index) < (b.at, &b.source, rank(b.duty), b_index)
+}
+
+fn superseded(event: &DutyEvent, winner: &DutyEvent) -> (Action, String) {
+    let why = if winner.at == event.at {
+        "has the same time and comes later in the batch".to_owned()
+    } else {
+        format!("is later ({})", when(winner))
+    };
+    let reason = format!(
+        "{} of {} at {} from {} is superseded: the {} from {} {}",
+        describe(event.duty),
+        event.employee,
+        when(event),
+        event.source,
+        describe(winner.duty),
+        winner.source,
+        why,
+    );
+    (
+        Action::Superseded {
+            by: winner.source.clone(),
+        },
+        reason,
+    )
+}
+
+fn decide(event: &DutyEvent, input: &PlanInput<'_>) -> (Action, String) {
+    let what = format!(
+        "{} of {} at {} from {}",
+        describe(event.duty),
+        event.employee,
+        when(event),
+        event.source
+    );
+    if let Some(applied) = input.ledger.get(&event.employee) {
+        if event.at <= applied.at {
+            let reason = format!(
+                "{what} is skipped: a {} at {} UTC from {} was already applied, \
+                 and older data never overwrites newer",
+                describe(applied.duty),
+                applied.at.format("%Y-%m-%d %H:%M:%S"),
+                applied.source,
+            );
+            let action = Action::SkipOlder {
+                applied_at: applied.at,
+                applied_from: applied.source.clone(),
+            };
+            return (action, reason);
+        }
+    }
+    let Some(login) = input.mappings.get(&event.employee) else {
+        let reason = format!(
+            "{what} is parked: no AtHoc user has collar number {}; it is planned again \
+             after the next user-mapping sync",
+            event.employee
+        );
+        return (Action::Unmapped, reason);
+    };
+    let login = login.clone();
+    match event.duty {
+        Duty::BookOff => {
+            let reason = format!("{what}: clear the duty attribute of {login}");
+            (Action::Clear { login }, reason)
+        }
+        Duty::BookOn if input.now - event.at > input.stale_after => {
+            let reason = format!(
+                "{what} is older than the cleanup age ({}) at {} UTC, so the person is \
+                 treated as off duty: clear the duty attribute of {login}",
+                hours(input.stale_after),
+                input.now.format("%Y-%m-%d %H:%M:%S"),
+            );
+            (Action::Clear { login }, reason)
+        }
+        Duty::BookOn => {
+            let reason = format!("{what}: set the duty attribute of {login} to this time");
+            (Action::Set { login }, reason)
+        }
+    }
+}
+
+fn describe(duty: Duty) -> &'static str {
+    match duty {
+        Duty::BookOn => "book-on",
+        Duty::BookOff => "book-off",
+    }
+}
+
+/// An event's time for a reason: local wall-clock and UTC.
+fn when(event: &DutyEvent) -> String {
+    format!(
+        "{} local ({} UTC)",
+        event.local.format("%Y-%m-%d %H:%M:%S"),
+        event.at.format("%Y-%m-%d %H:%M:%S")
+    )
+}
+
+/// A duration for a reason: whole hours when it is whole hours.
+fn hours(d: Duration) -> String {
+    let minutes = d.num_minutes();
+    match (minutes / 60, minutes % 60) {
+        (1, 0) => "1 hour".to_owned(),
+        (h, 0) => format!("{h} hours"),
+        _ => format!("{minutes} minutes"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

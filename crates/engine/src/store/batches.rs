@@ -910,7 +910,7 @@ mod tests {
                 user_id: None,
             },
         );
-        assert!(s.record_outcomes(b2, &[ok.clone()]).is_err());
+        assert!(s.record_outcomes(b2, std::slice::from_ref(&ok)).is_err());
         let unmapped = (
             ids[4],
             RecordOutcome::Applied {

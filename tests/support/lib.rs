@@ -12,8 +12,11 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use chrono::{Datelike, NaiveDate};
 
 pub use athoc_sim::{
     generate_users, BackgroundSim, Endpoint, Fault, FaultKind, OffsetMode, RecordedRequest, Sim,
@@ -314,6 +317,19 @@ impl Harness {
         self.drop_file(name, bytes)
     }
 
+    /// Copies a sample export into the drop folder with its dates moved to the recent past
+    /// (see [`rebase_dates`]); everything else stays byte for byte (BOM, CRLF, blank lines).
+    pub fn drop_recent_fixture(&self, name: &str) -> PathBuf {
+        let source = fixtures_dir().join(name);
+        let bytes = std::fs::read(&source).unwrap_or_else(|e| {
+            panic!(
+                "read fixture {} (set BOBOSYNC_FIXTURES?): {e}",
+                source.display()
+            )
+        });
+        self.drop_file(name, rebase_dates(&bytes))
+    }
+
     /// `bobosync once --env-file <.env>`.
     pub fn once(&self) -> Run {
         self.bobosync(&["once"])
@@ -353,6 +369,16 @@ impl Harness {
             .user(login)
             .unwrap_or_else(|| panic!("no simulator user {login}"));
         user.attributes.get(DUTY).filter(|v| !v.is_empty()).cloned()
+    }
+
+    /// Panics, showing `run`, unless the duty attribute of `login` is `expected` (`None`: empty).
+    #[track_caller]
+    pub fn assert_duty(&self, login: &str, expected: Option<&str>, run: &Run) {
+        assert_eq!(
+            self.duty(login).as_deref(),
+            expected,
+            "{DUTY} of {login}\n{run}"
+        );
     }
 
     /// Sets the duty attribute of `login` directly in the simulator.
@@ -444,8 +470,9 @@ impl Harness {
 }
 
 /// The `.env` every site starts from: every Python-tool key plus BoboSync's new ones, with paths
-/// relative to the `.env` folder. `AUTO_CLEANUP_HOURS` is very large so that the 2024/2025
-/// sample exports are not cleared as stale in the same cycle; cleanup tests lower it.
+/// relative to the `.env` folder. `AUTO_CLEANUP_HOURS` is the largest allowed (a year) so that
+/// the sample events, moved to a few weeks ago by [`rebase_dates`], are neither treated as stale
+/// book-ons nor cleared in the same cycle; cleanup tests lower it.
 fn default_env(config: &SimConfig) -> Vec<(String, String)> {
     let pairs: [(&str, &str); 32] = [
         ("ATHOC_SERVER_URL", "http://127.0.0.1:1"),
@@ -474,7 +501,7 @@ fn default_env(config: &SimConfig) -> Vec<(String, String)> {
         ("DUTY_STATUS_FIELD", DUTY),
         ("COLLAR_ID_FIELD", COLLAR),
         ("USER_ATTRIBUTES", "Collar-Number,FIRSTNAME,LASTNAME"),
-        ("AUTO_CLEANUP_HOURS", "100000"),
+        ("AUTO_CLEANUP_HOURS", "8760"),
         ("MAX_RETRY_ATTEMPTS", "3"),
         ("FAILED_FILES_DIRECTORY", "failed"),
         ("TIME_ZONE", "Europe/London"),
@@ -573,6 +600,79 @@ pub fn athoc_time(t: chrono::NaiveDateTime) -> String {
     t.format("%d/%m/%Y %H:%M:%S").to_string()
 }
 
+/// Day 0 of the sample exports once moved to the recent past: the latest date at least a week
+/// ago whose day of month is 13 to 26, so that days 0–2 all render with a day above 12 (a
+/// swapped day and month cannot go unnoticed). Fixed for the life of the test process.
+///
+/// The samples are dated 2024/2025, and a book-on older than `AUTO_CLEANUP_HOURS` (at most a
+/// year) is planned as a clear, so cycle tests cannot use the original dates.
+pub fn base_date() -> NaiveDate {
+    static BASE: OnceLock<NaiveDate> = OnceLock::new();
+    *BASE.get_or_init(|| {
+        let mut day = chrono::Utc::now().date_naive() - chrono::Duration::days(7);
+        while !(13..=26).contains(&day.day()) {
+            day -= chrono::Duration::days(1);
+        }
+        day
+    })
+}
+
+/// `YYYYMMDD` of [`base_date`] plus `offset` days.
+pub fn bobo_date(offset: i64) -> String {
+    (base_date() + chrono::Duration::days(offset))
+        .format("%Y%m%d")
+        .to_string()
+}
+
+/// A BOBO `DateTime_Created` stamp (`YYYYMMDDHHMMSS`) on day `offset` at `hhmmss`.
+pub fn stamp(offset: i64, hhmmss: &str) -> String {
+    format!("{}{hhmmss}", bobo_date(offset))
+}
+
+/// The AtHoc value (`dd/MM/yyyy HH:mm:ss`) for day `offset` at `hh_mm_ss` (`"14:31:10"`).
+pub fn athoc_on(offset: i64, hh_mm_ss: &str) -> String {
+    format!(
+        "{} {hh_mm_ss}",
+        (base_date() + chrono::Duration::days(offset)).format("%d/%m/%Y")
+    )
+}
+
+/// Moves the sample exports' dates to the recent past: 2025-06-17, -18, -19 (as `20250617`…)
+/// become days 0, 1, 2 after [`base_date`], and the headed sample's `2024-06-17` day 0.
+pub fn rebase_dates(bytes: &[u8]) -> Vec<u8> {
+    let dashed = |offset: i64| {
+        (base_date() + chrono::Duration::days(offset))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let pairs: [(&str, String); 4] = [
+        ("20250617", bobo_date(0)),
+        ("20250618", bobo_date(1)),
+        ("20250619", bobo_date(2)),
+        ("2024-06-17", dashed(0)),
+    ];
+    let mut out = bytes.to_vec();
+    for (from, to) in &pairs {
+        out = replace_bytes(&out, from.as_bytes(), to.as_bytes());
+    }
+    out
+}
+
+fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut i = 0;
+    while i < haystack.len() {
+        if haystack[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(haystack[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// A headerless 10-column BOBO row (`BON`/`BOF`) for `collar` at `stamp` (`YYYYMMDDHHMMSS`).
 pub fn bobo_row(kind: &str, collar: &str, stamp: &str) -> String {
     let (date, time) = stamp.split_at(8.min(stamp.len()));
@@ -642,6 +742,22 @@ mod tests {
             "BON,00042,500042,20250617,143000,20250617143000,1,54.89,-2.93,5.0\n"
         );
         assert_eq!(row.trim_end().split(',').count(), 10);
+    }
+
+    #[test]
+    fn rebase_moves_only_dates() {
+        let text = "\u{feff}BON,00042,51234,20250618,070000,20250618070000,1,,,\r\n12345,On Duty,2024-06-17 14:30:00\n";
+        let out = String::from_utf8(rebase_dates(text.as_bytes())).unwrap_or_default();
+        let d1 = bobo_date(1);
+        assert_eq!(
+            out,
+            format!("\u{feff}BON,00042,51234,{d1},070000,{d1}070000,1,,,\r\n12345,On Duty,{} 14:30:00\n", base_date().format("%Y-%m-%d"))
+        );
+        assert!(base_date().day() > 12 && (base_date() + chrono::Duration::days(2)).day() > 12);
+        assert_eq!(
+            athoc_on(0, "14:31:10"),
+            format!("{} 14:31:10", base_date().format("%d/%m/%Y"))
+        );
     }
 
     #[test]

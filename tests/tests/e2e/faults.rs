@@ -14,35 +14,27 @@ fn outage_unreachable_server_keeps_file_then_recovers() {
             user("pc31337@force.example", "31337"),
         ],
     ));
-    h.drop_fixture(FILE);
+    h.drop_recent_fixture(FILE);
     let url = h.base_url().to_owned();
     h.set("ATHOC_SERVER_URL", &closed_port_url());
 
     let down = h.once();
     down.assert_code(EXIT_FAILED);
     h.assert_still_pending(FILE);
-    assert_eq!(h.duty(&login(42)), None, "{down}");
+    h.assert_duty(&login(42), None, &down);
 
     h.set("ATHOC_SERVER_URL", &url);
     let up = h.once();
     up.assert_success();
     h.assert_processed(FILE);
-    assert_eq!(
-        h.duty(&login(42)).as_deref(),
-        Some("17/06/2025 14:29:55"),
-        "{up}"
-    );
-    assert_eq!(
-        h.duty("pc12345@force.example").as_deref(),
-        Some("17/06/2025 14:30:01"),
-        "{up}"
-    );
+    h.assert_duty(&login(42), Some(&athoc_on(0, "14:29:55")), &up);
+    h.assert_duty("pc12345@force.example", Some(&athoc_on(0, "14:30:01")), &up);
 }
 
 #[test]
 fn outage_server_answering_503_keeps_file() {
     let h = Harness::new(generate_users(50));
-    h.drop_fixture(FILE);
+    h.drop_recent_fixture(FILE);
     h.sim().inject(Fault {
         endpoint: Endpoint::Any,
         kind: FaultKind::Status {
@@ -55,13 +47,13 @@ fn outage_server_answering_503_keeps_file() {
     let down = h.once();
     down.assert_code(EXIT_FAILED);
     h.assert_still_pending(FILE);
-    assert_eq!(h.duty(&login(42)), None, "{down}");
+    h.assert_duty(&login(42), None, &down);
 }
 
 #[test]
 fn throttled_then_unauthorized_ridden_out_within_one_cycle() {
     let h = Harness::new(generate_users(50));
-    h.drop_file(FILE, bobo_row("BON", "00042", "20250617143000"));
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
     // Faults on one endpoint fire in the order injected: the update call first gets a 429
     // (retry after 1 s), its retry a 401 (token no longer accepted), then succeeds.
     h.sim().inject(Fault {
@@ -84,11 +76,7 @@ fn throttled_then_unauthorized_ridden_out_within_one_cycle() {
     let run = h.once();
     run.assert_success();
 
-    assert_eq!(
-        h.duty(&login(42)).as_deref(),
-        Some("17/06/2025 14:30:00"),
-        "{run}"
-    );
+    h.assert_duty(&login(42), Some(&athoc_on(0, "14:30:00")), &run);
     h.assert_processed(FILE);
     let statuses: Vec<u16> = h.requests().iter().map(|r| r.status).collect();
     assert!(

@@ -1,12 +1,15 @@
 //! Intake end to end: both BOBO formats, Excel quirks, leading-zero IDs, latest-wins across
 //! files, unmapped employees, malformed rows reported by line while good rows apply.
+//!
+//! The sample exports are used with their dates moved to the recent past (`drop_recent_fixture`),
+//! so "17/06/2025 14:31:10" reads `athoc_on(0, "14:31:10")` here.
 
 use bobosync_e2e::*;
 
 const FILE_A: &str = "BOBO_20250617_143000_output.csv";
 const FILE_B: &str = "BOBO_20250617_143100_output.csv";
 
-/// The org for the headerless fixtures: `user00042` comes from `generate_users`; `42` and
+/// The org for the headerless samples: `user00042` comes from `generate_users`; `42` and
 /// `7731` are traps for an engine that treats IDs as numbers.
 fn fixture_org() -> Vec<SimUser> {
     org(
@@ -25,36 +28,28 @@ fn headerless_fixtures_latest_wins(batch_size: &str) {
     let mut h = Harness::new(fixture_org());
     h.set("BATCH_SIZE", batch_size);
     // 12345 starts on duty so that its final BOF is visible as a clear.
-    h.set_duty("pc12345@force.example", "16/06/2025 08:00:00");
-    h.drop_fixture(FILE_A);
-    h.drop_fixture(FILE_B);
+    h.set_duty("pc12345@force.example", &athoc_on(-1, "08:00:00"));
+    h.drop_recent_fixture(FILE_A);
+    h.drop_recent_fixture(FILE_B);
 
     let run = h.once();
     run.assert_success();
 
-    assert_eq!(
-        h.duty("pc12345@force.example"),
-        None,
-        "12345 booked off last\n{run}"
+    h.assert_duty("pc12345@force.example", None, &run);
+    h.assert_duty(
+        "pc07731@force.example",
+        Some(&athoc_on(0, "14:31:10")),
+        &run,
     );
-    assert_eq!(
-        h.duty("pc07731@force.example").as_deref(),
-        Some("17/06/2025 14:31:10"),
-        "{run}"
-    );
-    assert_eq!(
-        h.duty(&login(42)).as_deref(),
-        Some("17/06/2025 14:29:55"),
-        "{run}"
-    );
-    assert_eq!(
-        h.duty("pc31337@force.example").as_deref(),
-        Some("17/06/2025 14:30:20"),
-        "{run}"
+    h.assert_duty(&login(42), Some(&athoc_on(0, "14:29:55")), &run);
+    h.assert_duty(
+        "pc31337@force.example",
+        Some(&athoc_on(0, "14:30:20")),
+        &run,
     );
     // Leading zeros are part of the ID: 00042 is not 42, 07731 is not 7731.
-    assert_eq!(h.duty("pc42@force.example"), None, "{run}");
-    assert_eq!(h.duty("pc7731@force.example"), None, "{run}");
+    h.assert_duty("pc42@force.example", None, &run);
+    h.assert_duty("pc7731@force.example", None, &run);
     // 99999 has no AtHoc user: a warning that names it, not a failure.
     run.assert_output_contains("99999");
 
@@ -88,13 +83,8 @@ fn assert_only_login_and_duty_sent(h: &Harness) {
         .collect();
     assert!(!syncs.is_empty(), "no SyncByCommonNames call was made");
     for r in syncs {
-        let body: serde_json::Value = match serde_json::from_slice(body_bytes(&r)) {
-            Ok(v) => v,
-            Err(e) => panic!(
-                "sync body is not JSON ({e}): {:?}",
-                String::from_utf8_lossy(body_bytes(&r))
-            ),
-        };
+        let body: serde_json::Value = serde_json::from_str(&r.body)
+            .unwrap_or_else(|e| panic!("sync body is not JSON ({e}): {:?}", r.body));
         let records = body
             .as_array()
             .unwrap_or_else(|| panic!("sync body is not an array: {body}"));
@@ -111,10 +101,6 @@ fn assert_only_login_and_duty_sent(h: &Harness) {
     }
 }
 
-fn body_bytes(r: &RecordedRequest) -> &[u8] {
-    r.body.as_bytes()
-}
-
 #[test]
 fn headed_readme_format_sets_and_clears() {
     let h = Harness::new(org(
@@ -124,56 +110,44 @@ fn headed_readme_format_sets_and_clears() {
             user("pc67890@force.example", "67890"),
         ],
     ));
-    h.set_duty("pc67890@force.example", "01/06/2024 08:00:00");
-    h.drop_fixture("readme_format.csv");
+    h.set_duty("pc67890@force.example", &athoc_on(-5, "08:00:00"));
+    h.drop_recent_fixture("readme_format.csv");
 
     let run = h.once();
     run.assert_success();
 
-    assert_eq!(
-        h.duty("pc12345@force.example").as_deref(),
-        Some("17/06/2024 14:30:00"),
-        "{run}"
+    h.assert_duty(
+        "pc12345@force.example",
+        Some(&athoc_on(0, "14:30:00")),
+        &run,
     );
-    assert_eq!(
-        h.duty("pc67890@force.example"),
-        None,
-        "67890 booked off\n{run}"
-    );
+    h.assert_duty("pc67890@force.example", None, &run);
     h.assert_processed("readme_format.csv");
 }
 
 #[test]
 fn excel_quirks_bom_crlf_blank_lines_and_spaces() {
     let h = Harness::new(generate_users(50));
-    h.set_duty(&login(42), "17/06/2025 06:00:00");
-    h.drop_fixture("excel_bom_crlf.csv");
-    // The BOM sits on the only row that matters, so a BOM-blind reader loses 00043's book-on;
-    // 00044's row carries stray spaces; blank CRLF lines close the file.
+    h.set_duty(&login(42), &athoc_on(1, "06:00:00"));
+    h.drop_recent_fixture("excel_bom_crlf.csv");
+    // The BOM sits on the only row for 00043, so a BOM-blind reader loses its book-on; 00044's
+    // row carries stray spaces; blank CRLF lines close the file.
+    let d = bobo_date(1);
     h.drop_file(
         "excel_more.csv",
-        "\u{feff}BON,00043,51235,20250618,080000,20250618080000,1,,,\r\n \
-         BON , 00044 ,51236,20250618,081500, 20250618081500 ,1,,,\r\n\r\n\r\n",
+        format!(
+            "\u{feff}BON,00043,51235,{d},080000,{d}080000,1,,,\r\n \
+             BON , 00044 ,51236,{d},081500, {d}081500 ,1,,,\r\n\r\n\r\n"
+        ),
     );
 
     let run = h.once();
     run.assert_success();
 
-    assert_eq!(
-        h.duty(&login(42)),
-        None,
-        "00042 booked off at 19:00, the latest event\n{run}"
-    );
-    assert_eq!(
-        h.duty(&login(43)).as_deref(),
-        Some("18/06/2025 08:00:00"),
-        "{run}"
-    );
-    assert_eq!(
-        h.duty(&login(44)).as_deref(),
-        Some("18/06/2025 08:15:00"),
-        "{run}"
-    );
+    // 00042 booked on at 07:00 and off at 19:00: the book-off is the latest event.
+    h.assert_duty(&login(42), None, &run);
+    h.assert_duty(&login(43), Some(&athoc_on(1, "08:00:00")), &run);
+    h.assert_duty(&login(44), Some(&athoc_on(1, "08:15:00")), &run);
     h.assert_processed("excel_bom_crlf.csv");
     h.assert_processed("excel_more.csv");
 }
@@ -181,8 +155,8 @@ fn excel_quirks_bom_crlf_blank_lines_and_spaces() {
 #[test]
 fn malformed_rows_reported_by_line_while_good_rows_apply() {
     let h = Harness::new(generate_users(50));
-    h.set_duty(&login(46), "18/06/2025 07:00:00");
-    h.drop_fixture("malformed_rows.csv");
+    h.set_duty(&login(46), &athoc_on(1, "07:00:00"));
+    h.drop_recent_fixture("malformed_rows.csv");
 
     let run = h.once();
     run.assert_success();
@@ -194,18 +168,10 @@ fn malformed_rows_reported_by_line_while_good_rows_apply() {
         h.log_text().contains("malformed_rows.csv"),
         "the log does not mention the bad rows"
     );
-    assert_eq!(
-        h.duty(&login(42)).as_deref(),
-        Some("19/06/2025 07:00:00"),
-        "row 1 applies\n{run}"
-    );
-    assert_eq!(h.duty(&login(46)), None, "row 5 (BOF) applies\n{run}");
+    h.assert_duty(&login(42), Some(&athoc_on(2, "07:00:00")), &run); // row 1
+    h.assert_duty(&login(46), None, &run); // row 5, a book-off
     for bad in [43, 44, 45] {
-        assert_eq!(
-            h.duty(&login(bad)),
-            None,
-            "invalid row for {bad:05} must not apply\n{run}"
-        );
+        h.assert_duty(&login(bad), None, &run);
     }
     h.assert_processed("malformed_rows.csv");
 }
@@ -213,9 +179,13 @@ fn malformed_rows_reported_by_line_while_good_rows_apply() {
 #[test]
 fn file_with_only_invalid_rows_goes_to_failed_with_reason() {
     let h = Harness::new(generate_users(5));
+    let s = stamp(0, "143000");
     h.drop_file(
         "garbage.csv",
-        "hello,world\nBON,00001\nXYZ,00002,1,20250617,143000,20250617143000,1,,,\n",
+        format!(
+            "hello,world\nBON,00001\nXYZ,00002,1,{},143000,{s},1,,,\n",
+            bobo_date(0)
+        ),
     );
 
     let run = h.once();
@@ -234,5 +204,5 @@ fn file_with_only_invalid_rows_goes_to_failed_with_reason() {
         failed.contains(&"garbage.csv.reason.txt".to_owned()),
         "failed folder: {failed:?}\n{run}"
     );
-    assert_eq!(h.duty(&login(1)), None, "{run}");
+    h.assert_duty(&login(1), None, &run);
 }

@@ -161,3 +161,15 @@ fn background_sim_serves_from_its_own_thread_and_stops_on_drop() {
         "listener closed after drop"
     );
 }
+
+#[tokio::test]
+async fn running_sim_stop_closes_the_listener() {
+    let running = athoc_sim::RunningSim::start(Sim::new(SimConfig::default(), vec![]))
+        .await
+        .expect("start");
+    let url = format!("{}/_sim/users", running.base_url);
+    let http = reqwest::Client::new();
+    assert_eq!(http.get(&url).send().await.expect("up").status(), 200);
+    running.stop().await;
+    assert!(reqwest::Client::new().get(&url).send().await.is_err());
+}

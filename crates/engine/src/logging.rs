@@ -1,1 +1,129 @@
-//! (being written)
+//! Logging (shell): `tracing` to daily-rotated files in `LOG_DIRECTORY`
+//! (`bobosync.YYYY-MM-DD.log`, `LOG_PURGE_DAYS` files kept), at `LOG_LEVEL`,
+//! optionally echoed to stderr. Installed once per process by [`init`].
+//! Invariant: nothing here formats secrets; callers never pass them (they are
+//! `SecretString`s, whose `Debug` is redacted).
+
+use std::path::PathBuf;
+
+use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+use crate::config::{LogLevel, LogSettings};
+
+/// The log file name prefix: files are `bobosync.<date>.log`.
+pub const FILE_PREFIX: &str = "bobosync";
+/// The log file name suffix.
+pub const FILE_SUFFIX: &str = "log";
+
+/// Whether log lines are also written to the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleLog {
+    /// Files only (the tray app, a service).
+    Off,
+    /// Files and stderr (the `bobosync` command).
+    Stderr,
+}
+
+/// Why logging could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum LoggingError {
+    #[error("cannot create the log folder {} (LOG_DIRECTORY): {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open a log file in {} (LOG_DIRECTORY): {source}", path.display())]
+    OpenFile {
+        path: PathBuf,
+        source: tracing_appender::rolling::InitError,
+    },
+    #[error("logging was already set up in this process")]
+    AlreadyInitialised,
+}
+
+/// Keeps the background log writer alive: drop it last (it flushes pending
+/// lines when dropped).
+#[must_use = "log lines are lost when the guard is dropped"]
+pub struct LogGuard {
+    _file: WorkerGuard,
+}
+
+impl std::fmt::Debug for LogGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogGuard").finish_non_exhaustive()
+    }
+}
+
+/// The filter for `level`. HTTP and TLS libraries are kept at INFO or
+/// quieter even at DEBUG: their debug output can show request headers.
+pub fn filter_directives(level: LogLevel) -> String {
+    let level = level.tracing_level();
+    let libraries = if level > tracing::Level::INFO {
+        tracing::Level::INFO
+    } else {
+        level
+    };
+    let mut directives = level.as_str().to_ascii_lowercase();
+    for library in ["hyper", "hyper_util", "h2", "reqwest", "rustls", "tower"] {
+        directives.push_str(&format!(
+            ",{library}={}",
+            libraries.as_str().to_ascii_lowercase()
+        ));
+    }
+    directives
+}
+
+/// Installs the process-wide subscriber: a daily-rotated file in
+/// `settings.dir` and, with [`ConsoleLog::Stderr`], stderr. Call once per
+/// process; a second call returns [`LoggingError::AlreadyInitialised`].
+pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, LoggingError> {
+    std::fs::create_dir_all(&settings.dir).map_err(|source| LoggingError::CreateDir {
+        path: settings.dir.clone(),
+        source,
+    })?;
+    let appender = RollingFileAppender::builder()
+        .rotation(Rotation::DAILY)
+        .filename_prefix(FILE_PREFIX)
+        .filename_suffix(FILE_SUFFIX)
+        .max_log_files(usize::try_from(settings.purge_days.max(1)).unwrap_or(usize::MAX))
+        .build(&settings.dir)
+        .map_err(|source| LoggingError::OpenFile {
+            path: settings.dir.clone(),
+            source,
+        })?;
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+
+    let directives = filter_directives(settings.level);
+    let file_layer = tracing_subscriber::fmt::layer()
+        .with_writer(writer)
+        .with_ansi(false);
+    let console_layer = match console {
+        ConsoleLog::Off => None,
+        ConsoleLog::Stderr => Some(tracing_subscriber::fmt::layer().with_writer(std::io::stderr)),
+    };
+    tracing_subscriber::registry()
+        .with(file_layer.with_filter(EnvFilter::new(&directives)))
+        .with(console_layer.with_filter(EnvFilter::new(&directives)))
+        .try_init()
+        .map_err(|_| LoggingError::AlreadyInitialised)?;
+    Ok(LogGuard { _file: guard })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libraries_never_log_below_info() {
+        assert_eq!(
+            filter_directives(LogLevel::Debug),
+            "debug,hyper=info,hyper_util=info,h2=info,reqwest=info,rustls=info,tower=info"
+        );
+        assert!(filter_directives(LogLevel::Critical).starts_with("error,hyper=error"));
+        assert!(filter_directives(LogLevel::Warning).starts_with("warn,"));
+    }
+}

@@ -3,6 +3,11 @@
 //! the file, except `USERNAME` (Windows always sets it to the desktop login,
 //! so it is only ever read from the file, as the old name of `APIUSER`).
 //! The process environment is never modified.
+//!
+//! dotenvy reads unquoted values more strictly than python-dotenv (it stops
+//! at a space and expands `$NAME`), so unquoted values are first rewritten
+//! into the double-quoted form meaning what python-dotenv reads: the rest of
+//! the line up to a ` #` comment, taken literally except `${NAME}`.
 
 use std::path::Path;
 
@@ -24,6 +29,8 @@ pub fn read_env_file(path: &Path, env: &dyn Env) -> Result<RawSettings, LoadErro
 /// Keys BoboSync does not know are ignored; a key given twice keeps its last value.
 pub fn parse_env_text(text: &str, path: &Path, env: &dyn Env) -> Result<RawSettings, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = quote_unquoted_values(text);
+    let text = text.as_str();
     let mut raw = RawSettings::new(KeyStyle::Env);
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         match item {
@@ -57,26 +64,102 @@ pub fn parse_env_text(text: &str, path: &Path, env: &dyn Env) -> Result<RawSetti
     Ok(raw)
 }
 
+/// Rewrites every unquoted value as a double-quoted one with python-dotenv's
+/// meaning. Lines keep their numbers; quoted values (also multi-line ones)
+/// are left to dotenvy.
+fn quote_unquoted_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut open_quote: Option<char> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let ending = &line[body.len()..];
+        if let Some(q) = open_quote {
+            if closes(body, q) {
+                open_quote = None;
+            }
+            out.push_str(line);
+            continue;
+        }
+        let trimmed = body.trim_start();
+        let Some((key, value)) = body.split_once('=').filter(|_| !trimmed.starts_with('#')) else {
+            out.push_str(line);
+            continue;
+        };
+        let value = value.trim_start();
+        if let Some(q) = value.chars().next().filter(|c| *c == '"' || *c == '\'') {
+            if !closes(&value[1..], q) {
+                open_quote = Some(q);
+            }
+            out.push_str(line);
+            continue;
+        }
+        let value = strip_comment(value).trim_end();
+        out.push_str(key);
+        out.push_str("=\"");
+        let mut rest = value;
+        while let Some(c) = rest.chars().next() {
+            if rest.starts_with("${") {
+                if let Some(end) = rest.find('}') {
+                    out.push_str(&rest[..=end]);
+                    rest = &rest[end + 1..];
+                    continue;
+                }
+            }
+            if matches!(c, '\\' | '"' | '$') {
+                out.push('\\');
+            }
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+        out.push('"');
+        out.push_str(ending);
+    }
+    out
+}
+
+/// Whether `text` holds the closing quote `q` (a `"` escaped by `\` does not close).
+fn closes(text: &str, q: char) -> bool {
+    let mut escaped = false;
+    for c in text.chars() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && q == '"' {
+            escaped = true;
+        } else if c == q {
+            return true;
+        }
+    }
+    false
+}
+
+/// An unquoted value ends at whitespace followed by `#`.
+fn strip_comment(value: &str) -> &str {
+    let bytes = value.as_bytes();
+    for i in 1..bytes.len() {
+        if bytes[i] == b'#' && bytes[i - 1].is_ascii_whitespace() {
+            return &value[..i];
+        }
+    }
+    value
+}
+
 /// A syntax error naming the line number and key, never the value.
-fn syntax_error(text: &str, path: &Path, bad_line: &str, column: usize) -> LoadError {
-    let key = bad_line.split('=').next().unwrap_or("").trim();
+/// dotenvy reports the line or the value text; the line is found by it.
+fn syntax_error(text: &str, path: &Path, bad_value: &str, column: usize) -> LoadError {
+    let first = bad_value.lines().next().unwrap_or("").trim();
+    let found = text.lines().enumerate().find_map(|(i, l)| {
+        let (key, value) = l.split_once('=')?;
+        let matches = l.trim_start().starts_with(first) || value.trim_start().starts_with(first);
+        (!first.is_empty() && matches).then(|| (i + 1, key.trim()))
+    });
+    let (line, key) = found.unwrap_or((0, "a key"));
     let key = key.strip_prefix("export ").unwrap_or(key).trim();
-    let line = text
-        .lines()
-        .position(|l| {
-            let l = l.trim_start();
-            let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
-            !key.is_empty()
-                && l.strip_prefix(key)
-                    .is_some_and(|rest| rest.trim_start().starts_with('='))
-        })
-        .map_or(0, |i| i + 1);
     LoadError::Syntax {
         path: path.to_path_buf(),
         line,
         message: format!(
-            "the value of {key} cannot be read (at character {column}); put values with spaces, quotes, \\ or $ in \
-             single quotes, e.g. {key}='...'"
+            "the value of {key} cannot be read (at character {column}); check its quotes (a value in \"...\" \
+             or '...' must end with the same quote)"
         ),
     }
 }
@@ -133,6 +216,19 @@ mod tests {
         assert_eq!(raw.get("USERNAME"), Some("svc"));
         assert_eq!(raw.get("LOG_LEVEL"), Some("INFO"));
         assert_eq!(raw.get("SYNC_HOUR"), Some("5"));
+    }
+
+    #[test]
+    fn unquoted_values_read_as_python_dotenv_reads_them() {
+        let raw = parse(
+            "SCOPE=openid profile athoc.iws.web.api  # the scopes\nPASSWORD=Pa$$w0rd#1 \\x\"y\nORG_CODE=${CLIENT_ID}-x\nCLIENT_ID=\"multi\nline\"\nLOG_LEVEL=DEBUG\r\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(raw.get("SCOPE"), Some("openid profile athoc.iws.web.api"));
+        assert_eq!(raw.entry("PASSWORD").unwrap().text, "Pa$$w0rd#1 \\x\"y");
+        assert_eq!(raw.get("CLIENT_ID"), Some("multi\nline"));
+        assert_eq!(raw.get("LOG_LEVEL"), Some("DEBUG"));
     }
 
     #[test]

@@ -174,7 +174,7 @@ CLEANUP_GUARD_MIN=30
 
 #[test]
 fn defaults_match_the_python_tool() {
-    let mut f = Fixture::new();
+    let f = Fixture::new();
     let mut host = f.host();
     host.system_time_zone = Some("Europe/Paris".to_owned());
     let path = f.write(".env", MINIMAL);
@@ -227,7 +227,6 @@ fn defaults_match_the_python_tool() {
     assert!(s.warnings().is_empty(), "{:?}", s.warnings());
 
     // No system zone: UTC, with a notice.
-    f.env.clear();
     host.system_time_zone = None;
     let s = Settings::from_env_file(&path, &host).unwrap();
     assert_eq!(s.time_zone, chrono_tz::UTC);
@@ -280,17 +279,16 @@ fn environment_overrides_the_file_but_not_with_username() {
     assert_eq!(errors.keys(), ["APIUSER"]);
 }
 
-fn write_key(f: &Fixture, path: &Path) -> fernet::Fernet {
+fn write_key(path: &Path) -> fernet::Fernet {
     let key = fernet::Fernet::generate_key();
     std::fs::write(path, format!("{key}\n")).unwrap();
-    let _ = f;
     fernet::Fernet::new(&key).unwrap()
 }
 
 #[test]
 fn encrypted_values_are_decrypted_with_the_home_key_file() {
     let f = Fixture::new();
-    let fernet = write_key(&f, &f.home().join(".bobo_encryption_key"));
+    let fernet = write_key(&f.home().join(".bobo_encryption_key"));
     let text = MINIMAL
         .replace(
             "CLIENT_SECRET=file-client-secret",
@@ -312,7 +310,7 @@ fn encrypted_values_are_decrypted_with_the_home_key_file() {
 fn encrypted_values_use_bobo_encryption_key_path() {
     let mut f = Fixture::new();
     let key_path = f.dir.path().join("elsewhere.key");
-    let fernet = write_key(&f, &key_path);
+    let fernet = write_key(&key_path);
     f.set_env("BOBO_ENCRYPTION_KEY_PATH", key_path.to_str().unwrap());
     let text = MINIMAL.replace(
         "PASSWORD=file-password",
@@ -344,7 +342,7 @@ fn missing_key_file_and_bad_token_name_the_key_and_the_file() {
         "{errors}"
     );
 
-    write_key(&f, &f.home().join(".bobo_encryption_key"));
+    write_key(&f.home().join(".bobo_encryption_key"));
     let errors = f.errors(&text);
     assert_eq!(errors.keys(), ["PASSWORD"]);
     assert!(

@@ -79,14 +79,14 @@ impl Settings {
             "the AtHoc server's https:// address",
             parse_base_url,
         );
-        let org_code = r.required(ORG_CODE, "the AtHoc organization code", non_empty);
-        let client_id = r.required(CLIENT_ID, "the API application's client ID", non_empty);
+        let org_code = r.required(ORG_CODE, "the AtHoc organization code", any_text);
+        let client_id = r.required(CLIENT_ID, "the API application's client ID", any_text);
         let username = r.username();
         let scope = r.parse(
             SCOPE,
             defaults::SCOPE.to_owned(),
             "space-separated scopes",
-            non_empty,
+            any_text,
         );
 
         let client_secret = r.secret(
@@ -143,7 +143,7 @@ impl Settings {
             ATHOC_DATE_FORMAT,
             defaults::DATE_FORMAT.to_owned(),
             "a pattern such as dd/MM/yyyy HH:mm:ss",
-            non_empty,
+            any_text,
         );
         let time_zone = r.time_zone(&mut notices);
 
@@ -151,13 +151,13 @@ impl Settings {
             DUTY_STATUS_FIELD,
             defaults::DUTY_ATTRIBUTE.to_owned(),
             "an AtHoc attribute common name",
-            non_empty,
+            any_text,
         );
         let collar_attribute = r.parse(
             COLLAR_ID_FIELD,
             defaults::COLLAR_ATTRIBUTE.to_owned(),
             "an AtHoc attribute common name",
-            non_empty,
+            any_text,
         );
         let user_attributes = r.parse(
             USER_ATTRIBUTES,
@@ -549,8 +549,9 @@ impl Reader<'_> {
     }
 }
 
-fn non_empty(text: &str) -> Result<String, String> {
-    Ok(text.to_owned()) // RawSettings::get already treats blank as unset
+/// Any text: [`RawSettings::get`] already treats a blank value as unset.
+fn any_text(text: &str) -> Result<String, String> {
+    Ok(text.to_owned())
 }
 
 fn parse_bool(text: &str) -> Result<bool, String> {

@@ -251,6 +251,22 @@ mod tests {
     }
 
     #[test]
+    fn open_sets_pragmas_and_migrates() {
+        let s = test_support::store();
+        assert_eq!(s.schema_version().ok(), Some(1));
+        let fk: Option<i64> = s
+            .conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .ok();
+        assert_eq!(fk, Some(1));
+        let busy: Option<i64> = s
+            .conn
+            .pragma_query_value(None, "busy_timeout", |r| r.get(0))
+            .ok();
+        assert_eq!(busy, Some(5000));
+    }
+
+    #[test]
     fn timestamps_round_trip_and_sort_as_text() {
         let a = test_support::at(9, 5);
         let b = a + chrono::Duration::milliseconds(1500);

@@ -14,9 +14,10 @@
 //!   clock; it is read as 01:30 GMT = 01:30 UTC (the instant a clock shows as
 //!   02:30 BST).
 //!
-//! Both choices keep the mapping monotonic enough for latest-wins: a time
-//! written later on the wall never maps to an instant before an earlier one
-//! outside the folded hour.
+//! A correctly set clock never shows a gap time; the rule only gives a
+//! sensible instant when a device's clock was changed late. In the folded
+//! hour, two events an hour apart can share a wall-clock time and both read
+//! as the earlier instant: latest-wins then falls back to file and line.
 //!
 //! # AtHoc date-time values
 //!

@@ -1,1 +1,204 @@
-fn main() {}
+//! `bobosync`: the headless BoboSync command. A thin shell: arguments →
+//! settings → one engine call → printed report and exit status. No sync
+//! logic lives here.
+
+mod args;
+mod demo;
+mod legacy;
+mod print;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser;
+use engine::config::{ConfigSource, Host, LoadError, Locations, Settings};
+use engine::cycle::{CycleOptions, CycleReport, CycleStatus, SyncContext};
+use engine::logging::{self, ConsoleLog, LogGuard};
+
+use crate::args::{Cli, Command, ConfigArgs};
+
+/// Exit statuses, documented in the README.
+pub mod exit {
+    /// The cycle fully succeeded (warnings allowed).
+    pub const OK: u8 = 0;
+    /// Something failed; files that could not be applied stay for the next run.
+    pub const FAILED: u8 = 1;
+    /// Invalid command line (clap's own status).
+    pub const USAGE: u8 = 2;
+    /// The settings are missing or invalid.
+    pub const CONFIG: u8 = 3;
+    /// A guarded mass change waits for an operator (`--approve`).
+    pub const NEEDS_APPROVAL: u8 = 4;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let code = if e.downcast_ref::<LoadError>().is_some() { exit::CONFIG } else { exit::FAILED };
+            eprintln!("error: {e:#}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    let command = match cli.command {
+        Some(command) => command,
+        None => default_command(),
+    };
+    match command {
+        Command::Once { config, approve } => {
+            let (ctx, _log) = open(&config)?;
+            let report = ctx.run_once(CycleOptions { approve, ..CycleOptions::default() }).await;
+            print::cycle(&report);
+            Ok(status_code(&report))
+        }
+        Command::Run { config, interval } => {
+            let (ctx, _log) = open(&config)?;
+            run_loop(&ctx, Duration::from_secs(interval.max(1))).await;
+            Ok(exit::OK)
+        }
+        Command::Check { config, json } => {
+            let (ctx, _log) = open(&config)?;
+            let results = engine::checks::run_checks(&ctx).await;
+            print::checks(&results, json)?;
+            let failed = results.iter().any(|r| r.status == engine::checks::CheckStatus::Fail);
+            Ok(if failed { exit::FAILED } else { exit::OK })
+        }
+        Command::SyncMappings { config, approve } => {
+            let (ctx, _log) = open(&config)?;
+            let mapping = ctx.sync_mappings("requested".to_owned(), approve).await?;
+            print::mapping(&mapping);
+            Ok(if mapping.applied { exit::OK } else { exit::NEEDS_APPROVAL })
+        }
+        Command::Cleanup { config, dry_run, approve } => {
+            let (ctx, _log) = open(&config)?;
+            let cleanup = ctx.cleanup(dry_run, approve).await?;
+            print::cleanup(&cleanup);
+            Ok(if cleanup.waiting_for_approval {
+                exit::NEEDS_APPROVAL
+            } else if cleanup.failed > 0 {
+                exit::FAILED
+            } else {
+                exit::OK
+            })
+        }
+        Command::Preview { config, json } => {
+            let (ctx, _log) = open(&config)?;
+            let preview = ctx.preview().await?;
+            print::preview(&preview, json)?;
+            Ok(exit::OK)
+        }
+        Command::History { config, employee, limit, json } => {
+            let (ctx, _log) = open(&config)?;
+            let history = ctx.history(employee, limit).await?;
+            print::history(&history, json)?;
+            Ok(exit::OK)
+        }
+        Command::ImportLegacy { env_file, db, config_out, force } => {
+            legacy::import(&env_file, db.as_deref(), config_out.as_deref(), force)?;
+            Ok(exit::OK)
+        }
+        Command::Demo { cycles, interval } => {
+            demo::run(cycles, Duration::from_secs(interval.max(1))).await?;
+            Ok(exit::OK)
+        }
+        Command::Simulator(args) => {
+            athoc_sim::run_cli(args).await.context("the AtHoc simulator stopped")?;
+            Ok(exit::OK)
+        }
+    }
+}
+
+/// `bobosync` alone: run when settings exist, otherwise show the demo.
+fn default_command() -> Command {
+    let configured = Locations::default_for_user().is_some_and(|l| l.config_file.exists());
+    if configured {
+        Command::Run { config: ConfigArgs::default(), interval: 60 }
+    } else {
+        println!(
+            "No settings yet, so this is the demo against the built-in AtHoc simulator.\n\
+             To configure BoboSync: `bobosync import-legacy --env-file PATH`, or pass --env-file to any command.\n"
+        );
+        Command::Demo { cycles: None, interval: 10 }
+    }
+}
+
+/// Loads the settings, starts logging (file + stderr) and opens the engine.
+fn open(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard)> {
+    let settings = load_settings(config)?;
+    let log = logging::init(&settings.logging, ConsoleLog::Stderr).context("cannot start logging")?;
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
+    }
+    let ctx = SyncContext::open(settings).context("cannot open the BoboSync engine")?;
+    Ok((ctx, log))
+}
+
+pub(crate) fn load_settings(config: &ConfigArgs) -> Result<Settings, LoadError> {
+    let source = match (&config.env_file, &config.config) {
+        (Some(env), _) => ConfigSource::EnvFile(env.clone()),
+        (None, Some(toml)) => ConfigSource::Toml(toml.clone()),
+        (None, None) => ConfigSource::Default,
+    };
+    let locations = Locations::default_for_user().ok_or(LoadError::NoDefaultLocation)?;
+    Settings::load(&source, &Host::system(), &locations)
+}
+
+fn status_code(report: &CycleReport) -> u8 {
+    match report.status() {
+        CycleStatus::Success => exit::OK,
+        CycleStatus::NeedsApproval => exit::NEEDS_APPROVAL,
+        CycleStatus::Failed => exit::FAILED,
+    }
+}
+
+/// `bobosync run`: a cycle every `interval` until Ctrl-C / SIGTERM. A simple
+/// poll loop; the file-watching runtime replaces it.
+async fn run_loop(ctx: &SyncContext, interval: Duration) {
+    tracing::info!(interval_secs = interval.as_secs(), "BoboSync running; Ctrl-C stops it");
+    loop {
+        let report = ctx.run_once(CycleOptions::default()).await;
+        print::cycle(&report);
+        tokio::select! {
+            () = tokio::time::sleep(interval) => {}
+            () = shutdown_signal() => {
+                tracing::info!("stopping");
+                return;
+            }
+        }
+    }
+}
+
+/// Ctrl-C, and SIGTERM on Unix.
+pub(crate) async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

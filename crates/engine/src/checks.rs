@@ -1,1 +1,267 @@
-//! (being written)
+//! Connection and field-mapping checks (shell): the answers to "is BoboSync
+//! set up right for this AtHoc organization?", each pass / warn / fail with
+//! what to do. Works only from the documented endpoints: there is no public
+//! way to list attribute definitions, so fields are judged by what comes back.
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use serde::Serialize;
+
+use crate::athoc::AthocError;
+use crate::cycle::SyncContext;
+use crate::mapping;
+
+/// A check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Pass,
+    Warn,
+    Fail,
+}
+
+/// One check: what was looked at, what was found, what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckResult {
+    /// Stable identifier (`connection`, `collar_field`, …) for the UI.
+    pub id: &'static str,
+    pub title: String,
+    pub status: CheckStatus,
+    pub detail: String,
+    /// What to do when it is not a pass.
+    pub action: Option<String>,
+}
+
+impl CheckResult {
+    fn new(id: &'static str, title: &str, status: CheckStatus, detail: String, action: Option<String>) -> Self {
+        Self { id, title: title.to_owned(), status, detail, action }
+    }
+}
+
+/// How many sample values a check shows.
+const SAMPLES: usize = 3;
+
+/// Runs every check. Checks that need AtHoc are skipped (as failed) when
+/// the connection itself fails.
+pub async fn run_checks(ctx: &SyncContext) -> Vec<CheckResult> {
+    let mut results = Vec::new();
+    for warning in ctx.settings().warnings() {
+        results.push(CheckResult::new("settings", "Settings", CheckStatus::Warn, warning, None));
+    }
+    match ctx.client().check_connection().await {
+        Ok(()) => results.push(CheckResult::new(
+            "connection",
+            "Authentication and token",
+            CheckStatus::Pass,
+            format!("signed in to organization {} and read its users", ctx.settings().athoc.org_code),
+            None,
+        )),
+        Err(e) => {
+            results.push(connection_failure(&e));
+            results.extend(store_checks(ctx).await);
+            return results;
+        }
+    }
+    results.extend(field_checks(ctx).await);
+    results.extend(store_checks(ctx).await);
+    results
+}
+
+fn connection_failure(e: &AthocError) -> CheckResult {
+    let action = match e {
+        AthocError::Authentication { .. } => "check APIUSER/PASSWORD and CLIENT_ID/CLIENT_SECRET (and ORG_CODE)",
+        AthocError::Forbidden { .. } => {
+            "give the API operator a role that may read and update users, or renew its expired password"
+        }
+        AthocError::NotFound { .. } => "check ORG_CODE and ATHOC_SERVER_URL",
+        _ => "check ATHOC_SERVER_URL, the network, proxy and TLS settings, then try again",
+    };
+    CheckResult::new("connection", "Authentication and token", CheckStatus::Fail, e.to_string(), Some(action.to_owned()))
+}
+
+async fn field_checks(ctx: &SyncContext) -> Vec<CheckResult> {
+    let fields = &ctx.settings().fields;
+    let (collar, duty) = (fields.collar_attribute.as_str(), fields.duty_attribute.as_str());
+    let directory = match ctx.client().fetch_users(&[collar, duty]).await {
+        Ok(directory) => directory,
+        Err(e) => {
+            return vec![CheckResult::new(
+                "directory",
+                "User directory",
+                CheckStatus::Fail,
+                e.to_string(),
+                Some("the user directory must be read completely before anything is mapped; see the error".to_owned()),
+            )]
+        }
+    };
+    let mut results = Vec::new();
+    let users = directory.users.len();
+
+    // The collar field: comes back, coverage, duplicates.
+    let pairs: Vec<_> =
+        directory.users.iter().map(|u| (u.login.clone(), u.field(collar).map(str::to_owned))).collect();
+    let built = mapping::build_mappings(&pairs);
+    let with_collar = users - built.without_collar;
+    results.push(if with_collar == 0 {
+        CheckResult::new(
+            "collar_field",
+            "Collar number field",
+            CheckStatus::Fail,
+            format!("none of the {users} users has a value for {collar:?}"),
+            Some(format!(
+                "set COLLAR_ID_FIELD to the common name of the AtHoc attribute that holds the collar number \
+                 (it is {collar:?} now), and check that users have it filled in"
+            )),
+        )
+    } else {
+        CheckResult::new(
+            "collar_field",
+            "Collar number field",
+            CheckStatus::Pass,
+            format!("{with_collar} of {users} users have a {collar:?} value"),
+            None,
+        )
+    });
+    if !built.duplicates.is_empty() {
+        let listed: Vec<String> = built
+            .duplicates
+            .iter()
+            .map(|(id, logins)| {
+                format!("{id}: {}", logins.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "))
+            })
+            .collect();
+        results.push(CheckResult::new(
+            "collar_duplicates",
+            "Duplicate collar numbers",
+            CheckStatus::Warn,
+            format!("{} collar number(s) belong to more than one user and are not mapped: {}", listed.len(), listed.join("; ")),
+            Some("correct the collar numbers in AtHoc so each belongs to one user".to_owned()),
+        ));
+    }
+
+    // The duty field: values parse with the configured format.
+    let format = ctx.date_format();
+    let values: Vec<&str> = directory.users.iter().filter_map(|u| u.field(duty)).collect();
+    let mut bad = Vec::new();
+    let mut ambiguous = Vec::new();
+    for value in &values {
+        match format.parse_value(value) {
+            Ok(parsed) if format.day_month_ambiguous(parsed) => ambiguous.push(*value),
+            Ok(_) => {}
+            Err(_) => bad.push(*value),
+        }
+    }
+    let samples = |list: &[&str]| list.iter().take(SAMPLES).map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ");
+    results.push(if values.is_empty() {
+        CheckResult::new(
+            "duty_field",
+            "Duty field values",
+            CheckStatus::Warn,
+            format!("no user has a value for {duty:?} yet, so its format cannot be checked"),
+            Some(format!(
+                "check that DUTY_STATUS_FIELD ({duty:?}) is the common name of a Date Time attribute; the first book-on will fill it"
+            )),
+        )
+    } else if !bad.is_empty() {
+        CheckResult::new(
+            "duty_field",
+            "Duty field values",
+            CheckStatus::Fail,
+            format!(
+                "{} of {} {duty:?} values do not match ATHOC_DATE_FORMAT {:?}, e.g. {}",
+                bad.len(),
+                values.len(),
+                format.pattern(),
+                samples(&bad)
+            ),
+            Some("set ATHOC_DATE_FORMAT to the organization's date-time format".to_owned()),
+        )
+    } else {
+        CheckResult::new(
+            "duty_field",
+            "Duty field values",
+            CheckStatus::Pass,
+            format!("all {} {duty:?} values match {:?}, e.g. {}", values.len(), format.pattern(), samples(&values)),
+            None,
+        )
+    });
+    if !ambiguous.is_empty() && bad.is_empty() && ambiguous.len() == values.len() {
+        results.push(CheckResult::new(
+            "duty_day_month",
+            "Day/month order",
+            CheckStatus::Warn,
+            format!(
+                "every value has a day of 12 or less (e.g. {}), so day and month could be swapped unnoticed",
+                samples(&ambiguous)
+            ),
+            Some(format!(
+                "compare a value in AtHoc's user screen with {:?} to confirm the order of day and month",
+                format.pattern()
+            )),
+        ));
+    }
+    results
+}
+
+async fn store_checks(ctx: &SyncContext) -> Vec<CheckResult> {
+    let now = ctx.now();
+    let retry_days = ctx.settings().mapping.retry_days;
+    let found = ctx
+        .store()
+        .call(|s| Ok((s.last_mapping_sync()?, s.mapping_count()?, s.parked_events()?)))
+        .await;
+    let (last, count, parked) = match found {
+        Ok(found) => found,
+        Err(e) => {
+            return vec![CheckResult::new(
+                "database",
+                "Database",
+                CheckStatus::Fail,
+                e.to_string(),
+                Some("check DB_PATH and that no other program holds the database".to_owned()),
+            )]
+        }
+    };
+    let mut results = Vec::new();
+    let success = last.as_ref().and_then(|l| l.last_success);
+    results.push(match success {
+        None => CheckResult::new(
+            "mapping_age",
+            "User mapping",
+            CheckStatus::Warn,
+            format!("{count} mappings stored; no successful mapping sync recorded"),
+            Some("run `bobosync sync-mappings`".to_owned()),
+        ),
+        Some(at) if now - at > Duration::days(i64::from(retry_days)) => CheckResult::new(
+            "mapping_age",
+            "User mapping",
+            CheckStatus::Warn,
+            format!("{count} mappings, last synced {} (UTC)", at.format("%Y-%m-%d %H:%M")),
+            Some("run `bobosync sync-mappings` and look at why the scheduled sync has not succeeded".to_owned()),
+        ),
+        Some(at) => CheckResult::new(
+            "mapping_age",
+            "User mapping",
+            CheckStatus::Pass,
+            format!("{count} mappings, last synced {} (UTC)", at.format("%Y-%m-%d %H:%M")),
+            None,
+        ),
+    });
+    let unmapped: BTreeSet<String> = parked.iter().map(|p| p.event.employee.to_string()).collect();
+    if !unmapped.is_empty() {
+        results.push(CheckResult::new(
+            "unmapped",
+            "Employee IDs without a user",
+            CheckStatus::Warn,
+            format!(
+                "{} employee ID(s) in recent files map to no AtHoc user: {}",
+                unmapped.len(),
+                unmapped.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+            Some("give these people their collar number in AtHoc; their events apply after the next mapping sync".to_owned()),
+        ));
+    }
+    results
+}

@@ -1,1 +1,308 @@
-//! (being written)
+//! One full cycle, as the Python tool ran it once a minute: verify the
+//! connection, the user-mapping sync if due, every pending BOBO file in
+//! batches, stale cleanup, purges. The shell around the pure planners: it
+//! gathers inputs, calls them, executes and records.
+
+mod batch;
+mod maintenance;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::athoc::{AthocClient, AthocError};
+use crate::config::Settings;
+use crate::folder::FolderError;
+use crate::plan::Plan;
+use crate::store::{BatchRow, RecordRow, Store, StoreError};
+use crate::time::{AthocDateFormat, TimeError};
+
+/// Where "now" comes from: the system clock in production, a fixed or
+/// stepped one in tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// How a cycle may act.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CycleOptions {
+    /// Carry out guarded mass changes (mass clear, mapping purge) that would
+    /// otherwise wait for approval (`--approve`).
+    pub approve: bool,
+    /// Run the mapping sync now whatever the schedule says.
+    pub force_mapping_sync: bool,
+}
+
+/// Why a cycle step could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CycleError {
+    #[error("the BoboSync database: {0}")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Athoc(#[from] AthocError),
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    #[error("ATHOC_DATE_FORMAT: {0}")]
+    DateFormat(#[from] TimeError),
+    #[error("cannot create the database folder {} (DB_PATH): {source}", path.display())]
+    CreateDir { path: std::path::PathBuf, source: std::io::Error },
+    /// The directory came back without a single collar number: kept the
+    /// stored mappings rather than wipe them.
+    #[error(
+        "AtHoc returned {users} users but none with a {collar_attribute:?} value, so the stored mappings were kept; \
+         check COLLAR_ID_FIELD and the operator's access to that attribute"
+    )]
+    EmptyDirectory { collar_attribute: String, users: usize },
+}
+
+/// What a cycle did, for the CLI and the tray to show.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CycleReport {
+    pub mapping: Option<MappingReport>,
+    pub batches: Vec<BatchReport>,
+    pub cleanup: Option<CleanupReport>,
+    /// Processed files purged for age.
+    pub purged_files: usize,
+    /// Things an operator should look at that do not fail the cycle
+    /// (unmapped employees, rejected rows, settings warnings).
+    pub warnings: Vec<String>,
+    /// Things that failed the cycle.
+    pub failures: Vec<String>,
+    /// Guarded changes waiting for an operator.
+    pub approvals_needed: Vec<String>,
+}
+
+/// The cycle's verdict, which the CLI turns into an exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CycleStatus {
+    Success,
+    NeedsApproval,
+    Failed,
+}
+
+impl CycleReport {
+    pub fn status(&self) -> CycleStatus {
+        if !self.failures.is_empty() {
+            CycleStatus::Failed
+        } else if !self.approvals_needed.is_empty() {
+            CycleStatus::NeedsApproval
+        } else {
+            CycleStatus::Success
+        }
+    }
+}
+
+/// The mapping sync's result.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MappingReport {
+    /// Why it ran (the schedule's reason, or "requested").
+    pub reason: String,
+    pub users_fetched: usize,
+    pub mapped: usize,
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    /// Collar numbers held by more than one user (not mapped).
+    pub duplicates: Vec<String>,
+    pub without_collar: usize,
+    /// False when the new mappings were not stored (empty result, approval needed).
+    pub applied: bool,
+}
+
+/// One batch of files.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BatchReport {
+    pub batch_id: i64,
+    pub files: Vec<String>,
+    pub events: usize,
+    pub set: usize,
+    pub cleared: usize,
+    pub superseded: usize,
+    pub skipped_older: usize,
+    pub unmapped: usize,
+    pub invalid: usize,
+    pub rejected: usize,
+    pub failed: usize,
+    pub files_processed: usize,
+    pub files_failed: usize,
+    pub files_kept: usize,
+}
+
+/// The stale cleanup's result.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CleanupReport {
+    /// Users whose duty attribute has a value.
+    pub values_set: usize,
+    pub stale: usize,
+    pub cleared: usize,
+    pub failed: usize,
+    pub unparseable: usize,
+    pub dry_run: bool,
+    pub waiting_for_approval: bool,
+}
+
+/// What the pending files would do, with nothing written anywhere.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Preview {
+    pub files: Vec<String>,
+    pub still_writing: Vec<String>,
+    pub plan: Plan,
+}
+
+/// History as the operator asks for it.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub batches: Vec<BatchRow>,
+    /// Records of one employee or login, newest first (when asked).
+    pub records: Vec<RecordRow>,
+}
+
+/// The store behind a mutex, called off the async runtime.
+#[derive(Clone)]
+pub struct StoreHandle(Arc<Mutex<Store>>);
+
+impl StoreHandle {
+    pub fn new(store: Store) -> Self {
+        Self(Arc::new(Mutex::new(store)))
+    }
+
+    /// Runs `f` on a blocking thread with the store locked.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<R, StoreError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.0);
+        let joined = tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock leaves SQLite consistent (every
+            // write is a transaction), so a poisoned lock is still usable.
+            let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard)
+        })
+        .await;
+        match joined {
+            Ok(result) => result,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+}
+
+/// Everything one cycle needs: settings, the AtHoc client, the store, a clock.
+pub struct SyncContext {
+    settings: Settings,
+    client: AthocClient,
+    store: StoreHandle,
+    format: AthocDateFormat,
+    clock: Clock,
+}
+
+impl SyncContext {
+    /// Opens the database (creating its folder) and builds the AtHoc client.
+    pub fn open(settings: Settings) -> Result<Self, CycleError> {
+        let db_path = settings.paths.db_path.clone();
+        if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| CycleError::CreateDir { path: parent.to_path_buf(), source })?;
+        }
+        let store = Store::open(&db_path)?;
+        Self::with_store(settings, store, Arc::new(Utc::now))
+    }
+
+    /// For tests and the demo: a given store and clock.
+    pub fn with_store(settings: Settings, store: Store, clock: Clock) -> Result<Self, CycleError> {
+        let format = AthocDateFormat::parse(&settings.date_format)?;
+        let client = AthocClient::new(settings.athoc.clone())?;
+        Ok(Self { settings, client, store: StoreHandle::new(store), format, clock })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &StoreHandle {
+        &self.store
+    }
+
+    pub fn client(&self) -> &AthocClient {
+        &self.client
+    }
+
+    pub fn date_format(&self) -> &AthocDateFormat {
+        &self.format
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// One full cycle. Never returns early with an error: every step's
+    /// problem lands in the report, and later steps still run where they can.
+    pub async fn run_once(&self, options: CycleOptions) -> CycleReport {
+        let mut report = CycleReport { warnings: self.settings.warnings(), ..CycleReport::default() };
+        if let Err(e) = self.close_interrupted_batches().await {
+            report.failures.push(e.to_string());
+            return report;
+        }
+        // Like the Python tool: connect first. An unreachable or refusing
+        // AtHoc fails the cycle before any file is touched, so an outage or a
+        // wrong password never counts as a failed attempt at a file.
+        if let Err(e) = self.client.check_connection().await {
+            report.failures.push(format!("cannot work with AtHoc: {e}"));
+            return report;
+        }
+        let mappings_refreshed = self.mapping_sync_if_due(options, &mut report).await;
+        self.process_files(mappings_refreshed, &mut report).await;
+        match self.cleanup(false, options.approve).await {
+            Ok(cleanup) => {
+                if cleanup.waiting_for_approval {
+                    report.approvals_needed.push(format!(
+                        "stale cleanup would clear {} of {} duty values: approve with `bobosync cleanup --approve`",
+                        cleanup.stale, cleanup.values_set
+                    ));
+                }
+                if cleanup.failed > 0 {
+                    report.failures.push(format!("stale cleanup: {} users could not be cleared", cleanup.failed));
+                }
+                report.cleanup = Some(cleanup);
+            }
+            Err(e) => report.failures.push(format!("stale cleanup failed: {e}")),
+        }
+        match self.purge_processed() {
+            Ok(n) => report.purged_files = n,
+            Err(e) => report.warnings.push(format!("purging old processed files: {e}")),
+        }
+        report
+    }
+
+    /// Batches a crash left running are closed as interrupted: their files
+    /// never left the drop folder, so the next batch reads them again, and
+    /// AtHoc updates are idempotent.
+    async fn close_interrupted_batches(&self) -> Result<(), CycleError> {
+        let now = self.now();
+        self.store
+            .call(move |s| {
+                let interrupted = s.unfinished_batches()?;
+                for batch in interrupted {
+                    s.close_interrupted(batch, now)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Recent batches, and the records of one employee ID or login.
+    pub async fn history(&self, who: Option<String>, limit: usize) -> Result<History, CycleError> {
+        Ok(self
+            .store
+            .call(move |s| {
+                let batches = s.recent_batches(limit)?;
+                let records = match who {
+                    Some(who) => s.records_for(&who, limit)?,
+                    None => Vec::new(),
+                };
+                Ok(History { batches, records })
+            })
+            .await?)
+    }
+}

@@ -139,6 +139,17 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// A consistent copy of the database at `from` written to `to` (SQLite's
+    /// `VACUUM INTO`), safe even while another program writes to `from`.
+    /// `from` is opened read-only and left untouched; `to` must not exist.
+    pub fn backup(from: &Path, to: &Path) -> Result<(), StoreError> {
+        let open_err = |source| StoreError::Open { path: from.to_owned(), source };
+        let conn = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        conn.execute("VACUUM INTO ?1", [to.to_string_lossy()]).map_err(sql("copy the database"))?;
+        Ok(())
+    }
+
     /// The schema version (SQLite `user_version`) after migration.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.conn

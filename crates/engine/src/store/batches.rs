@@ -492,6 +492,36 @@ impl Store {
         Ok(c)
     }
 
+    /// Batches begun and never finished: the process stopped mid-batch.
+    pub fn unfinished_batches(&self) -> Result<Vec<BatchId>, StoreError> {
+        let action = "find batches a stopped process left unfinished";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM batches WHERE finished_at IS NULL ORDER BY id")
+            .map_err(sql(action))?;
+        let ids = stmt.query_map([], |r| r.get(0)).map_err(sql(action))?;
+        ids.map(|id| id.map(BatchId).map_err(sql(action))).collect()
+    }
+
+    /// Closes a batch found unfinished after a restart as
+    /// [`BatchStatus::Interrupted`]. Its files never left the drop folder,
+    /// so the next batch reads them again; its pending records stay pending.
+    pub fn close_interrupted(&mut self, batch: BatchId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let counts = self.batch_counts(batch)?;
+        self.finish_batch(
+            batch,
+            &BatchSummary {
+                finished_at: now,
+                status: BatchStatus::Interrupted,
+                counts,
+                error: Some(
+                    "BoboSync stopped during this batch; its files stayed in the drop folder and were read again"
+                        .to_owned(),
+                ),
+            },
+        )
+    }
+
     /// Records journalled by batches that never finished (the process
     /// stopped between journalling and recording outcomes) and still without
     /// an outcome, oldest first.

@@ -1,0 +1,129 @@
+//! The command line, as clap sees it: raw arguments only. `main` turns them
+//! into settings and engine calls.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// BoboSync: keeps BlackBerry AtHoc's duty attribute in step with BOBO
+/// book-on / book-off exports. A drop-in replacement for the Python
+/// `bobo_processor.py`.
+///
+/// Without a command: `run` when settings exist, otherwise `demo`.
+#[derive(Debug, Parser)]
+#[command(name = "bobosync", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the settings come from. Without either flag: the native settings
+/// file at its default location.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// The Python tool's `.env` file (relative paths in it are relative to its folder).
+    #[arg(long, value_name = "PATH", conflicts_with = "config")]
+    pub env_file: Option<PathBuf>,
+    /// A native BoboSync settings file (TOML).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One full cycle, exactly like `python bobo_processor.py`: connect, sync
+    /// user mappings if due, apply every pending file, clear stale duty
+    /// values, purge old files. Exit 0 only if all of it succeeded.
+    Once {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Carry out guarded mass changes (mass clear, mapping purge) now.
+        #[arg(long)]
+        approve: bool,
+    },
+    /// Keep cycling until Ctrl-C.
+    Run {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Seconds between cycles.
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        interval: u64,
+    },
+    /// Check the connection, the role and the field mapping.
+    Check {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print the results as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refresh the employee ID → AtHoc login mapping now.
+    SyncMappings {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Allow a sync that removes many mappings.
+        #[arg(long)]
+        approve: bool,
+    },
+    /// Clear duty values older than AUTO_CLEANUP_HOURS now.
+    Cleanup {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Only say what would be cleared.
+        #[arg(long)]
+        dry_run: bool,
+        /// Allow a cleanup that clears many values.
+        #[arg(long)]
+        approve: bool,
+    },
+    /// Show what the pending files would do; nothing is sent or written.
+    Preview {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print the plan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recent batches, and what happened to one employee's events.
+    History {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// An employee ID (collar number) or an AtHoc login.
+        #[arg(long, value_name = "ID_OR_LOGIN")]
+        employee: Option<String>,
+        /// How many batches / records to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move from the Python tool: its `.env` becomes the native settings
+    /// file, its secrets go to the OS keyring, its database is copied.
+    ImportLegacy {
+        /// The Python tool's `.env` file.
+        #[arg(long, value_name = "PATH")]
+        env_file: PathBuf,
+        /// Its `bobo_mapping.db` (default: DB_PATH from the `.env`).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Where to write the settings (default: the standard location).
+        #[arg(long, value_name = "PATH")]
+        config_out: Option<PathBuf>,
+        /// Replace an existing settings file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run against the built-in AtHoc simulator with sample users and BOBO
+    /// files, printing what happens. Needs no AtHoc and no settings.
+    Demo {
+        /// Stop after this many cycles (default: run until Ctrl-C).
+        #[arg(long)]
+        cycles: Option<u32>,
+        /// Seconds between cycles.
+        #[arg(long, default_value_t = 10)]
+        interval: u64,
+    },
+    /// Run the AtHoc simulator on its own (for trying BoboSync out).
+    Simulator(athoc_sim::SimArgs),
+}

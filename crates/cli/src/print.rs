@@ -1,0 +1,147 @@
+//! How the command shows engine reports: short human text on stdout (or
+//! JSON when asked). Problems go to stdout too, so a scheduler's captured
+//! output tells the whole story; the log file has the details.
+
+use engine::checks::{CheckResult, CheckStatus};
+use engine::cycle::{CleanupReport, CycleReport, History, MappingReport, Preview};
+use engine::plan::Action;
+
+pub fn cycle(report: &CycleReport) {
+    if let Some(mapping) = &report.mapping {
+        self::mapping(mapping);
+    }
+    for batch in &report.batches {
+        println!(
+            "batch {}: {} file(s), {} event(s): {} set, {} cleared, {} skipped as older, {} superseded, {} unmapped, {} invalid row(s), {} refused by AtHoc, {} not applied",
+            batch.batch_id,
+            batch.files.len(),
+            batch.events,
+            batch.set,
+            batch.cleared,
+            batch.skipped_older,
+            batch.superseded,
+            batch.unmapped,
+            batch.invalid,
+            batch.rejected,
+            batch.failed,
+        );
+    }
+    if report.batches.is_empty() && report.failures.is_empty() {
+        println!("no new BOBO files");
+    }
+    if let Some(c) = &report.cleanup {
+        cleanup(c);
+    }
+    if report.purged_files > 0 {
+        println!("purged {} old processed file(s)", report.purged_files);
+    }
+    for warning in &report.warnings {
+        println!("warning: {warning}");
+    }
+    for approval in &report.approvals_needed {
+        println!("waiting for approval: {approval}");
+    }
+    for failure in &report.failures {
+        println!("error: {failure}");
+    }
+}
+
+pub fn mapping(m: &MappingReport) {
+    println!(
+        "user mappings ({}): {} users fetched, {} mapped ({} added, {} changed, {} removed), {} without a collar number{}",
+        m.reason,
+        m.users_fetched,
+        m.mapped,
+        m.added,
+        m.changed,
+        m.removed,
+        m.without_collar,
+        if m.applied { "" } else { " — NOT applied" }
+    );
+    if !m.duplicates.is_empty() {
+        println!("warning: collar numbers held by more than one user (not mapped): {}", m.duplicates.join(", "));
+    }
+}
+
+pub fn cleanup(c: &CleanupReport) {
+    if c.dry_run {
+        println!("stale cleanup (dry run): {} of {} duty values are stale and would be cleared", c.stale, c.values_set);
+    } else if c.waiting_for_approval {
+        println!(
+            "stale cleanup: {} of {} duty values are stale — NOT cleared: that many needs approval (`bobosync cleanup --approve`)",
+            c.stale, c.values_set
+        );
+    } else {
+        println!("stale cleanup: {} duty values set, {} stale, {} cleared, {} failed", c.values_set, c.stale, c.cleared, c.failed);
+    }
+    if c.unparseable > 0 {
+        println!(
+            "warning: {} duty value(s) do not match ATHOC_DATE_FORMAT and were left alone (see `bobosync check`)",
+            c.unparseable
+        );
+    }
+}
+
+pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(p)?);
+        return Ok(());
+    }
+    println!("{} pending file(s): {}", p.files.len(), p.files.join(", "));
+    for name in &p.still_writing {
+        println!("{name}: still being written; not read yet");
+    }
+    for record in &p.plan.records {
+        let e = &record.event;
+        let what = match &record.action {
+            Action::Set { login } => format!("SET {login}"),
+            Action::Clear { login } => format!("CLEAR {login}"),
+            Action::Superseded { .. } => "superseded".to_owned(),
+            Action::SkipOlder { .. } => "skip (older)".to_owned(),
+            Action::Unmapped => "unmapped".to_owned(),
+        };
+        println!("{}  {} {} {}  → {what}: {}", e.source, e.employee, e.duty.code(), e.local, record.reason);
+    }
+    for error in &p.plan.invalid {
+        println!("{error}");
+    }
+    Ok(())
+}
+
+pub fn history(h: &History, json: bool) -> anyhow::Result<()> {
+    if json {
+        let value = serde_json::json!({ "batches": h.batches, "records": h.records });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(());
+    }
+    println!("recent batches (times in UTC):");
+    for b in &h.batches {
+        println!("{}", serde_json::to_string(b)?);
+    }
+    if !h.records.is_empty() {
+        println!("records (newest first):");
+        for r in &h.records {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    }
+    Ok(())
+}
+
+pub fn checks(results: &[CheckResult], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(results)?);
+        return Ok(());
+    }
+    for r in results {
+        let mark = match r.status {
+            CheckStatus::Pass => "PASS",
+            CheckStatus::Warn => "WARN",
+            CheckStatus::Fail => "FAIL",
+        };
+        println!("[{mark}] {}: {}", r.title, r.detail);
+        if let Some(action) = &r.action {
+            println!("       what to do: {action}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,381 @@
+//! The batch step of a cycle: complete files from the drop folder (and
+//! parked events after a mapping sync) → parse → plan → journal → send →
+//! record → decide each file's fate. A file leaves the drop folder only
+//! after every event in it has a final outcome in SQLite.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::event::DutyEvent;
+use crate::execute::{self, Target};
+use crate::folder::{self, ReadyFile};
+use crate::ingest;
+use crate::plan::{self, Action, PlanInput, PlannedRecord};
+use crate::store::{BatchFile, BatchId, BatchStatus, BatchSummary, FileFate, FileOutcome, FileStatus, ParkedEvent, RecordId, RecordOutcome};
+
+use super::{BatchReport, CycleError, CycleReport, Preview, SyncContext};
+
+/// Batches per cycle at most, so one cycle always ends.
+const MAX_BATCHES_PER_CYCLE: usize = 1000;
+
+impl SyncContext {
+    /// Every complete, not yet applied file in the drop folder, in batches of
+    /// `BATCH_SIZE` files; parked events join the first batch after a
+    /// mapping sync.
+    pub(super) async fn process_files(&self, mappings_refreshed: bool, report: &mut CycleReport) {
+        let files = match self.pending_files(report).await {
+            Ok(files) => files,
+            Err(e) => {
+                report.failures.push(e.to_string());
+                return;
+            }
+        };
+        let mut parked = if mappings_refreshed {
+            match self.store.call(|s| s.parked_events()).await {
+                Ok(parked) => parked,
+                Err(e) => {
+                    report.failures.push(e.to_string());
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        if files.is_empty() && parked.is_empty() {
+            return;
+        }
+        let per_batch = self.settings.files.files_per_batch.max(1);
+        let mut batches: Vec<Vec<ReadyFile>> = Vec::new();
+        let mut files = files.into_iter().peekable();
+        while files.peek().is_some() {
+            batches.push(files.by_ref().take(per_batch).collect());
+        }
+        if batches.is_empty() {
+            batches.push(Vec::new());
+        }
+        for files in batches.into_iter().take(MAX_BATCHES_PER_CYCLE) {
+            let parked = std::mem::take(&mut parked);
+            match self.run_batch(files, parked, report).await {
+                Ok(batch) => report.batches.push(batch),
+                Err(e) => report.failures.push(e.to_string()),
+            }
+        }
+    }
+
+    /// Complete files not yet applied. Files already done (left in place
+    /// with `MOVE_PROCESSED_FILES=false`, or a crash before the move) are
+    /// moved on or left alone, never applied twice.
+    async fn pending_files(&self, report: &mut CycleReport) -> Result<Vec<ReadyFile>, CycleError> {
+        let paths = &self.settings.paths;
+        let candidates = folder::list_candidates(&paths.drop_dir)?;
+        let settled = folder::wait_until_complete(candidates, self.settings.files.settle).await;
+        for file in settled.still_writing {
+            report.warnings.push(format!("{}: still being written; left for the next look", file.name));
+        }
+        for unreadable in settled.unreadable {
+            report.failures.push(format!(
+                "{}: cannot be read ({}); it stays in the drop folder",
+                unreadable.candidate.name, unreadable.error
+            ));
+        }
+        let mut pending = Vec::new();
+        for file in settled.ready {
+            let sha = file.sha256.clone();
+            let seen = self.store.call(move |s| s.file_seen(&sha)).await?;
+            match seen.map(|state| state.status) {
+                Some(FileStatus::Done) => {
+                    if self.settings.files.move_processed {
+                        folder::move_into(&file.path, &paths.processed_dir)?;
+                    }
+                }
+                Some(FileStatus::Failed) => {
+                    folder::move_failed(&file.path, &paths.failed_dir, "this file was given up on earlier; see the history")?;
+                }
+                Some(FileStatus::Retrying) | None => pending.push(file),
+            }
+        }
+        Ok(pending)
+    }
+
+    async fn run_batch(
+        &self,
+        files: Vec<ReadyFile>,
+        parked: Vec<ParkedEvent>,
+        report: &mut CycleReport,
+    ) -> Result<BatchReport, CycleError> {
+        let now = self.now();
+        let settings = &self.settings;
+        let stale_after = settings.cleanup.stale_after;
+
+        // Parse. Parked events too old to matter any more are dropped.
+        let mut events: Vec<DutyEvent> = Vec::new();
+        let mut row_errors = Vec::new();
+        let mut valid_rows: HashMap<String, usize> = HashMap::new();
+        for file in &files {
+            let parsed = ingest::parse_bobo(&file.name, &file.bytes, settings.time_zone);
+            valid_rows.insert(file.name.clone(), parsed.events.len());
+            events.extend(parsed.events);
+            row_errors.extend(parsed.errors);
+        }
+        let (parked_current, parked_expired): (Vec<ParkedEvent>, Vec<ParkedEvent>) =
+            parked.into_iter().partition(|p| now - p.event.at <= stale_after);
+        let parked_sources: HashSet<_> = parked_current.iter().map(|p| p.event.source.clone()).collect();
+        events.extend(parked_current.iter().map(|p| p.event.clone()));
+        for error in &row_errors {
+            report.warnings.push(format!("{error}"));
+        }
+
+        // Plan (pure) against the stored mappings and ledger.
+        let (mappings, ledger) = self.store.call(|s| Ok((s.load_mappings()?, s.load_ledger()?))).await?;
+        let plan = plan::plan(PlanInput {
+            events: &events,
+            row_errors: &row_errors,
+            mappings: &mappings,
+            ledger: &ledger,
+            now,
+            stale_after,
+        });
+
+        // Journal before sending; park the unmapped.
+        let batch_files: Vec<BatchFile> = files
+            .iter()
+            .map(|f| BatchFile { name: f.name.clone(), sha256: f.sha256.clone(), size: f.size })
+            .collect();
+        let journal_plan = plan.clone();
+        let newly_unmapped: Vec<DutyEvent> = plan
+            .records
+            .iter()
+            .filter(|r| matches!(r.action, Action::Unmapped) && !parked_sources.contains(&r.event.source))
+            .map(|r| r.event.clone())
+            .collect();
+        let expired_ids: Vec<_> = parked_expired.iter().map(|p| p.id).collect();
+        let (batch, ids) = self
+            .store
+            .call(move |s| {
+                let batch = s.begin_batch(now, &batch_files)?;
+                let ids = s.journal_plan(batch, &journal_plan)?;
+                s.park_events(&newly_unmapped)?;
+                s.unpark(&expired_ids)?;
+                Ok((batch, ids))
+            })
+            .await?;
+        let _span = tracing::info_span!("batch", id = batch.0).entered();
+
+        // Send.
+        let target = Target { attribute: &settings.fields.duty_attribute, format: &self.format, time_zone: settings.time_zone };
+        let journalled: Vec<(RecordId, &PlannedRecord)> = ids.iter().copied().zip(plan.records.iter()).collect();
+        drop(_span);
+        let outcomes = execute::execute(&self.client, target, &journalled).await;
+
+        // Record.
+        let record_outcomes = outcomes.clone();
+        self.store.call(move |s| s.record_outcomes(batch, &record_outcomes)).await?;
+        let outcome_of: HashMap<RecordId, &RecordOutcome> = outcomes.iter().map(|(id, o)| (*id, o)).collect();
+
+        // Parked events with a final outcome leave the parking lot; the
+        // still-unmapped ones stay for the next mapping sync.
+        let done_parked: Vec<_> = parked_current
+            .iter()
+            .filter(|p| {
+                journalled.iter().any(|(id, r)| {
+                    r.event.source == p.event.source
+                        && r.event.employee == p.event.employee
+                        && !matches!(r.action, Action::Unmapped)
+                        && !matches!(outcome_of.get(id), Some(RecordOutcome::Failed { .. }))
+                })
+            })
+            .map(|p| p.id)
+            .collect();
+        self.store.call(move |s| s.unpark(&done_parked).map(|_| ())).await?;
+
+        // Each file's fate.
+        let mut summary = BatchReport { batch_id: batch.0, files: files.iter().map(|f| f.name.clone()).collect(), ..BatchReport::default() };
+        let mut batch_error = None;
+        for file in &files {
+            let records: Vec<(&RecordId, &PlannedRecord)> = ids
+                .iter()
+                .zip(plan.records.iter())
+                .filter(|(_, r)| r.event.source.file == file.name && !parked_sources.contains(&r.event.source))
+                .collect();
+            let errors: Vec<String> = plan
+                .invalid
+                .iter()
+                .filter(|e| e.source.file == file.name)
+                .map(|e| e.to_string())
+                .collect();
+            let failed: Vec<String> = records
+                .iter()
+                .filter_map(|(id, _)| match outcome_of.get(id) {
+                    Some(RecordOutcome::Failed { details }) => Some(details.clone()),
+                    _ => None,
+                })
+                .collect();
+            let rejected: Vec<String> = records
+                .iter()
+                .filter_map(|(id, r)| match outcome_of.get(id) {
+                    Some(RecordOutcome::Rejected { details }) => Some(format!("{}: {}: {details}", r.event.source, r.event.employee)),
+                    _ => None,
+                })
+                .collect();
+            let entries = (records.len() + errors.len()) as u32;
+            let succeeded = (records.len() - failed.len() - rejected.len()) as u32;
+            if let Some(first) = failed.first() {
+                batch_error.get_or_insert_with(|| first.clone());
+                let attempts = {
+                    let (name, sha, error) = (file.name.clone(), file.sha256.clone(), first.clone());
+                    self.store.call(move |s| s.record_file_attempt(&name, &sha, &error, now)).await?
+                };
+                if attempts >= settings.files.max_retry_attempts {
+                    let reason = format!(
+                        "{} event(s) of this file could not be applied to AtHoc in {attempts} cycles \
+                         (MAX_RETRY_ATTEMPTS={}). Last error: {first}\n\
+                         To retry, fix the cause and move the file back into the drop folder.",
+                        failed.len(),
+                        settings.files.max_retry_attempts
+                    );
+                    self.give_up(batch, file, &records, &reason, entries, succeeded, now).await?;
+                    report.failures.push(format!("{}: moved to the failed folder after {attempts} attempts: {first}", file.name));
+                    summary.files_failed += 1;
+                } else {
+                    report.failures.push(format!(
+                        "{}: {} event(s) not applied ({first}); the file stays for the next cycle (attempt {attempts} of {})",
+                        file.name,
+                        failed.len(),
+                        settings.files.max_retry_attempts
+                    ));
+                    summary.files_kept += 1;
+                }
+                continue;
+            }
+            report.failures.extend(rejected.iter().map(|r| format!("AtHoc refused {r}")));
+            let all_invalid = valid_rows.get(&file.name).copied().unwrap_or(0) == 0 && !errors.is_empty();
+            let fate = if all_invalid { FileFate::Failed } else { FileFate::Processed };
+            let outcome = FileOutcome {
+                fate,
+                at: now,
+                entries,
+                succeeded,
+                errors: errors.iter().cloned().chain(rejected.iter().cloned()).collect(),
+            };
+            let (name, sha) = (file.name.clone(), file.sha256.clone());
+            self.store.call(move |s| s.mark_file_done(&name, &sha, &outcome)).await?;
+            if all_invalid {
+                let reason = format!(
+                    "No row of this file could be read, so nothing was applied:\n{}\n\
+                     Fix the rows (or the export) and drop the corrected file into the drop folder again.",
+                    errors.join("\n")
+                );
+                folder::move_failed(&file.path, &settings.paths.failed_dir, &reason)?;
+                report.failures.push(format!("{}: no readable rows; moved to the failed folder", file.name));
+                summary.files_failed += 1;
+            } else {
+                if settings.files.move_processed {
+                    folder::move_into(&file.path, &settings.paths.processed_dir)?;
+                }
+                summary.files_processed += 1;
+            }
+        }
+
+        // Tally and close the batch.
+        let counts = self.store.call(move |s| s.batch_counts(batch)).await?;
+        summary.events = counts.events as usize;
+        summary.set = counts.set as usize;
+        summary.cleared = counts.cleared as usize;
+        summary.superseded = counts.superseded as usize;
+        summary.skipped_older = counts.skipped_older as usize;
+        summary.unmapped = counts.unmapped as usize;
+        summary.invalid = counts.invalid as usize;
+        summary.rejected = counts.rejected as usize;
+        summary.failed = counts.failed as usize;
+        let unmapped: Vec<String> = plan
+            .records
+            .iter()
+            .filter(|r| matches!(r.action, Action::Unmapped))
+            .map(|r| format!("{} ({})", r.event.employee, r.event.source))
+            .collect();
+        if !unmapped.is_empty() {
+            report.warnings.push(format!(
+                "no AtHoc user has employee ID(s) {}; they will be tried again after the next user-mapping sync",
+                unmapped.join(", ")
+            ));
+        }
+        let status = if counts.failed > 0 && counts.set + counts.cleared == 0 {
+            BatchStatus::Failed
+        } else if counts.failed > 0 || counts.rejected > 0 {
+            BatchStatus::Partial
+        } else {
+            BatchStatus::Succeeded
+        };
+        let finished_at = self.now();
+        self.store
+            .call(move |s| s.finish_batch(batch, &BatchSummary { finished_at, status, counts, error: batch_error }))
+            .await?;
+        tracing::info!(
+            batch = batch.0,
+            files = summary.files.len(),
+            events = summary.events,
+            set = summary.set,
+            cleared = summary.cleared,
+            skipped_older = summary.skipped_older,
+            unmapped = summary.unmapped,
+            invalid = summary.invalid,
+            rejected = summary.rejected,
+            failed = summary.failed,
+            "batch finished"
+        );
+        Ok(summary)
+    }
+
+    /// Gives up on a file after too many failed cycles: its pending records
+    /// get a final outcome, then it moves to the failed folder with a reason.
+    #[allow(clippy::too_many_arguments)]
+    async fn give_up(
+        &self,
+        batch: BatchId,
+        file: &ReadyFile,
+        records: &[(&RecordId, &PlannedRecord)],
+        reason: &str,
+        entries: u32,
+        succeeded: u32,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), CycleError> {
+        let final_outcomes: Vec<(RecordId, RecordOutcome)> = records
+            .iter()
+            .map(|(id, _)| (**id, RecordOutcome::Rejected { details: format!("given up: {reason}") }))
+            .collect();
+        let outcome = FileOutcome { fate: FileFate::Failed, at: now, entries, succeeded, errors: vec![reason.to_owned()] };
+        let (name, sha) = (file.name.clone(), file.sha256.clone());
+        self.store
+            .call(move |s| {
+                s.record_outcomes(batch, &final_outcomes)?;
+                s.mark_file_done(&name, &sha, &outcome)
+            })
+            .await?;
+        folder::move_failed(&file.path, &self.settings.paths.failed_dir, reason)?;
+        Ok(())
+    }
+
+    /// The plan for the pending files, with nothing written anywhere.
+    pub async fn preview(&self) -> Result<Preview, CycleError> {
+        let now = self.now();
+        let settings = &self.settings;
+        let candidates = folder::list_candidates(&settings.paths.drop_dir)?;
+        let settled = folder::wait_until_complete(candidates, settings.files.settle).await;
+        let still_writing = settled.still_writing;
+        let mut files = Vec::new();
+        let mut events = Vec::new();
+        let mut row_errors = Vec::new();
+        for file in settled.ready {
+            let sha = file.sha256.clone();
+            if let Some(FileStatus::Done | FileStatus::Failed) = self.store.call(move |s| s.file_seen(&sha)).await?.map(|s| s.status) {
+                continue;
+            }
+            let parsed = ingest::parse_bobo(&file.name, &file.bytes, settings.time_zone);
+            events.extend(parsed.events);
+            row_errors.extend(parsed.errors);
+            files.push(file.name);
+        }
+        let (mappings, ledger) = self.store.call(|s| Ok((s.load_mappings()?, s.load_ledger()?))).await?;
+        let plan = plan::plan(PlanInput { events: &events, row_errors: &row_errors, mappings: &mappings, ledger: &ledger, now, stale_after: settings.cleanup.stale_after });
+        Ok(Preview { files, still_writing: still_writing.into_iter().map(|c| c.name).collect(), plan })
+    }
+}

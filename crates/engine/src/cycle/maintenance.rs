@@ -1,0 +1,290 @@
+//! The steps around the batch loop: the user-mapping sync (when the
+//! schedule says so), the stale-duty cleanup, and the purge of old processed
+//! files. Decisions come from the pure `schedule`, `mapping` and `cleanup`
+//! modules; this is where they meet AtHoc and SQLite.
+
+use std::time::{Duration, SystemTime};
+
+use crate::athoc::{AthocError, AttributeUpdate, UpdateOutcome};
+use crate::cleanup::{self, CleanupSelection};
+use crate::event::Login;
+use crate::folder;
+use crate::mapping;
+use crate::schedule::{self, LastSync, SyncDecision, SyncOutcome};
+use crate::store::{ApprovalKind, SyncStatus};
+
+use crate::event::{Duty, DutyEvent, EmployeeId, SourceLine};
+use crate::plan::{Action, Plan, PlannedRecord};
+use crate::store::{BatchCounts, BatchStatus, BatchSummary, RecordOutcome, Store, StoreError};
+
+use super::{CleanupReport, CycleError, CycleOptions, CycleReport, MappingReport, SyncContext};
+
+impl SyncContext {
+    /// Runs the mapping sync when it is due (or forced); returns whether the
+    /// stored mappings changed hands, so parked events get another look.
+    pub(super) async fn mapping_sync_if_due(&self, options: CycleOptions, report: &mut CycleReport) -> bool {
+        if !self.settings.mapping.enabled && !options.force_mapping_sync {
+            return false;
+        }
+        let reason = if options.force_mapping_sync {
+            "requested".to_owned()
+        } else {
+            match self.mapping_sync_decision().await {
+                Ok(SyncDecision::Due(reason)) => reason.to_string(),
+                Ok(SyncDecision::NotDue { .. }) => return false,
+                Err(e) => {
+                    report.failures.push(e.to_string());
+                    return false;
+                }
+            }
+        };
+        match self.sync_mappings(reason, options.approve).await {
+            Ok(mapping) => {
+                let applied = mapping.applied;
+                if !applied && mapping.removed > 0 {
+                    report.approvals_needed.push(format!(
+                        "the user-mapping sync would remove {} of the stored mappings: approve with `bobosync sync-mappings --approve`",
+                        mapping.removed
+                    ));
+                }
+                if !mapping.duplicates.is_empty() {
+                    report.warnings.push(format!(
+                        "collar numbers held by more than one AtHoc user (not mapped): {}",
+                        mapping.duplicates.join(", ")
+                    ));
+                }
+                report.mapping = Some(mapping);
+                applied
+            }
+            Err(e) => {
+                report.failures.push(format!("user-mapping sync failed: {e}"));
+                false
+            }
+        }
+    }
+
+    /// What the schedule says about the mapping sync now.
+    pub async fn mapping_sync_decision(&self) -> Result<SyncDecision, CycleError> {
+        let now = self.now();
+        let last = self.store.call(|s| s.last_mapping_sync()).await?;
+        let last = last.map(|row| LastSync {
+            at: row.at,
+            outcome: match row.status.as_str() {
+                "success" => SyncOutcome::Success,
+                "empty" => SyncOutcome::Empty,
+                _ => SyncOutcome::Failed,
+            },
+            last_success: row.last_success,
+        });
+        let rules = &self.settings.mapping;
+        Ok(schedule::mapping_sync_due(now, self.settings.time_zone, last.as_ref(), rules.sync_hour, rules.retry_days))
+    }
+
+    /// Fetches the whole user directory and replaces the stored mappings.
+    /// Never purges after an incomplete fetch (the client refuses to return
+    /// one) or an empty one; a purge past the guard waits for approval.
+    pub async fn sync_mappings(&self, reason: String, approve: bool) -> Result<MappingReport, CycleError> {
+        let now = self.now();
+        let fields = &self.settings.fields;
+        let mut wanted: Vec<&str> = fields.user_attributes.iter().map(String::as_str).collect();
+        if !wanted.contains(&fields.collar_attribute.as_str()) {
+            wanted.push(&fields.collar_attribute);
+        }
+        let directory = match self.client.fetch_users(&wanted).await {
+            Ok(directory) => directory,
+            Err(e) => {
+                self.store.call(move |s| s.record_mapping_sync(now, SyncStatus::Failed)).await?;
+                return Err(e.into());
+            }
+        };
+        let pairs: Vec<(Login, Option<String>)> = directory
+            .users
+            .iter()
+            .map(|u| (u.login.clone(), u.field(&fields.collar_attribute).map(str::to_owned)))
+            .collect();
+        let built = mapping::build_mappings(&pairs);
+        let current = self.store.call(|s| s.load_mappings()).await?;
+        let diff = mapping::diff_mappings(&current, &built.mappings);
+        let mut report = MappingReport {
+            reason,
+            users_fetched: directory.users.len(),
+            mapped: built.mappings.len(),
+            added: diff.added.len(),
+            changed: diff.changed.len(),
+            removed: diff.removed.len(),
+            duplicates: built.duplicates.iter().map(|(id, logins)| format!("{id} ({} users)", logins.len())).collect(),
+            without_collar: built.without_collar,
+            applied: false,
+        };
+        if built.mappings.is_empty() {
+            // The Python tool retries after an empty result; keep what we have.
+            self.store.call(move |s| s.record_mapping_sync(now, SyncStatus::Failed)).await?;
+            return Err(CycleError::EmptyDirectory {
+                collar_attribute: fields.collar_attribute.clone(),
+                users: directory.users.len(),
+            });
+        }
+        if diff.needs_approval(self.settings.mapping.purge_guard, current.len()) && !approve {
+            let summary = format!("remove {} of {} stored mappings", diff.removed.len(), current.len());
+            let payload = serde_json::to_string(&diff.removed.iter().map(|(id, login)| (id.as_str(), login.as_str())).collect::<Vec<_>>())
+                .unwrap_or_default();
+            self.store.call(move |s| s.create_approval(ApprovalKind::MappingPurge, &summary, &payload, now).map(|_| ())).await?;
+            return Ok(report);
+        }
+        let conflicts = built.duplicates.clone();
+        let mappings = built.mappings.clone();
+        self.store
+            .call(move |s| {
+                s.replace_mappings(&mappings, now)?;
+                s.record_mapping_conflicts(&conflicts, now)?;
+                s.record_mapping_sync(now, SyncStatus::Success)?;
+                approve_pending(s, ApprovalKind::MappingPurge, now)
+            })
+            .await?;
+        report.applied = true;
+        tracing::info!(users = report.users_fetched, mapped = report.mapped, added = report.added, changed = report.changed, removed = report.removed, "user mappings synced");
+        Ok(report)
+    }
+
+    /// Clears duty values older than `AUTO_CLEANUP_HOURS`. Times are parsed
+    /// here, never compared by the server. A clear past the guard waits for
+    /// approval.
+    pub async fn cleanup(&self, dry_run: bool, approve: bool) -> Result<CleanupReport, CycleError> {
+        let now = self.now();
+        let duty = self.settings.fields.duty_attribute.clone();
+        let criteria = format!("{duty} pr");
+        let directory = match self.client.fetch_users_matching(&[duty.as_str()], Some(&criteria)).await {
+            Ok(directory) => directory,
+            // `Criteria` is barely documented: a server that refuses it gets
+            // the whole directory instead, filtered here.
+            Err(AthocError::Rejected { status: 400, .. }) => self.client.fetch_users(&[duty.as_str()]).await?,
+            Err(e) => return Err(e.into()),
+        };
+        let values: Vec<(Login, String)> = directory
+            .users
+            .iter()
+            .filter_map(|u| u.field(&duty).map(|v| (u.login.clone(), v.to_owned())))
+            .collect();
+        let selection: CleanupSelection = cleanup::select_stale(
+            &values,
+            &self.format,
+            self.settings.time_zone,
+            now,
+            self.settings.cleanup.stale_after,
+            self.settings.cleanup.guard,
+        );
+        let mut report = CleanupReport {
+            values_set: values.len(),
+            stale: selection.stale.len(),
+            unparseable: selection.unparseable.len(),
+            dry_run,
+            ..CleanupReport::default()
+        };
+        if dry_run || selection.stale.is_empty() {
+            return Ok(report);
+        }
+        if selection.needs_approval && !approve {
+            let summary = format!("clear {} of {} duty values older than the cleanup age", selection.stale.len(), values.len());
+            let payload = serde_json::to_string(&selection.stale.iter().map(|s| s.login.as_str()).collect::<Vec<_>>()).unwrap_or_default();
+            self.store.call(move |s| s.create_approval(ApprovalKind::MassClear, &summary, &payload, now).map(|_| ())).await?;
+            report.waiting_for_approval = true;
+            return Ok(report);
+        }
+        let updates: Vec<AttributeUpdate> =
+            selection.stale.iter().map(|s| AttributeUpdate { login: s.login.clone(), value: String::new() }).collect();
+        let outcomes = self.client.sync_attribute(&duty, &updates).await;
+        for (update, outcome) in updates.iter().zip(&outcomes) {
+            match outcome {
+                UpdateOutcome::Applied { .. } => {
+                    report.cleared += 1;
+                    tracing::debug!(login = %update.login, "cleared a stale duty value");
+                }
+                other => {
+                    report.failed += 1;
+                    tracing::warn!(login = %update.login, outcome = ?other, "could not clear a stale duty value");
+                }
+            }
+        }
+        self.store.call(move |s| approve_pending(s, ApprovalKind::MassClear, now)).await?;
+        self.record_cleanup(&selection, &outcomes).await?;
+        tracing::info!(values = report.values_set, stale = report.stale, cleared = report.cleared, failed = report.failed, "stale cleanup done");
+        Ok(report)
+    }
+
+    /// Processed files older than `PROCESSED_FILES_PURGE_DAYS` are deleted.
+    pub(super) fn purge_processed(&self) -> Result<usize, CycleError> {
+        let days = self.settings.files.processed_purge_days;
+        if !self.settings.files.move_processed || days == 0 {
+            return Ok(0);
+        }
+        let age = Duration::from_secs(u64::from(days) * 24 * 3600);
+        let dir = &self.settings.paths.processed_dir;
+        if !dir.exists() {
+            return Ok(0);
+        }
+        Ok(folder::purge_older_than(dir, age, SystemTime::now())?.len())
+    }
+}
+
+/// Marks the pending approval of `kind` (if any) as approved: the guarded
+/// change it asked about has just been carried out.
+fn approve_pending(store: &mut Store, kind: ApprovalKind, now: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
+    for approval in store.pending_approvals()?.into_iter().filter(|a| a.kind == kind) {
+        store.resolve_approval(approval.id, true, now)?;
+    }
+    Ok(())
+}
+
+/// The name stale-cleanup records carry as their "file" in history.
+pub const CLEANUP_SOURCE: &str = "(stale cleanup)";
+
+impl SyncContext {
+    /// Records a cleanup as a batch of its own, one clear per user, so
+    /// history answers "why was this person's duty value cleared?".
+    async fn record_cleanup(&self, selection: &CleanupSelection, outcomes: &[UpdateOutcome]) -> Result<(), CycleError> {
+        let now = self.now();
+        let tz = self.settings.time_zone;
+        let employees = self.store.call(|s| s.load_mappings()).await?;
+        let by_login: std::collections::HashMap<Login, EmployeeId> =
+            employees.into_iter().map(|(employee, login)| (login, employee)).collect();
+        let records: Vec<PlannedRecord> = selection
+            .stale
+            .iter()
+            .enumerate()
+            .map(|(i, stale)| PlannedRecord {
+                event: DutyEvent {
+                    employee: by_login
+                        .get(&stale.login)
+                        .cloned()
+                        .or_else(|| EmployeeId::new(stale.login.as_str()))
+                        .unwrap_or_else(|| EmployeeId::new("?").expect("a non-empty literal")),
+                    duty: Duty::BookOff,
+                    local: crate::time::utc_to_local(stale.at, tz),
+                    at: stale.at,
+                    source: SourceLine { file: CLEANUP_SOURCE.to_owned(), line: u32::try_from(i + 1).unwrap_or(u32::MAX) },
+                },
+                action: Action::Clear { login: stale.login.clone() },
+                reason: format!(
+                    "{} = {:?} is older than AUTO_CLEANUP_HOURS ({} h): cleared",
+                    self.settings.fields.duty_attribute,
+                    stale.value,
+                    self.settings.cleanup.stale_after.num_hours()
+                ),
+            })
+            .collect();
+        let results: Vec<RecordOutcome> = outcomes.iter().cloned().map(crate::execute::record_outcome).collect();
+        self.store
+            .call(move |s| {
+                let batch = s.begin_batch(now, &[])?;
+                let plan = Plan { records, invalid: Vec::new() };
+                let ids = s.journal_plan(batch, &plan)?;
+                let outcomes: Vec<_> = ids.into_iter().zip(results).collect();
+                s.record_outcomes(batch, &outcomes)?;
+                let counts: BatchCounts = s.batch_counts(batch)?;
+                let status = if counts.failed + counts.rejected > 0 { BatchStatus::Partial } else { BatchStatus::Succeeded };
+                s.finish_batch(batch, &BatchSummary { finished_at: now, status, counts, error: None })
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -314,7 +314,7 @@ async fn paging_requests_always_name_login_id_first() {
         .collect();
     assert!(!searches.is_empty());
     for request in searches {
-        let query = format!("{}", request.query);
+        let query = &request.query;
         assert!(query.contains("Fields=LOGIN_ID%2CCollar-Number"), "{query}");
     }
 }
@@ -636,10 +636,7 @@ async fn a_400_is_permanent_and_not_retried() {
     match outcome {
         UpdateOutcome::Failed { error, transient } => {
             assert!(!transient && !error.is_retryable(), "{error}");
-            assert!(
-                matches!(error, AthocError::Rejected { status: 400, .. }),
-                "{error:?}"
-            );
+            assert!(matches!(error, AthocError::BadRequest { .. }), "{error:?}");
         }
         other => panic!("expected Failed, got {other:?}"),
     }

@@ -50,7 +50,15 @@ pub enum AthocError {
     )]
     NotFound { endpoint: String, detail: String },
 
-    /// A 4xx (other than 401/403/404/429) or a redirect: the request itself is
+    /// HTTP 400: AtHoc found the request malformed (e.g. an unknown field or
+    /// a `Criteria` it does not understand). Not retried.
+    #[error(
+        "AtHoc answered 400 Bad Request at {endpoint} ({detail}); it is not retried: check the \
+         attribute names (DUTY_STATUS_FIELD, COLLAR_ID_FIELD, USER_ATTRIBUTES) in the settings"
+    )]
+    BadRequest { endpoint: String, detail: String },
+
+    /// A 4xx (other than 400/401/403/404/429) or a redirect: the request itself is
     /// wrong and sending it again will not help.
     #[error(
         "AtHoc rejected the request to {endpoint} with HTTP {status} ({detail}); it is not \
@@ -106,6 +114,19 @@ pub enum AthocError {
     )]
     InvalidResponse { endpoint: String, reason: String },
 
+    /// The directory came back complete but no user has the collar-number
+    /// attribute, so no mapping can be built (raised by the mapping sync, not
+    /// by the client). The Python tool retries after an empty result.
+    #[error(
+        "none of the {users} AtHoc users has a value in `{collar_attribute}`, so no employee can be \
+         mapped; the existing mappings were kept — check COLLAR_ID_FIELD names the collar-number \
+         attribute's common name"
+    )]
+    EmptyDirectory {
+        collar_attribute: String,
+        users: usize,
+    },
+
     /// The user directory could not be fetched completely: using it would
     /// silently lose users, so it is not returned at all.
     #[error(
@@ -121,12 +142,14 @@ pub enum AthocError {
 }
 
 fn retry_after_text(retry_after: &Option<Duration>) -> String {
+    let limit = super::retry::MAX_RETRY_AFTER;
     match retry_after {
-        Some(wait) => format!(
+        Some(wait) if *wait > limit => format!(
             ", asked to wait {} s, longer than the {} s this client waits within one cycle",
             wait.as_secs(),
-            super::retry::MAX_RETRY_AFTER.as_secs()
+            limit.as_secs()
         ),
+        Some(wait) => format!(", asked to wait {} s", wait.as_secs()),
         None => String::new(),
     }
 }
@@ -151,18 +174,23 @@ impl AthocError {
         self.is_retryable()
             || matches!(
                 self,
-                AthocError::InvalidResponse { .. } | AthocError::IncompleteDirectory { .. }
+                AthocError::InvalidResponse { .. }
+                    | AthocError::IncompleteDirectory { .. }
+                    | AthocError::EmptyDirectory { .. }
             )
     }
 
     /// The endpoint the error happened at, when there is one.
     pub fn endpoint(&self) -> Option<&str> {
         match self {
-            AthocError::Config { .. } | AthocError::IncompleteDirectory { .. } => None,
+            AthocError::Config { .. }
+            | AthocError::IncompleteDirectory { .. }
+            | AthocError::EmptyDirectory { .. } => None,
             AthocError::Authentication { endpoint, .. }
             | AthocError::Forbidden { endpoint, .. }
             | AthocError::Unauthorized { endpoint, .. }
             | AthocError::NotFound { endpoint, .. }
+            | AthocError::BadRequest { endpoint, .. }
             | AthocError::Rejected { endpoint, .. }
             | AthocError::Throttled { endpoint, .. }
             | AthocError::Server { endpoint, .. }
@@ -178,69 +206,129 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retryable_is_a_subset_of_transient() {
+    fn which_errors_are_retryable_and_transient() {
         let ep = || "GET /x".to_owned();
-        let all = [
-            AthocError::Config { reason: "r".into() },
-            AthocError::Authentication {
-                endpoint: ep(),
-                code: "invalid_grant".into(),
-                advice: "a".into(),
-            },
-            AthocError::Forbidden {
-                endpoint: ep(),
-                detail: "d".into(),
-            },
-            AthocError::Unauthorized {
-                endpoint: ep(),
-                detail: "d".into(),
-            },
-            AthocError::NotFound {
-                endpoint: ep(),
-                detail: "d".into(),
-            },
-            AthocError::Rejected {
-                endpoint: ep(),
-                status: 400,
-                detail: "d".into(),
-            },
-            AthocError::Throttled {
-                endpoint: ep(),
-                status: 429,
-                retry_after: None,
-            },
-            AthocError::Server {
-                endpoint: ep(),
-                status: 500,
-                detail: "d".into(),
-            },
-            AthocError::Timeout {
-                endpoint: ep(),
-                timeout: Duration::from_secs(1),
-            },
-            AthocError::Connection {
-                endpoint: ep(),
-                detail: "d".into(),
-            },
-            AthocError::InvalidResponse {
-                endpoint: ep(),
-                reason: "r".into(),
-            },
-            AthocError::IncompleteDirectory {
-                fetched: 1,
-                total: 2,
-                reason: "r".into(),
-            },
+        let d = || "d".to_owned();
+        // (error, retryable, transient)
+        let table = [
+            (AthocError::Config { reason: d() }, false, false),
+            (
+                AthocError::Authentication {
+                    endpoint: ep(),
+                    code: d(),
+                    advice: d(),
+                },
+                false,
+                false,
+            ),
+            (
+                AthocError::Forbidden {
+                    endpoint: ep(),
+                    detail: d(),
+                },
+                false,
+                false,
+            ),
+            (
+                AthocError::Unauthorized {
+                    endpoint: ep(),
+                    detail: d(),
+                },
+                false,
+                false,
+            ),
+            (
+                AthocError::NotFound {
+                    endpoint: ep(),
+                    detail: d(),
+                },
+                false,
+                false,
+            ),
+            (
+                AthocError::BadRequest {
+                    endpoint: ep(),
+                    detail: d(),
+                },
+                false,
+                false,
+            ),
+            (
+                AthocError::Rejected {
+                    endpoint: ep(),
+                    status: 409,
+                    detail: d(),
+                },
+                false,
+                false,
+            ),
+            (
+                AthocError::Throttled {
+                    endpoint: ep(),
+                    status: 429,
+                    retry_after: None,
+                },
+                true,
+                true,
+            ),
+            (
+                AthocError::Server {
+                    endpoint: ep(),
+                    status: 500,
+                    detail: d(),
+                },
+                true,
+                true,
+            ),
+            (
+                AthocError::Timeout {
+                    endpoint: ep(),
+                    timeout: Duration::from_secs(1),
+                },
+                true,
+                true,
+            ),
+            (
+                AthocError::Connection {
+                    endpoint: ep(),
+                    detail: d(),
+                },
+                true,
+                true,
+            ),
+            (
+                AthocError::InvalidResponse {
+                    endpoint: ep(),
+                    reason: d(),
+                },
+                false,
+                true,
+            ),
+            (
+                AthocError::IncompleteDirectory {
+                    fetched: 1,
+                    total: 2,
+                    reason: d(),
+                },
+                false,
+                true,
+            ),
+            (
+                AthocError::EmptyDirectory {
+                    collar_attribute: d(),
+                    users: 3,
+                },
+                false,
+                true,
+            ),
         ];
-        let retryable: Vec<bool> = all.iter().map(AthocError::is_retryable).collect();
-        assert_eq!(
-            retryable,
-            [false, false, false, false, false, false, true, true, true, true, false, false]
-        );
-        for e in &all {
-            assert!(!e.is_retryable() || e.is_transient(), "{e}");
+        for (error, retryable, transient) in table {
+            assert_eq!(
+                (error.is_retryable(), error.is_transient()),
+                (retryable, transient),
+                "{error}"
+            );
         }
-        assert!(!all[1].is_transient() && !all[2].is_transient() && !all[5].is_transient());
     }
 
     #[test]

@@ -258,6 +258,7 @@ pub(super) fn api_status_error(endpoint: &str, reply: &Reply, config: &ClientCon
     let endpoint = endpoint.to_owned();
     let detail = body_detail(&reply.body, config);
     match reply.status.as_u16() {
+        400 => AthocError::BadRequest { endpoint, detail },
         401 => AthocError::Unauthorized { endpoint, detail },
         403 => AthocError::Forbidden { endpoint, detail },
         404 => AthocError::NotFound { endpoint, detail },

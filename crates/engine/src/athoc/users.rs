@@ -223,9 +223,8 @@ where
 
     let second = fetch(1).await?;
     check_total(&gathered, total, second.total, 1)?;
-    let meaning = if page_len == 1 {
-        OffsetMeaning::RecordIndex
-    } else if second.users.first() == first.users.get(1) {
+    // With one record per page, page numbers and record indexes coincide.
+    let meaning = if page_len == 1 || second.users.first() == first.users.get(1) {
         OffsetMeaning::RecordIndex
     } else if !second.users.is_empty() && {
         let known: HashSet<&RawUser> = first.users.iter().collect();

@@ -157,6 +157,20 @@ pub struct History {
     pub records: Vec<RecordRow>,
 }
 
+/// Everything an operator should see goes to the log as well as the report.
+fn log_outcome(report: &CycleReport) {
+    for warning in &report.warnings {
+        tracing::warn!("{warning}");
+    }
+    for approval in &report.approvals_needed {
+        tracing::warn!("waiting for approval: {approval}");
+    }
+    for failure in &report.failures {
+        tracing::error!("{failure}");
+    }
+    tracing::info!(status = ?report.status(), batches = report.batches.len(), "cycle finished");
+}
+
 /// The store behind a mutex, called off the async runtime.
 #[derive(Clone)]
 pub struct StoreHandle(Arc<Mutex<Store>>);
@@ -241,6 +255,7 @@ impl SyncContext {
         let mut report = CycleReport { warnings: self.settings.warnings(), ..CycleReport::default() };
         if let Err(e) = self.close_interrupted_batches().await {
             report.failures.push(e.to_string());
+            log_outcome(&report);
             return report;
         }
         // Like the Python tool: connect first. An unreachable or refusing
@@ -248,6 +263,7 @@ impl SyncContext {
         // wrong password never counts as a failed attempt at a file.
         if let Err(e) = self.client.check_connection().await {
             report.failures.push(format!("cannot work with AtHoc: {e}"));
+            log_outcome(&report);
             return report;
         }
         let mappings_refreshed = self.mapping_sync_if_due(options, &mut report).await;
@@ -271,6 +287,7 @@ impl SyncContext {
             Ok(n) => report.purged_files = n,
             Err(e) => report.warnings.push(format!("purging old processed files: {e}")),
         }
+        log_outcome(&report);
         report
     }
 

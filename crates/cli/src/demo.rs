@@ -22,18 +22,28 @@ const DUTY: &str = "On-Duty-DTG";
 const USERS: usize = 40;
 
 pub async fn run(cycles: Option<u32>, interval: Duration) -> anyhow::Result<()> {
-    let dir = tempfile::Builder::new().prefix("bobosync-demo-").tempdir().context("cannot create a demo folder")?;
+    let dir = tempfile::Builder::new()
+        .prefix("bobosync-demo-")
+        .tempdir()
+        .context("cannot create a demo folder")?;
     let config = SimConfig::default();
     let sim = Sim::new(config.clone(), generate_users(USERS));
     // Two people left on duty long ago: the stale cleanup clears them.
     let long_ago = (Local::now() - chrono::Duration::hours(30)).naive_local();
     for login in ["user00039@force.example", "user00040@force.example"] {
-        sim.set_attribute(login, DUTY, &long_ago.format("%d/%m/%Y %H:%M:%S").to_string());
+        sim.set_attribute(
+            login,
+            DUTY,
+            &long_ago.format("%d/%m/%Y %H:%M:%S").to_string(),
+        );
     }
-    let server = RunningSim::start(sim.clone()).await.context("cannot start the AtHoc simulator")?;
+    let server = RunningSim::start(sim.clone())
+        .await
+        .context("cannot start the AtHoc simulator")?;
 
     let env_file = dir.path().join(".env");
-    std::fs::write(&env_file, env_text(&server.base_url, &config)).context("cannot write the demo .env")?;
+    std::fs::write(&env_file, env_text(&server.base_url, &config))
+        .context("cannot write the demo .env")?;
     for sub in ["drop", "processed", "failed", "logs"] {
         std::fs::create_dir_all(dir.path().join(sub))?;
     }
@@ -48,7 +58,10 @@ pub async fn run(cycles: Option<u32>, interval: Duration) -> anyhow::Result<()> 
     let ctx = SyncContext::open(settings)?;
 
     println!("BoboSync demo");
-    println!("  AtHoc simulator: {} (organization {}, {USERS} users)", server.base_url, config.org_code);
+    println!(
+        "  AtHoc simulator: {} (organization {}, {USERS} users)",
+        server.base_url, config.org_code
+    );
     println!("  demo folder:     {}", dir.path().display());
     println!("  drop folder:     {}", dir.path().join("drop").display());
     println!("  Each cycle a new BOBO export is dropped and applied. Ctrl-C stops.\n");
@@ -74,7 +87,9 @@ pub async fn run(cycles: Option<u32>, interval: Duration) -> anyhow::Result<()> 
 }
 
 fn iana_time_zone_or_utc() -> Option<String> {
-    Host::system().system_time_zone.or_else(|| Some("UTC".to_owned()))
+    Host::system()
+        .system_time_zone
+        .or_else(|| Some("UTC".to_owned()))
 }
 
 fn env_text(base_url: &str, c: &SimConfig) -> String {
@@ -124,7 +139,13 @@ fn on_duty_table(sim: &Sim) -> String {
         .into_iter()
         .filter_map(|u| {
             let value = u.attributes.get(DUTY).filter(|v| !v.is_empty())?.clone();
-            Some((u.attributes.get("Collar-Number").cloned().unwrap_or_default(), value))
+            Some((
+                u.attributes
+                    .get("Collar-Number")
+                    .cloned()
+                    .unwrap_or_default(),
+                value,
+            ))
         })
         .collect();
     on.sort();

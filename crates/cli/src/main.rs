@@ -34,7 +34,10 @@ pub mod exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -44,7 +47,11 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            let code = if e.downcast_ref::<LoadError>().is_some() { exit::CONFIG } else { exit::FAILED };
+            let code = if e.downcast_ref::<LoadError>().is_some() {
+                exit::CONFIG
+            } else {
+                exit::FAILED
+            };
             eprintln!("error: {e:#}");
             ExitCode::from(code)
         }
@@ -59,7 +66,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match command {
         Command::Once { config, approve } => {
             let (ctx, _log) = open(&config)?;
-            let report = ctx.run_once(CycleOptions { approve, ..CycleOptions::default() }).await;
+            let report = ctx
+                .run_once(CycleOptions {
+                    approve,
+                    ..CycleOptions::default()
+                })
+                .await;
             print::cycle(&report);
             Ok(status_code(&report))
         }
@@ -72,16 +84,26 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             let (ctx, _log) = open(&config)?;
             let results = engine::checks::run_checks(&ctx).await;
             print::checks(&results, json)?;
-            let failed = results.iter().any(|r| r.status == engine::checks::CheckStatus::Fail);
+            let failed = results
+                .iter()
+                .any(|r| r.status == engine::checks::CheckStatus::Fail);
             Ok(if failed { exit::FAILED } else { exit::OK })
         }
         Command::SyncMappings { config, approve } => {
             let (ctx, _log) = open(&config)?;
             let mapping = ctx.sync_mappings("requested".to_owned(), approve).await?;
             print::mapping(&mapping);
-            Ok(if mapping.applied { exit::OK } else { exit::NEEDS_APPROVAL })
+            Ok(if mapping.applied {
+                exit::OK
+            } else {
+                exit::NEEDS_APPROVAL
+            })
         }
-        Command::Cleanup { config, dry_run, approve } => {
+        Command::Cleanup {
+            config,
+            dry_run,
+            approve,
+        } => {
             let (ctx, _log) = open(&config)?;
             let cleanup = ctx.cleanup(dry_run, approve).await?;
             print::cleanup(&cleanup);
@@ -99,13 +121,23 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             print::preview(&preview, json)?;
             Ok(exit::OK)
         }
-        Command::History { config, employee, limit, json } => {
+        Command::History {
+            config,
+            employee,
+            limit,
+            json,
+        } => {
             let (ctx, _log) = open(&config)?;
             let history = ctx.history(employee, limit).await?;
             print::history(&history, json)?;
             Ok(exit::OK)
         }
-        Command::ImportLegacy { env_file, db, config_out, force } => {
+        Command::ImportLegacy {
+            env_file,
+            db,
+            config_out,
+            force,
+        } => {
             legacy::import(&env_file, db.as_deref(), config_out.as_deref(), force)?;
             Ok(exit::OK)
         }
@@ -114,7 +146,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         Command::Simulator(args) => {
-            athoc_sim::run_cli(args).await.context("the AtHoc simulator stopped")?;
+            athoc_sim::run_cli(args)
+                .await
+                .context("the AtHoc simulator stopped")?;
             Ok(exit::OK)
         }
     }
@@ -124,20 +158,27 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
 fn default_command() -> Command {
     let configured = Locations::default_for_user().is_some_and(|l| l.config_file.exists());
     if configured {
-        Command::Run { config: ConfigArgs::default(), interval: 60 }
+        Command::Run {
+            config: ConfigArgs::default(),
+            interval: 60,
+        }
     } else {
         println!(
             "No settings yet, so this is the demo against the built-in AtHoc simulator.\n\
              To configure BoboSync: `bobosync import-legacy --env-file PATH`, or pass --env-file to any command.\n"
         );
-        Command::Demo { cycles: None, interval: 10 }
+        Command::Demo {
+            cycles: None,
+            interval: 10,
+        }
     }
 }
 
 /// Loads the settings, starts logging (file + stderr) and opens the engine.
 fn open(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard)> {
     let settings = load_settings(config)?;
-    let log = logging::init(&settings.logging, ConsoleLog::Stderr).context("cannot start logging")?;
+    let log =
+        logging::init(&settings.logging, ConsoleLog::Stderr).context("cannot start logging")?;
     for warning in settings.warnings() {
         tracing::warn!("{warning}");
     }
@@ -166,7 +207,10 @@ fn status_code(report: &CycleReport) -> u8 {
 /// `bobosync run`: a cycle every `interval` until Ctrl-C / SIGTERM. A simple
 /// poll loop; the file-watching runtime replaces it.
 async fn run_loop(ctx: &SyncContext, interval: Duration) {
-    tracing::info!(interval_secs = interval.as_secs(), "BoboSync running; Ctrl-C stops it");
+    tracing::info!(
+        interval_secs = interval.as_secs(),
+        "BoboSync running; Ctrl-C stops it"
+    );
     loop {
         let report = ctx.run_once(CycleOptions::default()).await;
         print::cycle(&report);

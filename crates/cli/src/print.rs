@@ -59,20 +59,29 @@ pub fn mapping(m: &MappingReport) {
         if m.applied { "" } else { " — NOT applied" }
     );
     if !m.duplicates.is_empty() {
-        println!("warning: collar numbers held by more than one user (not mapped): {}", m.duplicates.join(", "));
+        println!(
+            "warning: collar numbers held by more than one user (not mapped): {}",
+            m.duplicates.join(", ")
+        );
     }
 }
 
 pub fn cleanup(c: &CleanupReport) {
     if c.dry_run {
-        println!("stale cleanup (dry run): {} of {} duty values are stale and would be cleared", c.stale, c.values_set);
+        println!(
+            "stale cleanup (dry run): {} of {} duty values are stale and would be cleared",
+            c.stale, c.values_set
+        );
     } else if c.waiting_for_approval {
         println!(
             "stale cleanup: {} of {} duty values are stale — NOT cleared: that many needs approval (`bobosync cleanup --approve`)",
             c.stale, c.values_set
         );
     } else {
-        println!("stale cleanup: {} duty values set, {} stale, {} cleared, {} failed", c.values_set, c.stale, c.cleared, c.failed);
+        println!(
+            "stale cleanup: {} duty values set, {} stale, {} cleared, {} failed",
+            c.values_set, c.stale, c.cleared, c.failed
+        );
     }
     if c.unparseable > 0 {
         println!(
@@ -100,7 +109,14 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
             Action::SkipOlder { .. } => "skip (older)".to_owned(),
             Action::Unmapped => "unmapped".to_owned(),
         };
-        println!("{}  {} {} {}  → {what}: {}", e.source, e.employee, e.duty.code(), e.local, record.reason);
+        println!(
+            "{}  {} {} {}  → {what}: {}",
+            e.source,
+            e.employee,
+            e.duty.code(),
+            e.local,
+            record.reason
+        );
     }
     for error in &p.plan.invalid {
         println!("{error}");

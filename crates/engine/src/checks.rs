@@ -35,8 +35,20 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    fn new(id: &'static str, title: &str, status: CheckStatus, detail: String, action: Option<String>) -> Self {
-        Self { id, title: title.to_owned(), status, detail, action }
+    fn new(
+        id: &'static str,
+        title: &str,
+        status: CheckStatus,
+        detail: String,
+        action: Option<String>,
+    ) -> Self {
+        Self {
+            id,
+            title: title.to_owned(),
+            status,
+            detail,
+            action,
+        }
     }
 }
 
@@ -48,14 +60,23 @@ const SAMPLES: usize = 3;
 pub async fn run_checks(ctx: &SyncContext) -> Vec<CheckResult> {
     let mut results = Vec::new();
     for warning in ctx.settings().warnings() {
-        results.push(CheckResult::new("settings", "Settings", CheckStatus::Warn, warning, None));
+        results.push(CheckResult::new(
+            "settings",
+            "Settings",
+            CheckStatus::Warn,
+            warning,
+            None,
+        ));
     }
     match ctx.client().check_connection().await {
         Ok(()) => results.push(CheckResult::new(
             "connection",
             "Authentication and token",
             CheckStatus::Pass,
-            format!("signed in to organization {} and read its users", ctx.settings().athoc.org_code),
+            format!(
+                "signed in to organization {} and read its users",
+                ctx.settings().athoc.org_code
+            ),
             None,
         )),
         Err(e) => {
@@ -78,12 +99,21 @@ fn connection_failure(e: &AthocError) -> CheckResult {
         AthocError::NotFound { .. } => "check ORG_CODE and ATHOC_SERVER_URL",
         _ => "check ATHOC_SERVER_URL, the network, proxy and TLS settings, then try again",
     };
-    CheckResult::new("connection", "Authentication and token", CheckStatus::Fail, e.to_string(), Some(action.to_owned()))
+    CheckResult::new(
+        "connection",
+        "Authentication and token",
+        CheckStatus::Fail,
+        e.to_string(),
+        Some(action.to_owned()),
+    )
 }
 
 async fn field_checks(ctx: &SyncContext) -> Vec<CheckResult> {
     let fields = &ctx.settings().fields;
-    let (collar, duty) = (fields.collar_attribute.as_str(), fields.duty_attribute.as_str());
+    let (collar, duty) = (
+        fields.collar_attribute.as_str(),
+        fields.duty_attribute.as_str(),
+    );
     let directory = match ctx.client().fetch_users(&[collar, duty]).await {
         Ok(directory) => directory,
         Err(e) => {
@@ -100,8 +130,11 @@ async fn field_checks(ctx: &SyncContext) -> Vec<CheckResult> {
     let users = directory.users.len();
 
     // The collar field: comes back, coverage, duplicates.
-    let pairs: Vec<_> =
-        directory.users.iter().map(|u| (u.login.clone(), u.field(collar).map(str::to_owned))).collect();
+    let pairs: Vec<_> = directory
+        .users
+        .iter()
+        .map(|u| (u.login.clone(), u.field(collar).map(str::to_owned)))
+        .collect();
     let built = mapping::build_mappings(&pairs);
     let with_collar = users - built.without_collar;
     results.push(if with_collar == 0 {
@@ -129,21 +162,36 @@ async fn field_checks(ctx: &SyncContext) -> Vec<CheckResult> {
             .duplicates
             .iter()
             .map(|(id, logins)| {
-                format!("{id}: {}", logins.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{id}: {}",
+                    logins
+                        .iter()
+                        .map(|l| l.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             })
             .collect();
         results.push(CheckResult::new(
             "collar_duplicates",
             "Duplicate collar numbers",
             CheckStatus::Warn,
-            format!("{} collar number(s) belong to more than one user and are not mapped: {}", listed.len(), listed.join("; ")),
+            format!(
+                "{} collar number(s) belong to more than one user and are not mapped: {}",
+                listed.len(),
+                listed.join("; ")
+            ),
             Some("correct the collar numbers in AtHoc so each belongs to one user".to_owned()),
         ));
     }
 
     // The duty field: values parse with the configured format.
     let format = ctx.date_format();
-    let values: Vec<&str> = directory.users.iter().filter_map(|u| u.field(duty)).collect();
+    let values: Vec<&str> = directory
+        .users
+        .iter()
+        .filter_map(|u| u.field(duty))
+        .collect();
     let mut bad = Vec::new();
     let mut ambiguous = Vec::new();
     for value in &values {
@@ -153,7 +201,13 @@ async fn field_checks(ctx: &SyncContext) -> Vec<CheckResult> {
             Err(_) => bad.push(*value),
         }
     }
-    let samples = |list: &[&str]| list.iter().take(SAMPLES).map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ");
+    let samples = |list: &[&str]| {
+        list.iter()
+            .take(SAMPLES)
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     results.push(if values.is_empty() {
         CheckResult::new(
             "duty_field",
@@ -210,7 +264,13 @@ async fn store_checks(ctx: &SyncContext) -> Vec<CheckResult> {
     let retry_days = ctx.settings().mapping.retry_days;
     let found = ctx
         .store()
-        .call(|s| Ok((s.last_mapping_sync()?, s.mapping_count()?, s.parked_events()?)))
+        .call(|s| {
+            Ok((
+                s.last_mapping_sync()?,
+                s.mapping_count()?,
+                s.parked_events()?,
+            ))
+        })
         .await;
     let (last, count, parked) = match found {
         Ok(found) => found,
@@ -238,18 +298,30 @@ async fn store_checks(ctx: &SyncContext) -> Vec<CheckResult> {
             "mapping_age",
             "User mapping",
             CheckStatus::Warn,
-            format!("{count} mappings, last synced {} (UTC)", at.format("%Y-%m-%d %H:%M")),
-            Some("run `bobosync sync-mappings` and look at why the scheduled sync has not succeeded".to_owned()),
+            format!(
+                "{count} mappings, last synced {} (UTC)",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+            Some(
+                "run `bobosync sync-mappings` and look at why the scheduled sync has not succeeded"
+                    .to_owned(),
+            ),
         ),
         Some(at) => CheckResult::new(
             "mapping_age",
             "User mapping",
             CheckStatus::Pass,
-            format!("{count} mappings, last synced {} (UTC)", at.format("%Y-%m-%d %H:%M")),
+            format!(
+                "{count} mappings, last synced {} (UTC)",
+                at.format("%Y-%m-%d %H:%M")
+            ),
             None,
         ),
     });
-    let unmapped: BTreeSet<String> = parked.iter().map(|p| p.event.employee.to_string()).collect();
+    let unmapped: BTreeSet<String> = parked
+        .iter()
+        .map(|p| p.event.employee.to_string())
+        .collect();
     if !unmapped.is_empty() {
         results.push(CheckResult::new(
             "unmapped",

@@ -44,14 +44,20 @@ pub enum CycleError {
     #[error("ATHOC_DATE_FORMAT: {0}")]
     DateFormat(#[from] TimeError),
     #[error("cannot create the database folder {} (DB_PATH): {source}", path.display())]
-    CreateDir { path: std::path::PathBuf, source: std::io::Error },
+    CreateDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// The directory came back without a single collar number: kept the
     /// stored mappings rather than wipe them.
     #[error(
         "AtHoc returned {users} users but none with a {collar_attribute:?} value, so the stored mappings were kept; \
          check COLLAR_ID_FIELD and the operator's access to that attribute"
     )]
-    EmptyDirectory { collar_attribute: String, users: usize },
+    EmptyDirectory {
+        collar_attribute: String,
+        users: usize,
+    },
 }
 
 /// What a cycle did, for the CLI and the tray to show.
@@ -190,7 +196,9 @@ impl StoreHandle {
         let joined = tokio::task::spawn_blocking(move || {
             // A panic while holding the lock leaves SQLite consistent (every
             // write is a transaction), so a poisoned lock is still usable.
-            let mut guard = store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut guard = store
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             f(&mut guard)
         })
         .await;
@@ -215,8 +223,10 @@ impl SyncContext {
     pub fn open(settings: Settings) -> Result<Self, CycleError> {
         let db_path = settings.paths.db_path.clone();
         if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| CycleError::CreateDir { path: parent.to_path_buf(), source })?;
+            std::fs::create_dir_all(parent).map_err(|source| CycleError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
         let store = Store::open(&db_path)?;
         Self::with_store(settings, store, Arc::new(Utc::now))
@@ -226,7 +236,13 @@ impl SyncContext {
     pub fn with_store(settings: Settings, store: Store, clock: Clock) -> Result<Self, CycleError> {
         let format = AthocDateFormat::parse(&settings.date_format)?;
         let client = AthocClient::new(settings.athoc.clone())?;
-        Ok(Self { settings, client, store: StoreHandle::new(store), format, clock })
+        Ok(Self {
+            settings,
+            client,
+            store: StoreHandle::new(store),
+            format,
+            clock,
+        })
     }
 
     pub fn settings(&self) -> &Settings {
@@ -252,7 +268,10 @@ impl SyncContext {
     /// One full cycle. Never returns early with an error: every step's
     /// problem lands in the report, and later steps still run where they can.
     pub async fn run_once(&self, options: CycleOptions) -> CycleReport {
-        let mut report = CycleReport { warnings: self.settings.warnings(), ..CycleReport::default() };
+        let mut report = CycleReport {
+            warnings: self.settings.warnings(),
+            ..CycleReport::default()
+        };
         if let Err(e) = self.close_interrupted_batches().await {
             report.failures.push(e.to_string());
             log_outcome(&report);
@@ -277,7 +296,10 @@ impl SyncContext {
                     ));
                 }
                 if cleanup.failed > 0 {
-                    report.failures.push(format!("stale cleanup: {} users could not be cleared", cleanup.failed));
+                    report.failures.push(format!(
+                        "stale cleanup: {} users could not be cleared",
+                        cleanup.failed
+                    ));
                 }
                 report.cleanup = Some(cleanup);
             }
@@ -285,7 +307,9 @@ impl SyncContext {
         }
         match self.purge_processed() {
             Ok(n) => report.purged_files = n,
-            Err(e) => report.warnings.push(format!("purging old processed files: {e}")),
+            Err(e) => report
+                .warnings
+                .push(format!("purging old processed files: {e}")),
         }
         log_outcome(&report);
         report

@@ -26,9 +26,14 @@ pub fn update_for(record: &PlannedRecord, target: Target<'_>) -> Option<Attribut
     match &record.action {
         Action::Set { login } => Some(AttributeUpdate {
             login: login.clone(),
-            value: target.format.format(utc_to_local(record.event.at, target.time_zone)),
+            value: target
+                .format
+                .format(utc_to_local(record.event.at, target.time_zone)),
         }),
-        Action::Clear { login } => Some(AttributeUpdate { login: login.clone(), value: String::new() }),
+        Action::Clear { login } => Some(AttributeUpdate {
+            login: login.clone(),
+            value: String::new(),
+        }),
         Action::Superseded { .. } | Action::SkipOlder { .. } | Action::Unmapped => None,
     }
 }
@@ -47,7 +52,10 @@ pub async fn execute(
         return Vec::new();
     }
     let outcomes = client.sync_attribute(target.attribute, &updates).await;
-    ids.into_iter().zip(outcomes).map(|(id, outcome)| (id, record_outcome(outcome))).collect()
+    ids.into_iter()
+        .zip(outcomes)
+        .map(|(id, outcome)| (id, record_outcome(outcome)))
+        .collect()
 }
 
 /// AtHoc's answer as the store keeps it. Only a per-record answer is final;
@@ -57,12 +65,14 @@ pub fn record_outcome(outcome: UpdateOutcome) -> RecordOutcome {
     match outcome {
         UpdateOutcome::Applied { user_id, details } => RecordOutcome::Applied { details, user_id },
         UpdateOutcome::Rejected { details } => RecordOutcome::Rejected { details },
-        UpdateOutcome::Partial { details } => {
-            RecordOutcome::Rejected { details: format!("AtHoc applied it only partly: {details}") }
-        }
+        UpdateOutcome::Partial { details } => RecordOutcome::Rejected {
+            details: format!("AtHoc applied it only partly: {details}"),
+        },
         // Even a permanent request-level failure (credentials refused, role
         // missing) says nothing final about the record: it stays pending and
         // its file stays in the drop folder until the operator fixes it.
-        UpdateOutcome::Failed { error, .. } => RecordOutcome::Failed { details: error.to_string() },
+        UpdateOutcome::Failed { error, .. } => RecordOutcome::Failed {
+            details: error.to_string(),
+        },
     }
 }

@@ -114,19 +114,6 @@ pub enum AthocError {
     )]
     InvalidResponse { endpoint: String, reason: String },
 
-    /// The directory came back complete but no user has the collar-number
-    /// attribute, so no mapping can be built (raised by the mapping sync, not
-    /// by the client). The Python tool retries after an empty result.
-    #[error(
-        "none of the {users} AtHoc users has a value in `{collar_attribute}`, so no employee can be \
-         mapped; the existing mappings were kept — check COLLAR_ID_FIELD names the collar-number \
-         attribute's common name"
-    )]
-    EmptyDirectory {
-        collar_attribute: String,
-        users: usize,
-    },
-
     /// The user directory could not be fetched completely: using it would
     /// silently lose users, so it is not returned at all.
     #[error(
@@ -174,18 +161,14 @@ impl AthocError {
         self.is_retryable()
             || matches!(
                 self,
-                AthocError::InvalidResponse { .. }
-                    | AthocError::IncompleteDirectory { .. }
-                    | AthocError::EmptyDirectory { .. }
+                AthocError::InvalidResponse { .. } | AthocError::IncompleteDirectory { .. }
             )
     }
 
     /// The endpoint the error happened at, when there is one.
     pub fn endpoint(&self) -> Option<&str> {
         match self {
-            AthocError::Config { .. }
-            | AthocError::IncompleteDirectory { .. }
-            | AthocError::EmptyDirectory { .. } => None,
+            AthocError::Config { .. } | AthocError::IncompleteDirectory { .. } => None,
             AthocError::Authentication { endpoint, .. }
             | AthocError::Forbidden { endpoint, .. }
             | AthocError::Unauthorized { endpoint, .. }
@@ -309,14 +292,6 @@ mod tests {
                     fetched: 1,
                     total: 2,
                     reason: d(),
-                },
-                false,
-                true,
-            ),
-            (
-                AthocError::EmptyDirectory {
-                    collar_attribute: d(),
-                    users: 3,
                 },
                 false,
                 true,

@@ -10,7 +10,10 @@ use crate::execute::{self, Target};
 use crate::folder::{self, ReadyFile};
 use crate::ingest;
 use crate::plan::{self, Action, PlanInput, PlannedRecord};
-use crate::store::{BatchFile, BatchId, BatchStatus, BatchSummary, FileFate, FileOutcome, FileStatus, ParkedEvent, RecordId, RecordOutcome};
+use crate::store::{
+    BatchFile, BatchId, BatchStatus, BatchSummary, FileFate, FileOutcome, FileStatus, ParkedEvent,
+    RecordId, RecordOutcome,
+};
 
 use super::{BatchReport, CycleError, CycleReport, Preview, SyncContext};
 
@@ -69,7 +72,10 @@ impl SyncContext {
         let candidates = folder::list_candidates(&paths.drop_dir)?;
         let settled = folder::wait_until_complete(candidates, self.settings.files.settle).await;
         for file in settled.still_writing {
-            report.warnings.push(format!("{}: still being written; left for the next look", file.name));
+            report.warnings.push(format!(
+                "{}: still being written; left for the next look",
+                file.name
+            ));
         }
         for unreadable in settled.unreadable {
             report.failures.push(format!(
@@ -88,7 +94,11 @@ impl SyncContext {
                     }
                 }
                 Some(FileStatus::Failed) => {
-                    folder::move_failed(&file.path, &paths.failed_dir, "this file was given up on earlier; see the history")?;
+                    folder::move_failed(
+                        &file.path,
+                        &paths.failed_dir,
+                        "this file was given up on earlier; see the history",
+                    )?;
                 }
                 Some(FileStatus::Retrying) | None => pending.push(file),
             }
@@ -116,16 +126,23 @@ impl SyncContext {
             events.extend(parsed.events);
             row_errors.extend(parsed.errors);
         }
-        let (parked_current, parked_expired): (Vec<ParkedEvent>, Vec<ParkedEvent>) =
-            parked.into_iter().partition(|p| now - p.event.at <= stale_after);
-        let parked_sources: HashSet<_> = parked_current.iter().map(|p| p.event.source.clone()).collect();
+        let (parked_current, parked_expired): (Vec<ParkedEvent>, Vec<ParkedEvent>) = parked
+            .into_iter()
+            .partition(|p| now - p.event.at <= stale_after);
+        let parked_sources: HashSet<_> = parked_current
+            .iter()
+            .map(|p| p.event.source.clone())
+            .collect();
         events.extend(parked_current.iter().map(|p| p.event.clone()));
         for error in &row_errors {
             report.warnings.push(format!("{error}"));
         }
 
         // Plan (pure) against the stored mappings and ledger.
-        let (mappings, ledger) = self.store.call(|s| Ok((s.load_mappings()?, s.load_ledger()?))).await?;
+        let (mappings, ledger) = self
+            .store
+            .call(|s| Ok((s.load_mappings()?, s.load_ledger()?)))
+            .await?;
         let plan = plan::plan(PlanInput {
             events: &events,
             row_errors: &row_errors,
@@ -138,13 +155,19 @@ impl SyncContext {
         // Journal before sending; park the unmapped.
         let batch_files: Vec<BatchFile> = files
             .iter()
-            .map(|f| BatchFile { name: f.name.clone(), sha256: f.sha256.clone(), size: f.size })
+            .map(|f| BatchFile {
+                name: f.name.clone(),
+                sha256: f.sha256.clone(),
+                size: f.size,
+            })
             .collect();
         let journal_plan = plan.clone();
         let newly_unmapped: Vec<DutyEvent> = plan
             .records
             .iter()
-            .filter(|r| matches!(r.action, Action::Unmapped) && !parked_sources.contains(&r.event.source))
+            .filter(|r| {
+                matches!(r.action, Action::Unmapped) && !parked_sources.contains(&r.event.source)
+            })
             .map(|r| r.event.clone())
             .collect();
         let expired_ids: Vec<_> = parked_expired.iter().map(|p| p.id).collect();
@@ -161,15 +184,23 @@ impl SyncContext {
         let _span = tracing::info_span!("batch", id = batch.0).entered();
 
         // Send.
-        let target = Target { attribute: &settings.fields.duty_attribute, format: &self.format, time_zone: settings.time_zone };
-        let journalled: Vec<(RecordId, &PlannedRecord)> = ids.iter().copied().zip(plan.records.iter()).collect();
+        let target = Target {
+            attribute: &settings.fields.duty_attribute,
+            format: &self.format,
+            time_zone: settings.time_zone,
+        };
+        let journalled: Vec<(RecordId, &PlannedRecord)> =
+            ids.iter().copied().zip(plan.records.iter()).collect();
         drop(_span);
         let outcomes = execute::execute(&self.client, target, &journalled).await;
 
         // Record.
         let record_outcomes = outcomes.clone();
-        self.store.call(move |s| s.record_outcomes(batch, &record_outcomes)).await?;
-        let outcome_of: HashMap<RecordId, &RecordOutcome> = outcomes.iter().map(|(id, o)| (*id, o)).collect();
+        self.store
+            .call(move |s| s.record_outcomes(batch, &record_outcomes))
+            .await?;
+        let outcome_of: HashMap<RecordId, &RecordOutcome> =
+            outcomes.iter().map(|(id, o)| (*id, o)).collect();
 
         // Parked events with a final outcome leave the parking lot; the
         // still-unmapped ones stay for the next mapping sync.
@@ -185,16 +216,24 @@ impl SyncContext {
             })
             .map(|p| p.id)
             .collect();
-        self.store.call(move |s| s.unpark(&done_parked).map(|_| ())).await?;
+        self.store
+            .call(move |s| s.unpark(&done_parked).map(|_| ()))
+            .await?;
 
         // Each file's fate.
-        let mut summary = BatchReport { batch_id: batch.0, files: files.iter().map(|f| f.name.clone()).collect(), ..BatchReport::default() };
+        let mut summary = BatchReport {
+            batch_id: batch.0,
+            files: files.iter().map(|f| f.name.clone()).collect(),
+            ..BatchReport::default()
+        };
         let mut batch_error = None;
         for file in &files {
             let records: Vec<(&RecordId, &PlannedRecord)> = ids
                 .iter()
                 .zip(plan.records.iter())
-                .filter(|(_, r)| r.event.source.file == file.name && !parked_sources.contains(&r.event.source))
+                .filter(|(_, r)| {
+                    r.event.source.file == file.name && !parked_sources.contains(&r.event.source)
+                })
                 .collect();
             let errors: Vec<String> = plan
                 .invalid
@@ -212,7 +251,10 @@ impl SyncContext {
             let rejected: Vec<String> = records
                 .iter()
                 .filter_map(|(id, r)| match outcome_of.get(id) {
-                    Some(RecordOutcome::Rejected { details }) => Some(format!("{}: {}: {details}", r.event.source, r.event.employee)),
+                    Some(RecordOutcome::Rejected { details }) => Some(format!(
+                        "{}: {}: {details}",
+                        r.event.source, r.event.employee
+                    )),
                     _ => None,
                 })
                 .collect();
@@ -221,8 +263,11 @@ impl SyncContext {
             if let Some(first) = failed.first() {
                 batch_error.get_or_insert_with(|| first.clone());
                 let attempts = {
-                    let (name, sha, error) = (file.name.clone(), file.sha256.clone(), first.clone());
-                    self.store.call(move |s| s.record_file_attempt(&name, &sha, &error, now)).await?
+                    let (name, sha, error) =
+                        (file.name.clone(), file.sha256.clone(), first.clone());
+                    self.store
+                        .call(move |s| s.record_file_attempt(&name, &sha, &error, now))
+                        .await?
                 };
                 if attempts >= settings.files.max_retry_attempts {
                     let reason = format!(
@@ -232,8 +277,12 @@ impl SyncContext {
                         failed.len(),
                         settings.files.max_retry_attempts
                     );
-                    self.give_up(batch, file, &records, &reason, entries, succeeded, now).await?;
-                    report.failures.push(format!("{}: moved to the failed folder after {attempts} attempts: {first}", file.name));
+                    self.give_up(batch, file, &records, &reason, entries, succeeded, now)
+                        .await?;
+                    report.failures.push(format!(
+                        "{}: moved to the failed folder after {attempts} attempts: {first}",
+                        file.name
+                    ));
                     summary.files_failed += 1;
                 } else {
                     report.failures.push(format!(
@@ -246,18 +295,31 @@ impl SyncContext {
                 }
                 continue;
             }
-            report.failures.extend(rejected.iter().map(|r| format!("AtHoc refused {r}")));
-            let all_invalid = valid_rows.get(&file.name).copied().unwrap_or(0) == 0 && !errors.is_empty();
-            let fate = if all_invalid { FileFate::Failed } else { FileFate::Processed };
+            report
+                .failures
+                .extend(rejected.iter().map(|r| format!("AtHoc refused {r}")));
+            let all_invalid =
+                valid_rows.get(&file.name).copied().unwrap_or(0) == 0 && !errors.is_empty();
+            let fate = if all_invalid {
+                FileFate::Failed
+            } else {
+                FileFate::Processed
+            };
             let outcome = FileOutcome {
                 fate,
                 at: now,
                 entries,
                 succeeded,
-                errors: errors.iter().cloned().chain(rejected.iter().cloned()).collect(),
+                errors: errors
+                    .iter()
+                    .cloned()
+                    .chain(rejected.iter().cloned())
+                    .collect(),
             };
             let (name, sha) = (file.name.clone(), file.sha256.clone());
-            self.store.call(move |s| s.mark_file_done(&name, &sha, &outcome)).await?;
+            self.store
+                .call(move |s| s.mark_file_done(&name, &sha, &outcome))
+                .await?;
             if all_invalid {
                 let reason = format!(
                     "No row of this file could be read, so nothing was applied:\n{}\n\
@@ -265,7 +327,10 @@ impl SyncContext {
                     errors.join("\n")
                 );
                 folder::move_failed(&file.path, &settings.paths.failed_dir, &reason)?;
-                report.failures.push(format!("{}: no readable rows; moved to the failed folder", file.name));
+                report.failures.push(format!(
+                    "{}: no readable rows; moved to the failed folder",
+                    file.name
+                ));
                 summary.files_failed += 1;
             } else {
                 if settings.files.move_processed {
@@ -307,7 +372,17 @@ impl SyncContext {
         };
         let finished_at = self.now();
         self.store
-            .call(move |s| s.finish_batch(batch, &BatchSummary { finished_at, status, counts, error: batch_error }))
+            .call(move |s| {
+                s.finish_batch(
+                    batch,
+                    &BatchSummary {
+                        finished_at,
+                        status,
+                        counts,
+                        error: batch_error,
+                    },
+                )
+            })
             .await?;
         tracing::info!(
             batch = batch.0,
@@ -340,9 +415,22 @@ impl SyncContext {
     ) -> Result<(), CycleError> {
         let final_outcomes: Vec<(RecordId, RecordOutcome)> = records
             .iter()
-            .map(|(id, _)| (**id, RecordOutcome::Rejected { details: format!("given up: {reason}") }))
+            .map(|(id, _)| {
+                (
+                    **id,
+                    RecordOutcome::Rejected {
+                        details: format!("given up: {reason}"),
+                    },
+                )
+            })
             .collect();
-        let outcome = FileOutcome { fate: FileFate::Failed, at: now, entries, succeeded, errors: vec![reason.to_owned()] };
+        let outcome = FileOutcome {
+            fate: FileFate::Failed,
+            at: now,
+            entries,
+            succeeded,
+            errors: vec![reason.to_owned()],
+        };
         let (name, sha) = (file.name.clone(), file.sha256.clone());
         self.store
             .call(move |s| {
@@ -366,7 +454,12 @@ impl SyncContext {
         let mut row_errors = Vec::new();
         for file in settled.ready {
             let sha = file.sha256.clone();
-            if let Some(FileStatus::Done | FileStatus::Failed) = self.store.call(move |s| s.file_seen(&sha)).await?.map(|s| s.status) {
+            if let Some(FileStatus::Done | FileStatus::Failed) = self
+                .store
+                .call(move |s| s.file_seen(&sha))
+                .await?
+                .map(|s| s.status)
+            {
                 continue;
             }
             let parsed = ingest::parse_bobo(&file.name, &file.bytes, settings.time_zone);
@@ -374,8 +467,22 @@ impl SyncContext {
             row_errors.extend(parsed.errors);
             files.push(file.name);
         }
-        let (mappings, ledger) = self.store.call(|s| Ok((s.load_mappings()?, s.load_ledger()?))).await?;
-        let plan = plan::plan(PlanInput { events: &events, row_errors: &row_errors, mappings: &mappings, ledger: &ledger, now, stale_after: settings.cleanup.stale_after });
-        Ok(Preview { files, still_writing: still_writing.into_iter().map(|c| c.name).collect(), plan })
+        let (mappings, ledger) = self
+            .store
+            .call(|s| Ok((s.load_mappings()?, s.load_ledger()?)))
+            .await?;
+        let plan = plan::plan(PlanInput {
+            events: &events,
+            row_errors: &row_errors,
+            mappings: &mappings,
+            ledger: &ledger,
+            now,
+            stale_after: settings.cleanup.stale_after,
+        });
+        Ok(Preview {
+            files,
+            still_writing: still_writing.into_iter().map(|c| c.name).collect(),
+            plan,
+        })
     }
 }

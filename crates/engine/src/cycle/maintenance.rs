@@ -22,7 +22,11 @@ use super::{CleanupReport, CycleError, CycleOptions, CycleReport, MappingReport,
 impl SyncContext {
     /// Runs the mapping sync when it is due (or forced); returns whether the
     /// stored mappings changed hands, so parked events get another look.
-    pub(super) async fn mapping_sync_if_due(&self, options: CycleOptions, report: &mut CycleReport) -> bool {
+    pub(super) async fn mapping_sync_if_due(
+        &self,
+        options: CycleOptions,
+        report: &mut CycleReport,
+    ) -> bool {
         if !self.settings.mapping.enabled && !options.force_mapping_sync {
             return false;
         }
@@ -57,7 +61,9 @@ impl SyncContext {
                 applied
             }
             Err(e) => {
-                report.failures.push(format!("user-mapping sync failed: {e}"));
+                report
+                    .failures
+                    .push(format!("user-mapping sync failed: {e}"));
                 false
             }
         }
@@ -77,13 +83,23 @@ impl SyncContext {
             last_success: row.last_success,
         });
         let rules = &self.settings.mapping;
-        Ok(schedule::mapping_sync_due(now, self.settings.time_zone, last.as_ref(), rules.sync_hour, rules.retry_days))
+        Ok(schedule::mapping_sync_due(
+            now,
+            self.settings.time_zone,
+            last.as_ref(),
+            rules.sync_hour,
+            rules.retry_days,
+        ))
     }
 
     /// Fetches the whole user directory and replaces the stored mappings.
     /// Never purges after an incomplete fetch (the client refuses to return
     /// one) or an empty one; a purge past the guard waits for approval.
-    pub async fn sync_mappings(&self, reason: String, approve: bool) -> Result<MappingReport, CycleError> {
+    pub async fn sync_mappings(
+        &self,
+        reason: String,
+        approve: bool,
+    ) -> Result<MappingReport, CycleError> {
         let now = self.now();
         let fields = &self.settings.fields;
         let mut wanted: Vec<&str> = fields.user_attributes.iter().map(String::as_str).collect();
@@ -93,14 +109,21 @@ impl SyncContext {
         let directory = match self.client.fetch_users(&wanted).await {
             Ok(directory) => directory,
             Err(e) => {
-                self.store.call(move |s| s.record_mapping_sync(now, SyncStatus::Failed)).await?;
+                self.store
+                    .call(move |s| s.record_mapping_sync(now, SyncStatus::Failed))
+                    .await?;
                 return Err(e.into());
             }
         };
         let pairs: Vec<(Login, Option<String>)> = directory
             .users
             .iter()
-            .map(|u| (u.login.clone(), u.field(&fields.collar_attribute).map(str::to_owned)))
+            .map(|u| {
+                (
+                    u.login.clone(),
+                    u.field(&fields.collar_attribute).map(str::to_owned),
+                )
+            })
             .collect();
         let built = mapping::build_mappings(&pairs);
         let current = self.store.call(|s| s.load_mappings()).await?;
@@ -112,23 +135,44 @@ impl SyncContext {
             added: diff.added.len(),
             changed: diff.changed.len(),
             removed: diff.removed.len(),
-            duplicates: built.duplicates.iter().map(|(id, logins)| format!("{id} ({} users)", logins.len())).collect(),
+            duplicates: built
+                .duplicates
+                .iter()
+                .map(|(id, logins)| format!("{id} ({} users)", logins.len()))
+                .collect(),
             without_collar: built.without_collar,
             applied: false,
         };
         if built.mappings.is_empty() {
             // The Python tool retries after an empty result; keep what we have.
-            self.store.call(move |s| s.record_mapping_sync(now, SyncStatus::Failed)).await?;
+            self.store
+                .call(move |s| s.record_mapping_sync(now, SyncStatus::Failed))
+                .await?;
             return Err(CycleError::EmptyDirectory {
                 collar_attribute: fields.collar_attribute.clone(),
                 users: directory.users.len(),
             });
         }
         if diff.needs_approval(self.settings.mapping.purge_guard, current.len()) && !approve {
-            let summary = format!("remove {} of {} stored mappings", diff.removed.len(), current.len());
-            let payload = serde_json::to_string(&diff.removed.iter().map(|(id, login)| (id.as_str(), login.as_str())).collect::<Vec<_>>())
-                .unwrap_or_default();
-            self.store.call(move |s| s.create_approval(ApprovalKind::MappingPurge, &summary, &payload, now).map(|_| ())).await?;
+            let summary = format!(
+                "remove {} of {} stored mappings",
+                diff.removed.len(),
+                current.len()
+            );
+            let payload = serde_json::to_string(
+                &diff
+                    .removed
+                    .iter()
+                    .map(|(id, login)| (id.as_str(), login.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_default();
+            self.store
+                .call(move |s| {
+                    s.create_approval(ApprovalKind::MappingPurge, &summary, &payload, now)
+                        .map(|_| ())
+                })
+                .await?;
             return Ok(report);
         }
         let conflicts = built.duplicates.clone();
@@ -142,7 +186,14 @@ impl SyncContext {
             })
             .await?;
         report.applied = true;
-        tracing::info!(users = report.users_fetched, mapped = report.mapped, added = report.added, changed = report.changed, removed = report.removed, "user mappings synced");
+        tracing::info!(
+            users = report.users_fetched,
+            mapped = report.mapped,
+            added = report.added,
+            changed = report.changed,
+            removed = report.removed,
+            "user mappings synced"
+        );
         Ok(report)
     }
 
@@ -153,11 +204,15 @@ impl SyncContext {
         let now = self.now();
         let duty = self.settings.fields.duty_attribute.clone();
         let criteria = format!("{duty} pr");
-        let directory = match self.client.fetch_users_matching(&[duty.as_str()], Some(&criteria)).await {
+        let directory = match self
+            .client
+            .fetch_users_matching(&[duty.as_str()], Some(&criteria))
+            .await
+        {
             Ok(directory) => directory,
             // `Criteria` is barely documented: a server that refuses it gets
             // the whole directory instead, filtered here.
-            Err(AthocError::Rejected { status: 400, .. }) => self.client.fetch_users(&[duty.as_str()]).await?,
+            Err(AthocError::BadRequest { .. }) => self.client.fetch_users(&[duty.as_str()]).await?,
             Err(e) => return Err(e.into()),
         };
         let values: Vec<(Login, String)> = directory
@@ -184,14 +239,36 @@ impl SyncContext {
             return Ok(report);
         }
         if selection.needs_approval && !approve {
-            let summary = format!("clear {} of {} duty values older than the cleanup age", selection.stale.len(), values.len());
-            let payload = serde_json::to_string(&selection.stale.iter().map(|s| s.login.as_str()).collect::<Vec<_>>()).unwrap_or_default();
-            self.store.call(move |s| s.create_approval(ApprovalKind::MassClear, &summary, &payload, now).map(|_| ())).await?;
+            let summary = format!(
+                "clear {} of {} duty values older than the cleanup age",
+                selection.stale.len(),
+                values.len()
+            );
+            let payload = serde_json::to_string(
+                &selection
+                    .stale
+                    .iter()
+                    .map(|s| s.login.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_default();
+            self.store
+                .call(move |s| {
+                    s.create_approval(ApprovalKind::MassClear, &summary, &payload, now)
+                        .map(|_| ())
+                })
+                .await?;
             report.waiting_for_approval = true;
             return Ok(report);
         }
-        let updates: Vec<AttributeUpdate> =
-            selection.stale.iter().map(|s| AttributeUpdate { login: s.login.clone(), value: String::new() }).collect();
+        let updates: Vec<AttributeUpdate> = selection
+            .stale
+            .iter()
+            .map(|s| AttributeUpdate {
+                login: s.login.clone(),
+                value: String::new(),
+            })
+            .collect();
         let outcomes = self.client.sync_attribute(&duty, &updates).await;
         for (update, outcome) in updates.iter().zip(&outcomes) {
             match outcome {
@@ -205,9 +282,17 @@ impl SyncContext {
                 }
             }
         }
-        self.store.call(move |s| approve_pending(s, ApprovalKind::MassClear, now)).await?;
+        self.store
+            .call(move |s| approve_pending(s, ApprovalKind::MassClear, now))
+            .await?;
         self.record_cleanup(&selection, &outcomes).await?;
-        tracing::info!(values = report.values_set, stale = report.stale, cleared = report.cleared, failed = report.failed, "stale cleanup done");
+        tracing::info!(
+            values = report.values_set,
+            stale = report.stale,
+            cleared = report.cleared,
+            failed = report.failed,
+            "stale cleanup done"
+        );
         Ok(report)
     }
 
@@ -228,8 +313,16 @@ impl SyncContext {
 
 /// Marks the pending approval of `kind` (if any) as approved: the guarded
 /// change it asked about has just been carried out.
-fn approve_pending(store: &mut Store, kind: ApprovalKind, now: chrono::DateTime<chrono::Utc>) -> Result<(), StoreError> {
-    for approval in store.pending_approvals()?.into_iter().filter(|a| a.kind == kind) {
+fn approve_pending(
+    store: &mut Store,
+    kind: ApprovalKind,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    for approval in store
+        .pending_approvals()?
+        .into_iter()
+        .filter(|a| a.kind == kind)
+    {
         store.resolve_approval(approval.id, true, now)?;
     }
     Ok(())
@@ -241,12 +334,18 @@ pub const CLEANUP_SOURCE: &str = "(stale cleanup)";
 impl SyncContext {
     /// Records a cleanup as a batch of its own, one clear per user, so
     /// history answers "why was this person's duty value cleared?".
-    async fn record_cleanup(&self, selection: &CleanupSelection, outcomes: &[UpdateOutcome]) -> Result<(), CycleError> {
+    async fn record_cleanup(
+        &self,
+        selection: &CleanupSelection,
+        outcomes: &[UpdateOutcome],
+    ) -> Result<(), CycleError> {
         let now = self.now();
         let tz = self.settings.time_zone;
         let employees = self.store.call(|s| s.load_mappings()).await?;
-        let by_login: std::collections::HashMap<Login, EmployeeId> =
-            employees.into_iter().map(|(employee, login)| (login, employee)).collect();
+        let by_login: std::collections::HashMap<Login, EmployeeId> = employees
+            .into_iter()
+            .map(|(employee, login)| (login, employee))
+            .collect();
         let records: Vec<PlannedRecord> = selection
             .stale
             .iter()
@@ -261,9 +360,14 @@ impl SyncContext {
                     duty: Duty::BookOff,
                     local: crate::time::utc_to_local(stale.at, tz),
                     at: stale.at,
-                    source: SourceLine { file: CLEANUP_SOURCE.to_owned(), line: u32::try_from(i + 1).unwrap_or(u32::MAX) },
+                    source: SourceLine {
+                        file: CLEANUP_SOURCE.to_owned(),
+                        line: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    },
                 },
-                action: Action::Clear { login: stale.login.clone() },
+                action: Action::Clear {
+                    login: stale.login.clone(),
+                },
                 reason: format!(
                     "{} = {:?} is older than AUTO_CLEANUP_HOURS ({} h): cleared",
                     self.settings.fields.duty_attribute,
@@ -272,17 +376,36 @@ impl SyncContext {
                 ),
             })
             .collect();
-        let results: Vec<RecordOutcome> = outcomes.iter().cloned().map(crate::execute::record_outcome).collect();
+        let results: Vec<RecordOutcome> = outcomes
+            .iter()
+            .cloned()
+            .map(crate::execute::record_outcome)
+            .collect();
         self.store
             .call(move |s| {
                 let batch = s.begin_batch(now, &[])?;
-                let plan = Plan { records, invalid: Vec::new() };
+                let plan = Plan {
+                    records,
+                    invalid: Vec::new(),
+                };
                 let ids = s.journal_plan(batch, &plan)?;
                 let outcomes: Vec<_> = ids.into_iter().zip(results).collect();
                 s.record_outcomes(batch, &outcomes)?;
                 let counts: BatchCounts = s.batch_counts(batch)?;
-                let status = if counts.failed + counts.rejected > 0 { BatchStatus::Partial } else { BatchStatus::Succeeded };
-                s.finish_batch(batch, &BatchSummary { finished_at: now, status, counts, error: None })
+                let status = if counts.failed + counts.rejected > 0 {
+                    BatchStatus::Partial
+                } else {
+                    BatchStatus::Succeeded
+                };
+                s.finish_batch(
+                    batch,
+                    &BatchSummary {
+                        finished_at: now,
+                        status,
+                        counts,
+                        error: None,
+                    },
+                )
             })
             .await?;
         Ok(())

@@ -76,7 +76,7 @@ fn create_legacy_db(path: &Path) {
 fn python_tool_database_is_reused() {
     // The legacy-only user has no collar number in AtHoc: only the old mapping knows 55555.
     let mut h = Harness::new(org(
-        10,
+        50,
         [SimUser::new(LEGACY_ONLY_LOGIN).with("FIRSTNAME", "Legacy")],
     ));
     h.set("TIME_ZONE", "UTC");

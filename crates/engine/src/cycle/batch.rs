@@ -93,14 +93,8 @@ impl SyncContext {
                         folder::move_into(&file.path, &paths.processed_dir)?;
                     }
                 }
-                Some(FileStatus::Failed) => {
-                    folder::move_failed(
-                        &file.path,
-                        &paths.failed_dir,
-                        "this file was given up on earlier; see the history",
-                    )?;
-                }
-                Some(FileStatus::Retrying) | None => pending.push(file),
+                // Given up on earlier and put back by the operator: try again.
+                Some(FileStatus::Failed | FileStatus::Retrying) | None => pending.push(file),
             }
         }
         Ok(pending)
@@ -454,7 +448,7 @@ impl SyncContext {
         let mut row_errors = Vec::new();
         for file in settled.ready {
             let sha = file.sha256.clone();
-            if let Some(FileStatus::Done | FileStatus::Failed) = self
+            if let Some(FileStatus::Done) = self
                 .store
                 .call(move |s| s.file_seen(&sha))
                 .await?

@@ -165,7 +165,10 @@ fn malformed_rows_reported_by_line_while_good_rows_apply() {
         run.assert_output_contains(&format!("malformed_rows.csv:{line}"));
     }
     let log = h.log_text();
-    assert!(log.contains("malformed_rows.csv:2"), "the log does not report the bad rows:\n{log}");
+    assert!(
+        log.contains("malformed_rows.csv:2"),
+        "the log does not report the bad rows:\n{log}"
+    );
     h.assert_duty(&login(42), Some(&athoc_on(2, "07:00:00")), &run); // row 1
     h.assert_duty(&login(46), None, &run); // row 5, a book-off
     for bad in [43, 44, 45] {

@@ -1,0 +1,1 @@
+//! Shared helpers for the BoboSync benchmarks and bench binaries (issue 5).

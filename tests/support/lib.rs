@@ -6,17 +6,27 @@
 //! simulator state, runs the binary, and asserts on what a user could see — AtHoc values, exit
 //! codes, where files ended up, output and log text. Failures panic with the full output of the
 //! run, because a panic *is* the failure report of a test.
+//!
+//! Every [`Harness`] also guards two invariants for whichever test uses it: when it is dropped
+//! (and the test has not already failed) it scans every run's output and every file under the
+//! site for the password, the client secret and every token the simulator issued
+//! ([`Harness::assert_no_secret_leaked`]), and checks the simulator's request log: only the
+//! token, user-search and `SyncByCommonNames` calls, and every sync record carries exactly
+//! `LOGIN_ID` and the configured duty attribute ([`Harness::assert_only_duty_written`]). No test
+//! can forget them.
 
 use std::fmt;
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate};
+
+pub mod stream;
 
 pub use athoc_sim::{
     generate_users, BackgroundSim, Endpoint, Fault, FaultKind, OffsetMode, RecordedRequest, Sim,
@@ -36,6 +46,15 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_CONFIG: i32 = 3;
 /// Exit status when a guarded mass change waits for approval.
 pub const EXIT_NEEDS_APPROVAL: i32 = 4;
+
+/// The password every harness simulator accepts unless the test chooses its own: distinctive, so
+/// that finding it anywhere means a leak.
+pub const HARNESS_PASSWORD: &str = "pw-HARNESS-r8Kq2Zx7Vb4M";
+/// The client secret every harness simulator accepts unless the test chooses its own.
+pub const HARNESS_CLIENT_SECRET: &str = "cs-HARNESS-t3Wn9Lp6Hd1J";
+
+/// Secrets shorter than this are not scanned for (a match would mean nothing).
+const MIN_SCANNED_SECRET_LEN: usize = 8;
 
 /// How long one run of the binary may take before it is killed and the test fails.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -183,6 +202,12 @@ pub struct Harness {
     root: tempfile::TempDir,
     bg: BackgroundSim,
     env: Vec<(String, String)>,
+    /// Every run of the binary so far, for the secret scan on drop.
+    runs: Mutex<Vec<Run>>,
+    /// Every password or client secret the `.env` or the simulator ever held.
+    secrets: Mutex<Vec<String>>,
+    /// Extra environment variables for the child (besides `PATH` and `HOME`).
+    child_env: Vec<(String, String)>,
 }
 
 impl Harness {
@@ -192,8 +217,17 @@ impl Harness {
     }
 
     /// A site whose simulator has `config` and these users; the `.env` uses the config's
-    /// credentials and organization.
-    pub fn with_config(config: SimConfig, users: Vec<SimUser>) -> Harness {
+    /// credentials and organization. The simulator's default password and client secret are
+    /// replaced by [`HARNESS_PASSWORD`] and [`HARNESS_CLIENT_SECRET`], so that the secret scan
+    /// on drop looks for distinctive values.
+    pub fn with_config(mut config: SimConfig, users: Vec<SimUser>) -> Harness {
+        let defaults = SimConfig::default();
+        if config.password == defaults.password {
+            config.password = HARNESS_PASSWORD.to_owned();
+        }
+        if config.client_secret == defaults.client_secret {
+            config.client_secret = HARNESS_CLIENT_SECRET.to_owned();
+        }
         let root = tempfile::Builder::new()
             .prefix("bobosync-e2e-")
             .tempdir()
@@ -203,10 +237,18 @@ impl Harness {
                 .unwrap_or_else(|e| panic!("create {dir}/ in {}: {e}", root.path().display()));
         }
         let env = default_env(&config);
+        let secrets = vec![config.password.clone(), config.client_secret.clone()];
         let sim = Sim::new(config, users);
         let bg = BackgroundSim::start(sim)
             .unwrap_or_else(|e| panic!("start the AtHoc simulator: {e:?}"));
-        let mut h = Harness { root, bg, env };
+        let mut h = Harness {
+            root,
+            bg,
+            env,
+            runs: Mutex::default(),
+            secrets: Mutex::new(secrets),
+            child_env: Vec::new(),
+        };
         h.set("ATHOC_SERVER_URL", &h.bg.base_url.clone());
         h
     }
@@ -263,6 +305,9 @@ impl Harness {
 
     /// Sets (or adds) a `.env` key and rewrites the file.
     pub fn set(&mut self, key: &str, value: &str) -> &mut Harness {
+        if key == "PASSWORD" || key == "CLIENT_SECRET" {
+            lock(&self.secrets).push(value.to_owned());
+        }
         match self.env.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value.to_owned(),
             None => self.env.push((key.to_owned(), value.to_owned())),
@@ -344,14 +389,23 @@ impl Harness {
         self.bobosync_raw(&all)
     }
 
+    /// Sets an environment variable for every later run of the binary (e.g. `SSL_CERT_DIR`).
+    pub fn child_env(&mut self, key: &str, value: &str) -> &mut Harness {
+        self.child_env.retain(|(k, _)| k != key);
+        self.child_env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
     /// `bobosync <args…>` exactly as given, with a clean environment
-    /// (`PATH` and `HOME` only), working directory [`Harness::home`], and [`RUN_TIMEOUT`].
+    /// (`PATH`, `HOME` and [`Harness::child_env`] only), working directory [`Harness::home`],
+    /// and [`RUN_TIMEOUT`]. The run is kept for the secret scan on drop.
     pub fn bobosync_raw(&self, args: &[String]) -> Run {
         let mut cmd = Command::new(bobosync_bin());
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home())
+            .envs(self.child_env.iter().map(|(k, v)| (k, v)))
             .current_dir(self.home())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -359,7 +413,35 @@ impl Harness {
         let child = cmd
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {:?}: {e}", bobosync_bin()));
-        wait_with_timeout(child, args.to_vec(), RUN_TIMEOUT)
+        let run = wait_with_timeout(child, args.to_vec(), RUN_TIMEOUT);
+        lock(&self.runs).push(run.clone());
+        run
+    }
+
+    /// `bobosync <args…> --env-file <.env>` started in the background with the same clean
+    /// environment as [`Harness::bobosync_raw`], standard output and error appended to `log`;
+    /// the caller waits for it or kills it (crash trials).
+    pub fn spawn_bobosync(&self, args: &[&str], log: &Path) -> Child {
+        let open = || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .unwrap_or_else(|e| panic!("open {}: {e}", log.display()))
+        };
+        Command::new(bobosync_bin())
+            .args(args)
+            .arg("--env-file")
+            .arg(self.env_path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .current_dir(self.home())
+            .stdin(Stdio::null())
+            .stdout(open())
+            .stderr(open())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {:?}: {e}", bobosync_bin()))
     }
 
     /// The duty attribute of `login` in AtHoc; `None` when missing or empty.
@@ -466,6 +548,144 @@ impl Harness {
             .into_iter()
             .filter(|p| *p != env)
             .collect()
+    }
+}
+
+impl Harness {
+    /// The secrets scanned for: every password and client secret the `.env` or the simulator
+    /// held (at least [`MIN_SCANNED_SECRET_LEN`] long) and every token the simulator issued.
+    pub fn secrets_to_scan(&self) -> Vec<String> {
+        let config = self.sim().config();
+        let mut all = lock(&self.secrets).clone();
+        all.extend([config.password, config.client_secret]);
+        all.extend(self.sim().issued_tokens());
+        all.retain(|s| s.len() >= MIN_SCANNED_SECRET_LEN);
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Panics, naming the run or file, when any secret ([`Harness::secrets_to_scan`]) is in the
+    /// output of any run so far or in any file under the site except the `.env`. Runs on drop.
+    #[track_caller]
+    pub fn assert_no_secret_leaked(&self) {
+        let secrets = self.secrets_to_scan();
+        let describe = |secret: &str| {
+            if self.sim().issued_tokens().iter().any(|t| t == secret) {
+                "an access token the simulator issued"
+            } else {
+                "the password or client secret"
+            }
+        };
+        for run in lock(&self.runs).iter() {
+            if let Some(secret) = secrets
+                .iter()
+                .find(|s| contains_bytes(&run.raw, s.as_bytes()))
+            {
+                panic!(
+                    "secret scan: {} is in the output of a run\n{run}",
+                    describe(secret)
+                );
+            }
+        }
+        for path in self.all_files_except_env() {
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue; // removed meanwhile (e.g. a SQLite journal)
+            };
+            if let Some(secret) = secrets
+                .iter()
+                .find(|s| contains_bytes(&bytes, s.as_bytes()))
+            {
+                panic!("secret scan: {} is in {}", describe(secret), path.display());
+            }
+        }
+    }
+
+    /// Panics unless the simulator's request log shows only token requests, user searches and
+    /// `SyncByCommonNames` calls (`syncExistingUsersOnly=true`) whose records each hold exactly
+    /// `LOGIN_ID` and the configured `DUTY_STATUS_FIELD`. Runs on drop.
+    #[track_caller]
+    pub fn assert_only_duty_written(&self) {
+        let duty = self.get("DUTY_STATUS_FIELD").unwrap_or(DUTY).to_owned();
+        for (i, request) in self.requests().iter().enumerate() {
+            if let Err(why) = check_request(request, &duty) {
+                panic!(
+                    "request log: request #{i} {} /{} ?{} breaks the only-the-duty-attribute \
+                     rule: {why}\nbody: {}",
+                    request.method,
+                    request.path.trim_start_matches('/'),
+                    request.query,
+                    request.body
+                );
+            }
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            return; // the test already failed; its own message matters more
+        }
+        self.assert_no_secret_leaked();
+        self.assert_only_duty_written();
+    }
+}
+
+/// Locks a harness mutex; a panic in another holder does not hide what it holds.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether one recorded request is one BoboSync may make: a token request, a user search, or a
+/// `SyncByCommonNames` whose records hold exactly `LOGIN_ID` and `duty`.
+pub fn check_request(request: &RecordedRequest, duty: &str) -> Result<(), String> {
+    let path: Vec<String> = request
+        .path
+        .trim_matches('/')
+        .split('/')
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    match (request.method.as_str(), &path[..]) {
+        ("POST", ["authservices", "auth", "connect", "token"]) => Ok(()),
+        ("GET", ["api", "v2", "orgs", _, "users", "search", "basic"]) => Ok(()),
+        ("POST", ["api", "v2", "orgs", _, "users", "syncbycommonnames"]) => {
+            let existing_only = request.query.split('&').any(|pair| {
+                pair.split_once('=').is_some_and(|(k, v)| {
+                    k.eq_ignore_ascii_case("syncExistingUsersOnly")
+                        && v.eq_ignore_ascii_case("true")
+                })
+            });
+            if !existing_only {
+                return Err(
+                    "syncExistingUsersOnly=true is missing (users could be created)".into(),
+                );
+            }
+            let body: serde_json::Value = serde_json::from_str(&request.body)
+                .map_err(|e| format!("the body is not JSON: {e}"))?;
+            let records = body
+                .as_array()
+                .ok_or_else(|| "the body is not a JSON array".to_owned())?;
+            for record in records {
+                let object = record
+                    .as_object()
+                    .ok_or_else(|| format!("a record is not an object: {record}"))?;
+                let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+                keys.sort_unstable();
+                let mut expected = vec!["LOGIN_ID", duty];
+                expected.sort_unstable();
+                if keys != expected {
+                    return Err(format!(
+                        "a record has the keys {keys:?}, expected exactly {expected:?}"
+                    ));
+                }
+            }
+            Ok(())
+        }
+        (method, _) => Err(format!(
+            "{method} to this path is not a call BoboSync may make"
+        )),
     }
 }
 
@@ -765,6 +985,87 @@ mod tests {
         let url = closed_port_url();
         let addr = url.trim_start_matches("http://");
         assert!(std::net::TcpStream::connect(addr).is_err());
+    }
+
+    fn recorded(method: &str, path: &str, query: &str, body: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            body: body.to_owned(),
+            status: 200,
+        }
+    }
+
+    #[test]
+    fn request_rule_accepts_what_bobosync_sends_and_refuses_the_rest() {
+        let sync = "/api/v2/orgs/BOBO/users/SyncByCommonNames";
+        let q = "syncExistingUsersOnly=true&AllowPartialUpdate=false";
+        let ok = |r: RecordedRequest| check_request(&r, DUTY);
+        assert!(ok(recorded(
+            "POST",
+            "/AuthServices/Auth/connect/token",
+            "",
+            "x"
+        ))
+        .is_ok());
+        assert!(ok(recorded(
+            "GET",
+            "/api/v2/orgs/BOBO/users/search/basic",
+            "Limit=1",
+            ""
+        ))
+        .is_ok());
+        let good = r#"[{"LOGIN_ID":"a","On-Duty-DTG":""},{"On-Duty-DTG":"x","LOGIN_ID":"b"}]"#;
+        assert!(ok(recorded("POST", sync, q, good)).is_ok());
+        for (query, body) in [
+            (
+                q,
+                r#"[{"LOGIN_ID":"a","On-Duty-DTG":"x","ENABLED":"false"}]"#,
+            ),
+            (q, r#"[{"LOGIN_ID":"a"}]"#),
+            (q, r#"[{"LOGIN_ID":"a","Other":"x"}]"#),
+            (q, r#"{"LOGIN_ID":"a"}"#),
+            (q, "not json"),
+            ("syncExistingUsersOnly=false", good),
+        ] {
+            assert!(
+                ok(recorded("POST", sync, query, body)).is_err(),
+                "{query} {body}"
+            );
+        }
+        assert!(ok(recorded("DELETE", "/api/v2/orgs/BOBO/users/1", "", "")).is_err());
+        assert!(ok(recorded("PUT", sync, q, good)).is_err());
+    }
+
+    #[test]
+    fn harness_secrets_are_distinctive_and_tokens_are_scanned() {
+        let mut h = Harness::new(Vec::new());
+        assert_eq!(h.get("PASSWORD"), Some(HARNESS_PASSWORD));
+        assert_eq!(h.get("CLIENT_SECRET"), Some(HARNESS_CLIENT_SECRET));
+        h.set("PASSWORD", "another-long-password");
+        let scanned = h.secrets_to_scan();
+        for s in [
+            HARNESS_PASSWORD,
+            HARNESS_CLIENT_SECRET,
+            "another-long-password",
+        ] {
+            assert!(scanned.iter().any(|x| x == s), "{s} not scanned");
+        }
+    }
+
+    #[test]
+    fn a_leaked_secret_in_a_site_file_is_found() {
+        let h = Harness::new(Vec::new());
+        h.drop_file("leak.txt", format!("oops {HARNESS_CLIENT_SECRET}"));
+        let caught =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.assert_no_secret_leaked()));
+        let message = caught
+            .err()
+            .and_then(|e| e.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        assert!(message.contains("leak.txt"), "{message:?}");
+        std::fs::remove_file(h.drop_dir().join("leak.txt")).unwrap_or_default();
     }
 
     #[test]

@@ -124,6 +124,8 @@ struct Issued {
 #[derive(Default)]
 pub(crate) struct TokenStore {
     tokens: HashMap<String, Issued>,
+    /// Every token ever issued, in order, expired or not (for tests that scan for leaks).
+    history: Vec<String>,
 }
 
 impl fmt::Debug for TokenStore {
@@ -137,7 +139,13 @@ impl fmt::Debug for TokenStore {
 impl TokenStore {
     /// Records `token` as valid for `org` until `expires_at`.
     pub(crate) fn issue(&mut self, token: String, org: String, expires_at: Instant) {
+        self.history.push(token.clone());
         self.tokens.insert(token, Issued { org, expires_at });
+    }
+
+    /// Every token ever issued, in issue order (expiry does not remove them).
+    pub(crate) fn issued(&self) -> &[String] {
+        &self.history
     }
 
     /// Invalidates every issued token.

@@ -127,6 +127,12 @@ impl Sim {
         self.lock().tokens.expire_all();
     }
 
+    /// Every access token this simulator has issued, in issue order, including expired ones.
+    /// Test-only: for scanning output and files for leaked tokens.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.lock().tokens.issued().to_vec()
+    }
+
     /// Makes every sync record for `login` fail with `:SyncStatus` `Error` and these details.
     pub fn reject_value(&self, login: &str, details: &str) {
         self.lock()
@@ -178,5 +184,16 @@ mod tests {
         assert_eq!(sim.config().page_size_cap, Some(5));
         other.remove_user("user00001@force.example");
         assert_eq!(sim.users().len(), 1);
+    }
+
+    #[test]
+    fn issued_tokens_survive_expiry() {
+        let sim = Sim::new(SimConfig::default(), Vec::new());
+        assert!(sim.issued_tokens().is_empty());
+        let now = tokio::time::Instant::now();
+        sim.lock().tokens.issue("t1".into(), "BOBO".into(), now);
+        sim.lock().tokens.issue("t2".into(), "BOBO".into(), now);
+        sim.expire_tokens();
+        assert_eq!(sim.issued_tokens(), ["t1", "t2"]);
     }
 }

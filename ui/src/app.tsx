@@ -1,0 +1,121 @@
+/** The window: first-run wizard, or the four pages with a navigation bar.
+ * Keeps status and approvals fresh from engine events (and a slow poll). */
+import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import * as api from './api';
+import type { AppInfoDto } from './api';
+import { Ctx, HealthBadge, Notice, Time } from './components';
+import { displayZone } from './format';
+import { ChecksPage } from './pages/checks';
+import { HistoryPage } from './pages/history';
+import { SettingsPage } from './pages/settings';
+import { StatusPage } from './pages/status';
+import { Wizard } from './pages/wizard';
+import { appReducer, initialApp, PAGES, type Page } from './state';
+
+const POLL_MS = 10_000;
+
+export function App() {
+  const [info, setInfo] = useState<AppInfoDto | null>(null);
+  const [fatal, setFatal] = useState<string | null>(null);
+  const [state, dispatch] = useReducer(appReducer, initialApp);
+  const [now, setNow] = useState(() => new Date());
+  const heading = useRef<HTMLHeadingElement>(null);
+  const zone = displayZone();
+
+  const loadInfo = useCallback(() => api.getAppInfo().then(setInfo, (e) => setFatal(api.toApiError(e).message)), []);
+  const reload = useCallback(() => {
+    api.getStatus().then((status) => dispatch({ type: 'status', status }), () => undefined);
+    api.listApprovals().then((approvals) => dispatch({ type: 'approvals', approvals }), () => undefined);
+  }, []);
+
+  useEffect(() => {
+    void loadInfo();
+  }, []);
+  const inApp = info !== null && (info.configured || info.mode === 'demo');
+  useEffect(() => {
+    if (!inApp) return;
+    reload();
+    let unlisten: (() => void) | null = null;
+    let stopped = false;
+    api
+      .onEngineEvent((event) => {
+        dispatch({ type: 'event', event, at: new Date().toISOString() });
+        if (event.type !== 'healthChanged') reload();
+      })
+      .then((u) => (stopped ? u() : (unlisten = u)), () => undefined);
+    const poll = setInterval(() => {
+      setNow(new Date());
+      reload();
+    }, POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(poll);
+      unlisten?.();
+    };
+  }, [inApp]);
+
+  const navigate = (page: Page) => {
+    dispatch({ type: 'navigate', page });
+    if (page === 'status') reload();
+    requestAnimationFrame(() => heading.current?.focus());
+  };
+
+  if (fatal) return <Notice tone="error">BoboSync's backend did not answer: {fatal}</Notice>;
+  if (!info) return <p>Starting…</p>;
+  const ctx = { info, zone, now };
+  if (!inApp) {
+    return (
+      <Ctx.Provider value={ctx}>
+        <main id="main">
+          <Wizard onDone={() => void loadInfo()} onDemo={() => void loadInfo()} />
+        </main>
+      </Ctx.Provider>
+    );
+  }
+  const title = PAGES.find((p) => p.id === state.page)?.title ?? '';
+  return (
+    <Ctx.Provider value={ctx}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <span class="brand">BoboSync</span>
+        <nav aria-label="Pages">
+          <ul>
+            {PAGES.map((p) => (
+              <li>
+                <button type="button" aria-current={state.page === p.id ? 'page' : undefined} onClick={() => navigate(p.id)} data-page={p.id}>
+                  {p.title}
+                  {p.id === 'status' && state.approvals.length > 0 && (
+                    <span class="count" aria-label={`${state.approvals.length} waiting for approval`}>
+                      {' '}
+                      ▲{state.approvals.length}
+                    </span>
+                  )}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        {state.status && <HealthBadge health={state.status.health} />}
+      </header>
+      <main id="main">
+        <h1 tabIndex={-1} ref={heading}>
+          {title}
+        </h1>
+        <p class="zone-note">Times are shown in {zone}; BOBO times in {info.boboTimeZone}.</p>
+        {state.incidents.map((i) => (
+          <Notice tone="error">
+            {i.summary} (since <Time iso={i.since} />)
+          </Notice>
+        ))}
+        {state.page === 'status' && (
+          <StatusPage status={state.status} approvals={state.approvals} activity={state.activity} onStatus={(s) => dispatch({ type: 'status', status: s })} reload={reload} />
+        )}
+        {state.page === 'settings' && <SettingsPage onSaved={() => void loadInfo()} />}
+        {state.page === 'checks' && <ChecksPage />}
+        {state.page === 'history' && <HistoryPage revision={state.revision} />}
+      </main>
+    </Ctx.Provider>
+  );
+}

@@ -1,0 +1,38 @@
+/**
+ * Reading an approval's payload into the exact list of changes the operator
+ * is asked to approve. Pure.
+ */
+import type { ApprovalKind } from './api';
+
+/** The changes, one line each; `raw` when the payload has an unknown shape
+ * (then the UI shows the JSON itself, so nothing is hidden). */
+export interface ApprovalChanges {
+  items: string[];
+  raw: string | null;
+}
+
+/** `mass_clear`: `["login", …]`; `mapping_purge`: `[["employeeId","login"], …]`. */
+export function describeApproval(kind: ApprovalKind, payload: string): ApprovalChanges {
+  let data: unknown;
+  try {
+    data = JSON.parse(payload);
+  } catch {
+    return { items: [], raw: payload };
+  }
+  if (!Array.isArray(data)) return { items: [], raw: JSON.stringify(data, null, 2) };
+  if (kind === 'mass_clear' && data.every((x) => typeof x === 'string')) {
+    return { items: (data as string[]).map((login) => `Clear the duty value of ${login}`), raw: null };
+  }
+  if (
+    kind === 'mapping_purge' &&
+    data.every((x) => Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === 'string'))
+  ) {
+    return {
+      items: (data as [string, string][]).map(
+        ([id, login]) => `Remove the mapping of employee ${id} to ${login}`,
+      ),
+      raw: null,
+    };
+  }
+  return { items: [], raw: JSON.stringify(data, null, 2) };
+}

@@ -1,0 +1,188 @@
+/** Small shared pieces: state badges (icon + text, never colour alone),
+ * times with their zone, settings fields with inline errors. */
+import { createContext } from 'preact';
+import { useContext, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { pickFile, pickFolder, toApiError, type AppInfoDto, type CheckStatus, type Health, type SettingsValues } from './api';
+import { formatDateTime, formatTime } from './format';
+import type { FieldSpec } from './settingsSchema';
+
+/** What every page needs to know about the app. */
+export interface AppContext {
+  info: AppInfoDto | null;
+  /** The zone times are shown in (this machine's). */
+  zone: string;
+  now: Date;
+}
+
+export const Ctx = createContext<AppContext>({ info: null, zone: 'UTC', now: new Date() });
+export const useApp = () => useContext(Ctx);
+
+const HEALTH: Record<Health, { icon: string; text: string }> = {
+  ok: { icon: '●', text: 'OK' },
+  syncing: { icon: '⟳', text: 'Syncing' },
+  paused: { icon: '❚❚', text: 'Paused' },
+  warning: { icon: '▲', text: 'Warning' },
+  error: { icon: '✖', text: 'Error' },
+};
+
+export function HealthBadge({ health }: { health: Health }) {
+  const h = HEALTH[health];
+  return (
+    <span class={`badge health-${health}`} data-health={health}>
+      <span aria-hidden="true" class="icon">{h.icon}</span> {h.text}
+    </span>
+  );
+}
+
+const CHECK: Record<CheckStatus, { icon: string; text: string }> = {
+  pass: { icon: '✔', text: 'Pass' },
+  warn: { icon: '▲', text: 'Warning' },
+  fail: { icon: '✖', text: 'Fail' },
+};
+
+export function CheckBadge({ status }: { status: CheckStatus }) {
+  const c = CHECK[status];
+  return (
+    <span class={`badge check-${status}`} data-status={status}>
+      <span aria-hidden="true" class="icon">{c.icon}</span> {c.text}
+    </span>
+  );
+}
+
+/** An instant, shown in the display zone, with the UTC value as machine text. */
+export function Time({ iso, full }: { iso: string | null; full?: boolean }) {
+  const { zone, now } = useApp();
+  if (iso === null) return <span>never</span>;
+  return <time dateTime={iso}>{full ? formatDateTime(iso, zone) : formatTime(iso, zone, now)}</time>;
+}
+
+/** A message block: `role=alert` for errors, `status` otherwise. */
+export function Notice({ tone, children }: { tone: 'error' | 'warn' | 'ok' | 'info'; children: ComponentChildren }) {
+  const icon = { error: '✖', warn: '▲', ok: '✔', info: 'ℹ' }[tone];
+  const label = { error: 'Error:', warn: 'Warning:', ok: 'Done:', info: 'Note:' }[tone];
+  return (
+    <div class={`notice notice-${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
+      <span aria-hidden="true" class="icon">{icon}</span> <span class="sr-only">{label} </span>
+      {children}
+    </div>
+  );
+}
+
+/** Runs an async action with a busy flag and an error message. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function run<T>(f: () => Promise<T>): Promise<T | undefined> {
+    setBusy(true);
+    setError(null);
+    try {
+      return await f();
+    } catch (e) {
+      setError(toApiError(e).message);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, setError, run };
+}
+
+/** One settings field: label, input, default as placeholder, inline errors
+ * (the engine's text), and a picker button for folders and files. */
+export function SettingField({
+  spec,
+  values,
+  errors,
+  onChange,
+  onBlur,
+}: {
+  spec: FieldSpec;
+  values: SettingsValues;
+  errors: string[] | undefined;
+  onChange: (key: FieldSpec['key'], value: string) => void;
+  onBlur?: () => void;
+}) {
+  const id = `f-${spec.key.replace('.', '-')}`;
+  const value = values[spec.key] ?? '';
+  const errId = `${id}-err`;
+  const helpId = `${id}-help`;
+  const describedBy = [errors?.length ? errId : '', spec.help ? helpId : ''].filter(Boolean).join(' ') || undefined;
+  const common = {
+    id,
+    name: spec.key,
+    'aria-invalid': errors?.length ? ('true' as const) : undefined,
+    'aria-describedby': describedBy,
+    onBlur,
+  };
+  let input;
+  if (spec.kind === 'bool') {
+    const checked = value === '' ? spec.placeholder === 'true' : value === 'true';
+    input = (
+      <input
+        type="checkbox"
+        {...common}
+        checked={checked}
+        onChange={(e) => onChange(spec.key, (e.currentTarget as HTMLInputElement).checked ? 'true' : 'false')}
+      />
+    );
+  } else if (spec.kind === 'select') {
+    input = (
+      <select {...common} value={value} onChange={(e) => onChange(spec.key, (e.currentTarget as HTMLSelectElement).value)}>
+        {(spec.options ?? []).map((o) => (
+          <option value={o}>{o === '' ? `default (${spec.placeholder})` : o}</option>
+        ))}
+      </select>
+    );
+  } else {
+    input = (
+      <input
+        type="text"
+        inputMode={spec.kind === 'number' ? 'decimal' : undefined}
+        spellcheck={false}
+        autoComplete="off"
+        {...common}
+        value={value}
+        placeholder={spec.placeholder}
+        onInput={(e) => onChange(spec.key, (e.currentTarget as HTMLInputElement).value)}
+      />
+    );
+  }
+  async function pick() {
+    const picked =
+      spec.kind === 'folder'
+        ? await pickFolder(spec.label, value || undefined)
+        : await pickFile(spec.label);
+    if (picked) onChange(spec.key, picked);
+  }
+  return (
+    <div class={`field field-${spec.kind}${errors?.length ? ' has-error' : ''}`}>
+      <label for={id}>
+        {spec.label} <span class="env-name">({spec.env})</span>
+      </label>
+      <div class="field-input">
+        {input}
+        {(spec.kind === 'folder' || spec.kind === 'file') && (
+          <button type="button" onClick={() => void pick().catch(() => undefined)} aria-label={`Choose: ${spec.label}`}>
+            Choose…
+          </button>
+        )}
+      </div>
+      {spec.help && (
+        <p class="help" id={helpId}>
+          {spec.help}
+        </p>
+      )}
+      {errors?.length ? (
+        <ul class="field-errors" id={errId}>
+          {errors.map((m) => (
+            <li>
+              <span aria-hidden="true">✖ </span>
+              {m}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

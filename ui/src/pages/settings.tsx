@@ -1,0 +1,216 @@
+/** Settings page: every setting with the engine's own validation messages,
+ * write-only credentials, Test connection, Import from the Python tool. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import * as api from '../api';
+import type { ConfigErrorDto, ConnectionTestDto, SecretOwner, SecretsStatus, SettingKey, SettingsValues } from '../api';
+import { CheckBadge, Notice, SettingField, useAction } from '../components';
+import { placeErrors, SECTIONS, FIELDS } from '../settingsSchema';
+
+/** Shows "stored" / "not stored" with a shape, never the secret. */
+export function StoredIndicator({ stored, what }: { stored: boolean; what: string }) {
+  return (
+    <span class={`stored ${stored ? 'is-stored' : 'not-stored'}`} data-testid={`stored-${what}`}>
+      <span aria-hidden="true">{stored ? '✔ ' : '○ '}</span>
+      {stored ? 'stored in the OS keyring' : 'not stored'}
+    </span>
+  );
+}
+
+/** Password and client secret inputs. They start empty, are cleared after
+ * storing, and nothing stored is ever read back. */
+export function CredentialsForm({
+  owner,
+  secrets,
+  onStored,
+}: {
+  owner: SecretOwner;
+  secrets: SecretsStatus;
+  onStored: (s: SecretsStatus) => void;
+}) {
+  const [password, setPassword] = useState('');
+  const [clientSecret, setClientSecret] = useState('');
+  const act = useAction();
+  const [done, setDone] = useState(false);
+  const missingOwner = !owner.orgCode || !owner.clientId || !owner.username;
+  async function store(e: Event) {
+    e.preventDefault();
+    setDone(false);
+    const req: api.StoreSecretsRequest = { ...owner };
+    if (password) req.password = password;
+    if (clientSecret) req.clientSecret = clientSecret;
+    const s = await act.run(() => api.storeSecrets(req));
+    if (s) {
+      setPassword('');
+      setClientSecret('');
+      setDone(true);
+      onStored(s);
+    }
+  }
+  return (
+    <fieldset class="credentials">
+      <legend>AtHoc credentials (kept in the OS keyring, never shown)</legend>
+      <div class="field">
+        <label for="secret-client">API client secret</label>
+        <div class="field-input">
+          <input id="secret-client" type="password" autoComplete="new-password" value={clientSecret} onInput={(e) => setClientSecret((e.currentTarget as HTMLInputElement).value)} aria-describedby="secret-client-state" />
+        </div>
+        <p id="secret-client-state" class="help">
+          <StoredIndicator stored={secrets.clientSecretStored} what="client-secret" />
+        </p>
+      </div>
+      <div class="field">
+        <label for="secret-password">API user's password</label>
+        <div class="field-input">
+          <input id="secret-password" type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)} aria-describedby="secret-password-state" />
+        </div>
+        <p id="secret-password-state" class="help">
+          <StoredIndicator stored={secrets.passwordStored} what="password" />
+        </p>
+      </div>
+      <button type="button" onClick={(e) => void store(e)} disabled={act.busy || missingOwner || (!password && !clientSecret)}>
+        Store credentials
+      </button>
+      {missingOwner && <p class="help">Fill in the organization code, client ID and user name first: the keyring entries are named after them.</p>}
+      {act.error && <Notice tone="error">{act.error}</Notice>}
+      {done && <Notice tone="ok">Credentials stored.</Notice>}
+    </fieldset>
+  );
+}
+
+/** Test connection result list. */
+export function ConnectionResult({ result }: { result: ConnectionTestDto }) {
+  return (
+    <div class="connection-result" aria-live="polite">
+      {result.errors.length > 0 && <Notice tone="error">The settings have {result.errors.length} problem(s): fix them first.</Notice>}
+      {result.ok && <Notice tone="ok">Connected to AtHoc.</Notice>}
+      <ul class="checks compact">
+        {result.checks.map((c) => (
+          <li>
+            <CheckBadge status={c.status} /> <strong>{c.title}</strong>: {c.detail}
+            {c.action && <div class="todo">What to do: {c.action}</div>}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function ownerOf(values: SettingsValues): SecretOwner {
+  return {
+    orgCode: values['athoc.org_code']?.trim() ?? '',
+    clientId: values['athoc.client_id']?.trim() ?? '',
+    username: values['athoc.username']?.trim() ?? '',
+  };
+}
+
+/** Validates as the operator types (debounced), with the engine's messages. */
+export function useValidation(values: SettingsValues) {
+  const [errors, setErrors] = useState<ConfigErrorDto[]>([]);
+  const [touched, setTouched] = useState(false);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    if (!touched) return;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      api.validateSettings(values).then(setErrors, () => undefined);
+    }, 300);
+    return () => {
+      if (timer.current) clearTimeout(timer.current);
+    };
+  }, [values, touched]);
+  return { errors, setErrors, touch: () => setTouched(true) };
+}
+
+export function SettingsPage({ onSaved }: { onSaved: () => void }) {
+  const [values, setValues] = useState<SettingsValues | null>(null);
+  const [secrets, setSecrets] = useState<SecretsStatus>({ passwordStored: false, clientSecretStored: false });
+  const v = useValidation(values ?? {});
+  const act = useAction();
+  const [saved, setSaved] = useState(false);
+  const [test, setTest] = useState<ConnectionTestDto | null>(null);
+  const [importMsg, setImportMsg] = useState<string[] | null>(null);
+
+  useEffect(() => {
+    void act.run(async () => {
+      const s = await api.getSettings();
+      setValues(s.values);
+      setSecrets(s.secrets);
+    });
+  }, []);
+  if (!values) return act.error ? <Notice tone="error">{act.error}</Notice> : <p>Loading settings…</p>;
+
+  const change = (key: SettingKey, value: string) => {
+    setSaved(false);
+    setValues({ ...values, [key]: value });
+    v.touch();
+  };
+  const { byKey, other } = placeErrors(v.errors);
+
+  async function save(e: Event) {
+    e.preventDefault();
+    const r = await act.run(() => api.saveSettings(values ?? {}));
+    if (!r) return;
+    v.setErrors(r.errors);
+    setSaved(r.saved);
+    if (r.saved) onSaved();
+    else document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }
+  async function importEnv() {
+    const envFile = await api.pickFile("The Python tool's .env file", [{ name: '.env', extensions: ['env', '*'] }]);
+    if (!envFile) return;
+    const dbFile = await api.pickFile('Its bobo_mapping.db (Cancel to skip)', [{ name: 'SQLite database', extensions: ['db', 'sqlite'] }]);
+    const r = await act.run(() => api.importLegacy({ envFile, dbFile }));
+    if (!r) return;
+    v.setErrors(r.errors);
+    if (r.imported) {
+      setValues(r.values);
+      setSecrets(r.secrets);
+      onSaved();
+    }
+    setImportMsg([
+      r.imported ? `Imported ${envFile}.` : `Not imported: ${r.errors.length} problem(s) in ${envFile}, shown below.`,
+      ...(r.databaseCopied ? ['Database copied.'] : []),
+      ...r.warnings,
+    ]);
+  }
+
+  return (
+    <form class="settings" onSubmit={(e) => void save(e)} noValidate>
+      <div class="actions" role="group" aria-label="Settings actions">
+        <button type="submit" class="primary" disabled={act.busy}>
+          Save settings
+        </button>
+        <button type="button" disabled={act.busy} onClick={() => void act.run(async () => setTest(await api.testConnection(values)))}>
+          Test connection
+        </button>
+        <button type="button" disabled={act.busy} onClick={() => void importEnv().catch((e) => act.setError(api.toApiError(e).message))}>
+          Import from the Python tool's .env…
+        </button>
+      </div>
+      <div aria-live="polite">
+        {act.error && <Notice tone="error">{act.error}</Notice>}
+        {saved && <Notice tone="ok">Settings saved and applied.</Notice>}
+        {importMsg && <Notice tone="info">{importMsg.map((m) => <div>{m}</div>)}</Notice>}
+        {v.errors.length > 0 && (
+          <Notice tone="error">
+            {v.errors.length} setting(s) need attention{other.length ? ':' : ' (marked below).'}
+            {other.map((m) => (
+              <div>{m}</div>
+            ))}
+          </Notice>
+        )}
+        {test && <ConnectionResult result={test} />}
+      </div>
+      {SECTIONS.map((s) => (
+        <fieldset id={`section-${s.id}`}>
+          <legend>{s.title}</legend>
+          {s.fields.map((spec) => (
+            <SettingField spec={spec} values={values} errors={byKey.get(spec.key)} onChange={change} onBlur={v.touch} />
+          ))}
+          {s.id === 'athoc' && <CredentialsForm owner={ownerOf(values)} secrets={secrets} onStored={setSecrets} />}
+        </fieldset>
+      ))}
+      <p class="help">Blank fields use the default shown in grey. {FIELDS.size} settings in all.</p>
+    </form>
+  );
+}

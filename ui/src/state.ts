@@ -1,0 +1,197 @@
+/**
+ * UI state as pure reducers: the main window (page, status, approvals,
+ * recent activity) and the first-run wizard's steps. No I/O here.
+ */
+import type { ApprovalDto, EngineEvent, IncidentDto, SettingKey, StatusDto } from './api';
+
+export type Page = 'status' | 'settings' | 'checks' | 'history';
+export const PAGES: { id: Page; title: string }[] = [
+  { id: 'status', title: 'Status' },
+  { id: 'settings', title: 'Settings' },
+  { id: 'checks', title: 'Field-mapping checks' },
+  { id: 'history', title: 'History' },
+];
+
+/** One line of recent activity, newest first. `at` is when the UI got it. */
+export interface Activity {
+  at: string;
+  text: string;
+  tone: 'info' | 'warn' | 'error';
+}
+
+export interface AppState {
+  page: Page;
+  status: StatusDto | null;
+  approvals: ApprovalDto[];
+  incidents: IncidentDto[];
+  activity: Activity[];
+  /** Bumped on events that change history/status, so pages reload. */
+  revision: number;
+}
+
+export const initialApp: AppState = {
+  page: 'status',
+  status: null,
+  approvals: [],
+  incidents: [],
+  activity: [],
+  revision: 0,
+};
+
+export type AppAction =
+  | { type: 'navigate'; page: Page }
+  | { type: 'status'; status: StatusDto }
+  | { type: 'approvals'; approvals: ApprovalDto[] }
+  | { type: 'event'; event: EngineEvent; at: string };
+
+const MAX_ACTIVITY = 30;
+
+function describe(e: EngineEvent): Activity['text'] | null {
+  switch (e.type) {
+    case 'batchStarted':
+      return `Batch ${e.batchId} started (${e.files.length} file${e.files.length === 1 ? '' : 's'})`;
+    case 'batchFinished':
+      return `Batch ${e.report.batchId} finished: ${e.report.set} set, ${e.report.cleared} cleared, ${e.report.failed + e.report.rejected} failed`;
+    case 'fileRejected':
+      return `File ${e.file} moved to the failed folder: ${e.reason}`;
+    case 'recordFailures':
+      return `${e.count} record${e.count === 1 ? '' : 's'} failed`;
+    case 'mappingSyncDone':
+      return `User mapping sync: ${e.report.mapped} mapped, ${e.report.added} added, ${e.report.removed} removed`;
+    case 'cleanupDone':
+      return `Cleanup: ${e.report.cleared} stale values cleared`;
+    case 'approvalNeeded':
+      return `Approval needed: ${e.approval.summary}`;
+    case 'healthChanged':
+      return null;
+    case 'incidentOpened':
+      return `Problem: ${e.incident.summary}`;
+    case 'incidentResolved':
+      return `Resolved: ${e.incident.summary}`;
+  }
+}
+
+function tone(e: EngineEvent): Activity['tone'] {
+  switch (e.type) {
+    case 'fileRejected':
+    case 'recordFailures':
+    case 'incidentOpened':
+      return 'error';
+    case 'approvalNeeded':
+      return 'warn';
+    default:
+      return 'info';
+  }
+}
+
+export function appReducer(state: AppState, action: AppAction): AppState {
+  switch (action.type) {
+    case 'navigate':
+      return state.page === action.page ? state : { ...state, page: action.page };
+    case 'status':
+      return { ...state, status: action.status };
+    case 'approvals':
+      return { ...state, approvals: action.approvals };
+    case 'event': {
+      const e = action.event;
+      let next: AppState = state;
+      if (e.type === 'healthChanged') next = { ...next, status: e.status };
+      if (e.type === 'approvalNeeded' && !next.approvals.some((a) => a.id === e.approval.id)) {
+        next = { ...next, approvals: [...next.approvals, e.approval] };
+      }
+      if (e.type === 'incidentOpened') {
+        next = { ...next, incidents: [...next.incidents.filter((i) => i.id !== e.incident.id), e.incident] };
+      }
+      if (e.type === 'incidentResolved') {
+        next = { ...next, incidents: next.incidents.filter((i) => i.id !== e.incident.id) };
+      }
+      if (e.type === 'batchFinished' || e.type === 'mappingSyncDone' || e.type === 'cleanupDone') {
+        next = { ...next, revision: next.revision + 1 };
+      }
+      const text = describe(e);
+      if (text !== null) {
+        next = {
+          ...next,
+          activity: [{ at: action.at, text, tone: tone(e) }, ...next.activity].slice(0, MAX_ACTIVITY),
+        };
+      }
+      return next;
+    }
+  }
+}
+
+// ───────────────────────────── wizard ─────────────────────────────
+
+export type WizardStep = 'server' | 'credentials' | 'test' | 'folders' | 'fields' | 'preview' | 'live';
+
+export const WIZARD_STEPS: { id: WizardStep; title: string; keys: SettingKey[] }[] = [
+  { id: 'server', title: 'Server and organization', keys: ['athoc.server_url', 'athoc.org_code'] },
+  { id: 'credentials', title: 'Credentials', keys: ['athoc.client_id', 'athoc.username'] },
+  { id: 'test', title: 'Test connection', keys: [] },
+  { id: 'folders', title: 'Folders', keys: ['paths.drop_dir', 'paths.processed_dir', 'paths.failed_dir'] },
+  {
+    id: 'fields',
+    title: 'Field names',
+    keys: ['fields.duty_attribute', 'fields.collar_attribute', 'athoc.date_format', 'time.zone'],
+  },
+  { id: 'preview', title: 'Dry-run preview', keys: [] },
+  { id: 'live', title: 'Go live', keys: [] },
+];
+
+export interface WizardState {
+  step: WizardStep;
+  /** The last connection test passed with the current server/credentials. */
+  connectionOk: boolean;
+  /** Settings were saved (needed before the preview). */
+  saved: boolean;
+}
+
+export const initialWizard: WizardState = { step: 'server', connectionOk: false, saved: false };
+
+export type WizardAction =
+  | { type: 'next' }
+  | { type: 'back' }
+  | { type: 'goto'; step: WizardStep }
+  | { type: 'connectionTested'; ok: boolean }
+  | { type: 'edited'; key: SettingKey }
+  | { type: 'saved' };
+
+const order = WIZARD_STEPS.map((s) => s.id);
+const index = (s: WizardStep) => order.indexOf(s);
+
+/** Whether the wizard may move forward from `state.step`. */
+export function canAdvance(state: WizardState): boolean {
+  if (state.step === 'test') return state.connectionOk;
+  if (state.step === 'preview') return state.saved;
+  return state.step !== 'live';
+}
+
+const CONNECTION_KEYS: readonly string[] = ['athoc.server_url', 'athoc.org_code', 'athoc.client_id', 'athoc.username'];
+
+export function wizardReducer(state: WizardState, action: WizardAction): WizardState {
+  switch (action.type) {
+    case 'next': {
+      if (!canAdvance(state)) return state;
+      const i = Math.min(index(state.step) + 1, order.length - 1);
+      return { ...state, step: order[i] ?? state.step };
+    }
+    case 'back': {
+      const i = Math.max(index(state.step) - 1, 0);
+      return { ...state, step: order[i] ?? state.step };
+    }
+    case 'goto':
+      // Only backwards, or to a step already reachable.
+      if (index(action.step) <= index(state.step)) return { ...state, step: action.step };
+      return state;
+    case 'connectionTested':
+      return { ...state, connectionOk: action.ok };
+    case 'edited':
+      return {
+        ...state,
+        saved: false,
+        connectionOk: CONNECTION_KEYS.includes(action.key) ? false : state.connectionOk,
+      };
+    case 'saved':
+      return { ...state, saved: true };
+  }
+}

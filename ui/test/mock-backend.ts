@@ -1,0 +1,262 @@
+/**
+ * A fake BoboSync backend for tests only: answers every command of
+ * `src/api.ts` through `mockIPC`, keeps state in memory, emits engine events.
+ * Never bundled into the app (only test/entry.ts and unit tests import it).
+ */
+import { emit } from '@tauri-apps/api/event';
+import { mockIPC } from '@tauri-apps/api/mocks';
+import type {
+  ApprovalDto, BatchRowDto, CheckDto, ConfigErrorDto, CycleReportDto, EngineEvent, PreviewDto,
+  RecordRowDto, SettingsValues, StatusDto,
+} from '../src/api';
+import { ENGINE_EVENT } from '../src/api';
+
+export type Scenario = 'fresh' | 'configured';
+
+/** Everything the fake knows, open for assertions. */
+export interface MockState {
+  configured: boolean;
+  mode: 'live' | 'demo' | 'setup';
+  values: SettingsValues;
+  secrets: { password: string | null; clientSecret: string | null };
+  status: StatusDto;
+  approvals: ApprovalDto[];
+  batches: BatchRowDto[];
+  records: RecordRowDto[];
+  /** Every command received, with its arguments (secrets redacted). */
+  calls: { cmd: string; args: unknown }[];
+  /** Files written by write_export. */
+  exports: { path: string; contents: string }[];
+  opened: string[];
+  nextSavePath: string | null;
+}
+
+const T0 = Date.parse('2025-03-04T14:00:00Z');
+const iso = (offsetS: number) => new Date(T0 + offsetS * 1000).toISOString().replace('.000Z', 'Z');
+
+function baseStatus(): StatusDto {
+  return {
+    health: 'ok', reason: 'All files applied', since: iso(-3600), paused: false, mode: 'live',
+    lastFileSeen: { name: 'bobo_0301.csv', at: iso(-600) }, lastSuccess: iso(-590),
+    nextMappingSync: iso(6 * 3600), pendingFiles: 2, pendingApprovals: 1,
+  };
+}
+
+function record(id: number, batch: number, file: string, line: number, employee: string, login: string | null, state: RecordRowDto['state'], details: string | null): RecordRowDto {
+  const action: RecordRowDto['action'] =
+    state === 'unmapped' ? 'unmapped' : state === 'skipped_older' ? 'skip_older' : line % 2 ? 'set' : 'clear';
+  return {
+    id, batch, employee, duty: action === 'clear' ? 'book_off' : 'book_on', local: `2025-03-04 02:1${line % 10}:00`,
+    at: iso(-40000 + line * 60), source: { file, line }, action, login, reason: `planned ${action}`, state, details,
+    athocUserId: login ? 1000 + id : null, attempts: state === 'rejected' ? 1 : 1,
+  };
+}
+
+function seed(): Pick<MockState, 'batches' | 'records' | 'approvals'> {
+  const records = [
+    record(1, 1, 'bobo_0301.csv', 2, '01234', 'jsmith', 'applied', 'Success'),
+    record(2, 1, 'bobo_0301.csv', 3, '00042', 'user00042', 'applied', 'Success'),
+    record(3, 1, 'bobo_0301.csv', 4, '07777', null, 'unmapped', null),
+    record(4, 2, 'bobo_0302.csv', 2, '01234', 'jsmith', 'rejected', 'Invalid value for On-Duty-DTG, "x"'),
+  ];
+  const batches: BatchRowDto[] = [
+    { id: 2, startedAt: iso(-1200), finishedAt: iso(-1188), files: ['bobo_0302.csv'], status: 'partial', error: null,
+      counts: { events: 1, set: 0, cleared: 0, skippedOlder: 0, superseded: 0, unmapped: 0, rejected: 1, failed: 0, invalid: 0 } },
+    { id: 1, startedAt: iso(-4000), finishedAt: iso(-3996), files: ['bobo_0301.csv'], status: 'succeeded', error: null,
+      counts: { events: 3, set: 1, cleared: 1, skippedOlder: 0, superseded: 0, unmapped: 1, rejected: 0, failed: 0, invalid: 0 } },
+  ];
+  const approvals: ApprovalDto[] = [
+    { id: 7, kind: 'mass_clear', summary: 'clear 3 of 4 duty values older than the cleanup age',
+      payload: JSON.stringify(['jsmith', 'user00042', 'adoe']), createdAt: iso(-300) },
+  ];
+  return { batches, records, approvals };
+}
+
+const CHECKS: CheckDto[] = [
+  { id: 'connection', title: 'Authentication and token', status: 'pass', detail: 'Signed in; token valid for 3600 s', action: null },
+  { id: 'collar_field', title: 'Collar number field', status: 'pass', detail: 'Collar-Number came back for 2500 users', action: null },
+  { id: 'duty_field', title: 'Duty field', status: 'fail', detail: 'On-Duty-DTG did not come back for any user',
+    action: 'Check the attribute name in Settings → Field names (DUTY_STATUS_FIELD) against AtHoc.' },
+  { id: 'duplicates', title: 'Collar numbers', status: 'warn', detail: '2 collar numbers are held by more than one user: 01111, 02222', action: 'Fix the duplicates in AtHoc.' },
+];
+
+const REQUIRED = ['athoc.server_url', 'athoc.org_code', 'athoc.client_id', 'athoc.username'] as const;
+
+/** A small imitation of the engine's validation, with its message shape. */
+export function fakeValidate(values: SettingsValues): ConfigErrorDto[] {
+  const errors: ConfigErrorDto[] = [];
+  for (const k of REQUIRED) {
+    if (!values[k]?.trim()) errors.push({ key: k, problem: 'missing', expected: 'a value' });
+  }
+  const url = values['athoc.server_url']?.trim();
+  if (url && !/^https:\/\/\S+$/.test(url) && !/^http:\/\/(127\.|localhost|\[::1\])/.test(url)) {
+    errors.push({ key: 'athoc.server_url', problem: `"${url}" is not an https:// URL`, expected: 'https://host (http:// only for loopback)' });
+  }
+  const n = values['athoc.timeout_seconds']?.trim();
+  if (n && !(Number.isInteger(Number(n)) && Number(n) >= 1 && Number(n) <= 3600)) {
+    errors.push({ key: 'athoc.timeout_seconds', problem: `"${n}" is not a whole number of seconds from 1 to 3600`, expected: 'whole seconds 1–3600' });
+  }
+  const duty = values['fields.duty_attribute']?.trim();
+  if (duty && ['LOGIN_ID', 'USER_ID', 'ENABLED', 'STATUS'].includes(duty.toUpperCase())) {
+    errors.push({ key: 'fields.duty_attribute', problem: `${duty} may not be written`, expected: 'a duty attribute such as On-Duty-DTG' });
+  }
+  return errors;
+}
+
+const PREVIEW: PreviewDto = {
+  files: ['bobo_0303.csv'],
+  stillWriting: [],
+  plan: {
+    records: [
+      { event: { employee: '01234', duty: 'book_on', local: '2025-03-04 02:10:00', at: '2025-03-04T02:10:00Z', source: { file: 'bobo_0303.csv', line: 2 } },
+        action: { kind: 'set', login: 'jsmith' }, reason: 'book-on, newest for 01234' },
+      { event: { employee: '07777', duty: 'book_off', local: '2025-03-04 02:12:00', at: '2025-03-04T02:12:00Z', source: { file: 'bobo_0303.csv', line: 3 } },
+        action: { kind: 'unmapped' }, reason: 'no AtHoc user has collar number 07777' },
+    ],
+    invalid: [{ source: { file: 'bobo_0303.csv', line: 4 }, reason: 'unknown duty code "XYZ"' }],
+  },
+};
+
+/** Installs the fake. Returns its live state. */
+export function installMockBackend(scenario: Scenario = 'configured'): MockState {
+  const s: MockState = {
+    configured: scenario === 'configured',
+    mode: scenario === 'configured' ? 'live' : 'setup',
+    values: scenario === 'configured'
+      ? { 'athoc.server_url': 'https://athoc.example.test', 'athoc.org_code': 'POLICE', 'athoc.client_id': 'bobosync', 'athoc.username': 'svc-bobo' }
+      : {},
+    secrets: scenario === 'configured' ? { password: 'x', clientSecret: 'y' } : { password: null, clientSecret: null },
+    status: baseStatus(),
+    ...(scenario === 'configured' ? seed() : { batches: [], records: [], approvals: [] }),
+    calls: [],
+    exports: [],
+    opened: [],
+    nextSavePath: '/home/op/export.csv',
+  };
+  let nextBatch = 3;
+  let nextRecord = 5;
+  const stored = () => ({ passwordStored: s.secrets.password !== null, clientSecretStored: s.secrets.clientSecret !== null });
+  const status = (): StatusDto => ({ ...s.status, mode: s.mode, pendingApprovals: s.approvals.length });
+  const send = (e: EngineEvent) => void emit(ENGINE_EVENT, e);
+
+  function syncNow(): CycleReportDto {
+    const id = nextBatch++;
+    const file = `bobo_03${String(id).padStart(2, '0')}.csv`;
+    send({ type: 'batchStarted', batchId: id, files: [file] });
+    const recs = [
+      record(nextRecord++, id, file, 2, '05555', 'bwayne', 'applied', 'Success'),
+      record(nextRecord++, id, file, 3, '01234', 'jsmith', 'applied', 'Success'),
+    ];
+    s.records.push(...recs);
+    const report = { batchId: id, files: [file], events: 2, set: 1, cleared: 1, superseded: 0, skippedOlder: 0, unmapped: 0, invalid: 0, rejected: 0, failed: 0, filesProcessed: 1, filesFailed: 0, filesKept: 0 };
+    s.batches.unshift({ id, startedAt: iso(0), finishedAt: iso(3), files: [file], status: 'succeeded', error: null,
+      counts: { events: 2, set: 1, cleared: 1, skippedOlder: 0, superseded: 0, unmapped: 0, rejected: 0, failed: 0, invalid: 0 } });
+    s.status = { ...s.status, pendingFiles: 0, lastSuccess: iso(3), lastFileSeen: { name: file, at: iso(0) } };
+    send({ type: 'batchFinished', report });
+    return { mapping: null, batches: [report], cleanup: null, purgedFiles: 0, warnings: [], failures: [], approvalsNeeded: [] };
+  }
+
+  mockIPC(
+    (cmd, raw) => {
+      const args = (raw ?? {}) as Record<string, any>;
+      s.calls.push({ cmd, args: cmd === 'store_secrets' ? { ...args.request, password: args.request?.password ? '***' : undefined, clientSecret: args.request?.clientSecret ? '***' : undefined } : args });
+      switch (cmd) {
+        case 'get_app_info':
+          return { version: '0.1.0', configured: s.configured, mode: s.mode, boboTimeZone: 'Europe/London',
+            folders: { drop: '/data/drop', processed: '/data/processed', failed: '/data/failed', logs: '/data/logs' },
+            settingsPath: '/home/op/.config/bobosync/settings.toml' };
+        case 'is_configured':
+          return s.configured;
+        case 'get_status':
+          return status();
+        case 'pause':
+          s.status = { ...s.status, paused: true, health: 'paused', reason: 'Paused by the operator' };
+          send({ type: 'healthChanged', status: status() });
+          return status();
+        case 'resume':
+          s.status = { ...s.status, paused: false, health: 'ok', reason: 'Running' };
+          if (s.configured) s.mode = 'live';
+          return status();
+        case 'start_demo':
+          s.mode = 'demo';
+          Object.assign(s, seed());
+          return status();
+        case 'sync_now':
+          return syncNow();
+        case 'sync_mappings_now':
+          return { reason: 'forced', usersFetched: 2500, mapped: 2480, added: 3, changed: 1, removed: 0, duplicates: ['01111'], withoutCollar: 19, applied: true };
+        case 'preview':
+          if (!s.configured) throw { kind: 'not_configured', message: 'Nothing is configured yet' };
+          return PREVIEW;
+        case 'list_approvals':
+          return s.approvals;
+        case 'approve_change':
+        case 'reject_change': {
+          const before = s.approvals.length;
+          s.approvals = s.approvals.filter((a) => a.id !== args.id);
+          if (s.approvals.length === before) throw { kind: 'not_found', message: `No approval ${args.id}` };
+          return null;
+        }
+        case 'get_history': {
+          const who = (args.query?.who ?? null) as string | null;
+          const recs = who === null ? [] : s.records.filter((r) => r.employee === who || r.login === who);
+          const ids = new Set(recs.map((r) => r.batch));
+          return { batches: who === null ? s.batches : s.batches.filter((b) => ids.has(b.id)), records: recs };
+        }
+        case 'get_batch_records':
+          return s.records.filter((r) => r.batch === args.batchId);
+        case 'run_checks':
+          return CHECKS;
+        case 'get_settings':
+          return { values: s.values, secrets: stored() };
+        case 'validate_settings':
+          return fakeValidate(args.values ?? {});
+        case 'save_settings': {
+          const errors = fakeValidate(args.values ?? {});
+          if (errors.length) return { saved: false, errors };
+          const first = !s.configured;
+          s.values = { ...args.values };
+          s.configured = true;
+          if (first) s.status = { ...s.status, paused: true, health: 'paused', reason: 'Waiting to go live' };
+          return { saved: true, errors: [] };
+        }
+        case 'store_secrets': {
+          const r = args.request ?? {};
+          if (!r.orgCode || !r.clientId || !r.username) throw { kind: 'invalid_settings', message: 'organization code, client ID and user name are needed to name the keyring entries' };
+          if (typeof r.password === 'string') s.secrets.password = r.password;
+          if (typeof r.clientSecret === 'string') s.secrets.clientSecret = r.clientSecret;
+          return stored();
+        }
+        case 'secrets_status':
+          return stored();
+        case 'test_connection': {
+          const errors = fakeValidate(args.values ?? {});
+          if (errors.length) return { ok: false, errors, checks: [] };
+          if (!s.secrets.password || !s.secrets.clientSecret) {
+            return { ok: false, errors: [], checks: [{ id: 'connection', title: 'Authentication and token', status: 'fail', detail: 'No password or client secret stored', action: 'Store both credentials.' }] };
+          }
+          return { ok: true, errors: [], checks: [CHECKS[0]] };
+        }
+        case 'import_legacy':
+          s.values = { ...s.values, 'athoc.server_url': 'https://legacy.example.test', 'athoc.org_code': 'LEGACY', 'athoc.client_id': 'c', 'athoc.username': 'u' };
+          s.secrets = { password: 'p', clientSecret: 'c' };
+          s.configured = true;
+          return { imported: true, values: s.values, secrets: stored(), databaseCopied: args.request?.dbFile != null, errors: [], warnings: [] };
+        case 'write_export':
+          s.exports.push({ path: args.path, contents: args.contents });
+          return null;
+        case 'plugin:dialog|open':
+          return args.options?.directory ? '/srv/bobo/drop' : '/srv/bobo/.env';
+        case 'plugin:dialog|save':
+          return s.nextSavePath;
+        case 'plugin:opener|open_path':
+          s.opened.push(args.path);
+          return null;
+        default:
+          throw { kind: 'internal', message: `mock backend: unknown command ${cmd}` };
+      }
+    },
+    { shouldMockEvents: true },
+  );
+  return s;
+}

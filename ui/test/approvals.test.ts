@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { describeApproval } from '../src/approvals';
+
+describe('approval payloads list exactly what would change', () => {
+  it('mass clear: one line per login', () => {
+    expect(describeApproval('mass_clear', '["a","b"]')).toEqual({
+      items: ['Clear the duty value of a', 'Clear the duty value of b'], raw: null,
+    });
+  });
+  it('mapping purge: one line per removed mapping', () => {
+    expect(describeApproval('mapping_purge', '[["01234","jsmith"]]').items).toEqual([
+      'Remove the mapping of employee 01234 to jsmith',
+    ]);
+  });
+  it('an unknown shape is shown raw, never hidden', () => {
+    expect(describeApproval('mass_clear', '{"x":1}')).toEqual({ items: [], raw: '{\n  "x": 1\n}' });
+    expect(describeApproval('mass_clear', 'not json')).toEqual({ items: [], raw: 'not json' });
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { StatusDto } from '../src/api';
+import { appReducer, canAdvance, initialApp, initialWizard, wizardReducer, type WizardState } from '../src/state';
+
+const status: StatusDto = {
+  health: 'error', reason: 'AtHoc unreachable', since: '2025-01-01T00:00:00Z', paused: false, mode: 'live',
+  lastFileSeen: null, lastSuccess: null, nextMappingSync: null, pendingFiles: 0, pendingApprovals: 0,
+};
+const at = '2025-01-01T00:00:00Z';
+
+describe('appReducer', () => {
+  it('healthChanged replaces the status without an activity line', () => {
+    const s = appReducer(initialApp, { type: 'event', event: { type: 'healthChanged', status }, at });
+    expect(s.status).toEqual(status);
+    expect(s.activity).toEqual([]);
+  });
+  it('incidents open and resolve by id', () => {
+    const incident = { id: 1, kind: 'unreachable', summary: 'AtHoc unreachable', since: at };
+    let s = appReducer(initialApp, { type: 'event', event: { type: 'incidentOpened', incident }, at });
+    s = appReducer(s, { type: 'event', event: { type: 'incidentOpened', incident }, at });
+    expect(s.incidents).toHaveLength(1);
+    s = appReducer(s, { type: 'event', event: { type: 'incidentResolved', incident }, at });
+    expect(s.incidents).toEqual([]);
+    expect(s.activity.map((a) => [a.tone, a.text])).toEqual([
+      ['info', 'Resolved: AtHoc unreachable'], ['error', 'Problem: AtHoc unreachable'], ['error', 'Problem: AtHoc unreachable'],
+    ]);
+  });
+  it('a finished batch bumps the revision so History reloads', () => {
+    const report = { batchId: 1, files: ['a.csv'], events: 1, set: 1, cleared: 0, superseded: 0, skippedOlder: 0, unmapped: 0, invalid: 0, rejected: 1, failed: 1, filesProcessed: 1, filesFailed: 0, filesKept: 0 };
+    const s = appReducer(initialApp, { type: 'event', event: { type: 'batchFinished', report }, at });
+    expect(s.revision).toBe(1);
+    expect(s.activity[0]?.text).toBe('Batch 1 finished: 1 set, 0 cleared, 2 failed');
+  });
+  it('approvalNeeded adds the approval once', () => {
+    const approval = { id: 3, kind: 'mass_clear' as const, summary: 's', payload: '[]', createdAt: at };
+    let s = appReducer(initialApp, { type: 'event', event: { type: 'approvalNeeded', approval }, at });
+    s = appReducer(s, { type: 'event', event: { type: 'approvalNeeded', approval }, at });
+    expect(s.approvals).toHaveLength(1);
+  });
+  it('activity keeps the newest 30', () => {
+    let s = initialApp;
+    for (let i = 0; i < 40; i++) s = appReducer(s, { type: 'event', event: { type: 'recordFailures', count: i }, at });
+    expect(s.activity).toHaveLength(30);
+    expect(s.activity[0]?.text).toBe('39 records failed');
+  });
+});
+
+describe('wizardReducer', () => {
+  const step = (s: WizardState, n: number) => {
+    for (let i = 0; i < n; i++) s = wizardReducer(s, { type: 'next' });
+    return s;
+  };
+  it('does not pass the connection test until it succeeded', () => {
+    const atTest = step(initialWizard, 2);
+    expect(atTest.step).toBe('test');
+    expect(canAdvance(atTest)).toBe(false);
+    expect(wizardReducer(atTest, { type: 'next' }).step).toBe('test');
+    const ok = wizardReducer(atTest, { type: 'connectionTested', ok: true });
+    expect(wizardReducer(ok, { type: 'next' }).step).toBe('folders');
+  });
+  it('editing the server invalidates the connection test; editing a folder does not', () => {
+    const ok: WizardState = { step: 'folders', connectionOk: true, saved: true };
+    expect(wizardReducer(ok, { type: 'edited', key: 'paths.drop_dir' })).toEqual({ ...ok, saved: false });
+    expect(wizardReducer(ok, { type: 'edited', key: 'athoc.server_url' }).connectionOk).toBe(false);
+  });
+  it('preview needs saved settings; goto never skips ahead', () => {
+    const prev: WizardState = { step: 'preview', connectionOk: true, saved: false };
+    expect(canAdvance(prev)).toBe(false);
+    expect(wizardReducer({ ...prev, saved: true }, { type: 'next' }).step).toBe('live');
+    expect(wizardReducer(initialWizard, { type: 'goto', step: 'preview' }).step).toBe('server');
+    expect(wizardReducer(prev, { type: 'goto', step: 'server' }).step).toBe('server');
+    expect(wizardReducer(initialWizard, { type: 'back' }).step).toBe('server');
+  });
+});

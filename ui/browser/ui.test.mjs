@@ -1,0 +1,208 @@
+// Browser tests: the built test page (real UI + fake backend) in Debian's
+// chromium, driven by playwright-core. Screenshots go to test-results/.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, serve, shots } from './harness.mjs';
+
+let srv;
+let browser;
+before(async () => {
+  srv = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+async function open(scenario = 'configured') {
+  const page = await browser.context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${srv.base}/test.html?scenario=${scenario}`);
+  page.errors = errors;
+  return page;
+}
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+const mock = (page) => page.evaluate(() => JSON.parse(JSON.stringify(window.__mock)));
+
+describe('first-run wizard', () => {
+  it('walks server → credentials → test → folders → fields → preview → live', async () => {
+    const page = await open('fresh');
+    await page.getByRole('heading', { name: /Step 1 of 7/ }).waitFor();
+    await shot(page, 'wizard-1-server');
+
+    // The engine's message appears inline and blocks the step.
+    await page.getByLabel(/Server address/).fill('http://athoc.example.test');
+    await page.getByLabel(/Organization code/).fill('POLICE');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('is not an https:// URL; expected https://host').waitFor();
+    assert.equal(await page.getByLabel(/Server address/).getAttribute('aria-invalid'), 'true');
+    await shot(page, 'wizard-1-server-invalid');
+    await page.getByLabel(/Server address/).fill('https://athoc.example.test');
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    await page.getByRole('heading', { name: /Step 2 of 7: Credentials/ }).waitFor();
+    await page.getByLabel(/API client ID/).fill('bobosync');
+    await page.getByLabel(/API user name/).fill('svc-bobo');
+    await page.getByLabel('API client secret').fill('s3cret-client-VALUE');
+    await page.getByLabel("API user's password").fill('Pa$$word-VALUE');
+    await page.getByRole('button', { name: 'Store credentials' }).click();
+    await page.getByTestId('stored-password').getByText('stored in the OS keyring').waitFor();
+    assert.equal(await page.getByLabel("API user's password").inputValue(), '', 'password field cleared after storing');
+    const html = await page.content();
+    assert.ok(!html.includes('Pa$$word-VALUE') && !html.includes('s3cret-client-VALUE'), 'no secret rendered back');
+    await shot(page, 'wizard-2-credentials');
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    await page.getByRole('heading', { name: /Step 3 of 7: Test connection/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Next' }).isDisabled(), true, 'cannot skip the test');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('Connected to AtHoc.').waitFor();
+    await shot(page, 'wizard-3-test');
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    await page.getByRole('heading', { name: /Step 4 of 7: Folders/ }).waitFor();
+    await page.getByRole('button', { name: /Choose: Drop folder/ }).click();
+    assert.equal(await page.getByRole('textbox', { name: /Drop folder/ }).inputValue(), '/srv/bobo/drop');
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    await page.getByRole('heading', { name: /Step 5 of 7: Field names/ }).waitFor();
+    await page.getByRole('button', { name: 'Next' }).click();
+
+    await page.getByRole('heading', { name: /Step 6 of 7: Dry-run preview/ }).waitFor();
+    await page.getByRole('table').getByText('set jsmith').waitFor();
+    await page.getByText('unknown duty code "XYZ"').waitFor();
+    await shot(page, 'wizard-6-preview');
+    let state = await mock(page);
+    assert.equal(state.configured, true, 'settings saved before the preview');
+    assert.equal(state.values['paths.drop_dir'], '/srv/bobo/drop');
+    assert.equal(state.status.paused, true, 'still paused before going live');
+
+    await page.getByRole('button', { name: 'Go live' }).click();
+    await page.getByText('BoboSync is live').waitFor();
+    state = await mock(page);
+    assert.equal(state.status.paused, false);
+    await page.getByRole('button', { name: 'Open the Status page' }).click();
+    await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  it('"Try with the built-in simulator" opens the app in demo mode', async () => {
+    const page = await open('fresh');
+    await page.getByRole('button', { name: 'Try with the built-in simulator' }).click();
+    await page.getByText('Demo: built-in simulator').waitFor();
+    await page.close();
+  });
+});
+
+describe('main window', () => {
+  it('Sync now runs a batch and reports it', async () => {
+    const page = await open();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.getByText(/Sync finished: 1 batch\(es\), 1 file\(s\), 1 set, 1 cleared, 0 failed/).waitFor();
+    await page.getByText(/Batch 3 finished/).waitFor();
+    assert.equal(await page.getByTestId('pending-files').textContent(), '0');
+    await shot(page, 'status');
+    await page.close();
+  });
+
+  it('Approve removes the approval and shows what it changed first', async () => {
+    const page = await open();
+    await page.getByText('Clear the duty value of user00042').waitFor();
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText('Nothing waits for approval.').waitFor();
+    const state = await mock(page);
+    assert.ok(state.calls.some((c) => c.cmd === 'approve_change' && c.args.id === 7));
+    await page.close();
+  });
+
+  it('finds a record in History by employee ID, drills into its batch, exports CSV', async () => {
+    const page = await open();
+    await page.getByRole('button', { name: 'History' }).click();
+    await page.getByRole('table', { name: /Recent batches/ }).waitFor();
+    await page.getByLabel('Employee ID or login').fill('01234');
+    await page.getByLabel('Employee ID or login').press('Enter');
+    const table = page.getByRole('table', { name: /Every record of 01234/ });
+    await table.getByText('✖ rejected by AtHoc').waitFor();
+    await table.getByText('Invalid value for On-Duty-DTG, "x"').waitFor();
+    await shot(page, 'history-search');
+    await page.getByRole('button', { name: 'Export as CSV' }).click();
+    await page.getByText('Saved to /home/op/export.csv').waitFor();
+    let state = await mock(page);
+    assert.match(state.exports[0].contents, /^batch_id,file,line,employee_id/);
+    assert.match(state.exports[0].contents, /rejected,"Invalid value for On-Duty-DTG, ""x"""/);
+
+    await page.getByRole('button', { name: 'Show all' }).click();
+    await page.getByRole('button', { name: 'Details of batch 1' }).click();
+    await page.getByRole('table', { name: 'File bobo_0301.csv' }).getByText('user00042').waitFor();
+    await shot(page, 'history-batch');
+    await page.getByRole('button', { name: 'Back to all batches' }).click();
+    await shot(page, 'history');
+    await page.close();
+  });
+
+  it('shows a failing check with what to do', async () => {
+    const page = await open();
+    await page.getByRole('button', { name: 'Field-mapping checks' }).click();
+    const check = page.locator('[data-check=duty_field]');
+    await check.getByText('Fail').waitFor();
+    await check.getByText('What to do:').waitFor();
+    await page.getByText('2 passed, 1 with warnings, 1 failed.').waitFor();
+    await shot(page, 'checks');
+    await page.close();
+  });
+
+  it('settings: every field, engine messages inline, stored indicators, never a secret', async () => {
+    const page = await open();
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByTestId('stored-password').getByText('stored in the OS keyring').waitFor();
+    assert.equal(await page.getByLabel("API user's password").inputValue(), '');
+    assert.equal(await page.locator('form.settings input[name], form.settings select[name]').count(), 37);
+    await page.getByLabel(/Request timeout/).fill('abc');
+    await page.getByText('"abc" is not a whole number of seconds from 1 to 3600; expected whole seconds 1–3600').waitFor();
+    await shot(page, 'settings');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'athoc.timeout_seconds', 'focus goes to the bad field');
+    await page.close();
+  });
+
+  it('is usable by keyboard alone across pages, with visible focus', async () => {
+    const page = await open();
+    await page.getByRole('heading', { name: 'Status', level: 1 }).waitFor();
+    const focused = () => page.evaluate(() => {
+      const el = document.activeElement;
+      return { page: el?.getAttribute('data-page'), text: el?.textContent?.trim(), outline: el ? getComputedStyle(el).outlineStyle : '' };
+    });
+    // From the page heading the navigation is behind (Shift+Tab); from the
+    // start of the document it is ahead (Tab).
+    async function tabTo(target, key) {
+      for (let i = 0; i < 30; i++) {
+        await page.keyboard.press(key);
+        const f = await focused();
+        if (f.page === target) return f;
+      }
+      throw new Error(`could not reach ${target} with Tab`);
+    }
+    let direction = 'Tab';
+    for (const [target, key, heading] of [['history', 'Enter', 'History'], ['checks', ' ', 'Field-mapping checks'], ['settings', 'Enter', 'Settings'], ['status', ' ', 'Status']]) {
+      const f = await tabTo(target, direction);
+      direction = 'Shift+Tab';
+      assert.notEqual(f.outline, 'none', `focus on ${target} is visible`);
+      await page.keyboard.press(key === ' ' ? 'Space' : key);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      // Focus moves to the page heading (after the next frame).
+      await page.waitForFunction(() => document.activeElement?.tagName === 'H1', null, { timeout: 5000 });
+    }
+    // Sync now by keyboard.
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      if ((await focused()).text === 'Sync now') break;
+    }
+    await page.keyboard.press('Enter');
+    await page.getByText(/Sync finished/).waitFor();
+    await page.close();
+  });
+});

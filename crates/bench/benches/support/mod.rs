@@ -263,6 +263,76 @@ pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// Why a bench binary could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("the settings of the bench site {}: {reason}", env.display())]
+    Settings {
+        env: std::path::PathBuf,
+        reason: String,
+    },
+    #[error("{0}")]
+    Engine(String),
+    #[error("bad arguments: {0}")]
+    Args(String),
+}
+
+/// `BenchError::Io` with what was being done.
+pub fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchError {
+    let what = what.into();
+    move |source| BenchError::Io { what, source }
+}
+
+/// The settings of a site written by [`write_site`], read as `bobosync` reads
+/// them (python-dotenv semantics), with secrets only from the file.
+pub fn load_settings(env: &Path, home: &Path) -> Result<engine::config::Settings, BenchError> {
+    let host = engine::config::Host {
+        env: Box::new(HashMap::<String, String>::new()),
+        secrets: std::sync::Arc::new(engine::config::MemorySecretStore::new()),
+        home_dir: Some(home.to_path_buf()),
+        system_time_zone: Some("Europe/London".to_owned()),
+    };
+    engine::config::Settings::from_env_file(env, &host).map_err(|e| BenchError::Settings {
+        env: env.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// `--key value` pairs from the command line; unknown keys are refused.
+pub fn args(known: &[&str]) -> Result<HashMap<String, String>, BenchError> {
+    let mut out = HashMap::new();
+    let mut it = std::env::args().skip(1);
+    while let Some(key) = it.next() {
+        let name = key.trim_start_matches("--");
+        if !key.starts_with("--") || !known.contains(&name) {
+            return Err(BenchError::Args(format!(
+                "unknown argument {key:?}; known: --{}",
+                known.join(" --")
+            )));
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| BenchError::Args(format!("{key} needs a value")))?;
+        out.insert(name.to_owned(), value);
+    }
+    Ok(out)
+}
+
+/// A numeric argument, or `default` when absent.
+pub fn arg_u64(args: &HashMap<String, String>, key: &str, default: u64) -> Result<u64, BenchError> {
+    match args.get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| BenchError::Args(format!("--{key} {v:?} is not a whole number"))),
+    }
+}
+
 /// `n` with thousands separators.
 pub fn grouped(n: u64) -> String {
     let digits = n.to_string();

@@ -1,0 +1,4 @@
+//! Generates Tauri's context (config, capabilities, Windows resources).
+fn main() {
+    tauri_build::build();
+}

@@ -1,0 +1,285 @@
+//! The Tauri commands of `ui/src/api.ts`, one per exported function. Each
+//! delegates to the engine handle or the settings module and maps the
+//! result to a DTO; none holds sync logic.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use engine::config::{Host, KeyringStore, SecretStore};
+use engine::cycle::SyncContext;
+use engine::store::{ApprovalId, BatchId, Store};
+use serde::{Deserialize, Serialize};
+use tauri::{AppHandle, Runtime, State};
+
+use crate::dto::{
+    AppInfoDto, AppMode, ApprovalDto, BatchRowDto, CheckDto, CycleReportDto, FoldersDto, HistoryDto,
+    MappingReportDto, PreviewDto, RecordRowDto, StatusDto,
+};
+use crate::error::ApiError;
+use crate::settings::{
+    self as settings_io, ConfigErrorDto, ImportLegacyRequest, ImportResultDto, SecretOwner, SecretsStatus,
+    SettingsValues, StoreSecretsRequest,
+};
+use crate::state::{self, AppState};
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// The secret store the app writes to: the OS keyring.
+fn keyring() -> KeyringStore {
+    KeyringStore::new()
+}
+
+/// The resolved folders: of the running settings, else the defaults.
+pub fn folders(state: &AppState) -> FoldersDto {
+    let shown = |p: &Path| p.display().to_string();
+    match state.current().settings {
+        Some(s) => FoldersDto {
+            drop: shown(&s.paths.drop_dir),
+            processed: shown(&s.paths.processed_dir),
+            failed: shown(&s.paths.failed_dir),
+            logs: shown(&s.paths.log_dir),
+        },
+        None => {
+            let l = &state.launch.locations;
+            FoldersDto {
+                drop: shown(&l.drop_dir),
+                processed: shown(&l.processed_dir),
+                failed: shown(&l.failed_dir),
+                logs: shown(&l.log_dir),
+            }
+        }
+    }
+}
+
+#[tauri::command]
+pub fn get_status(state: State<'_, AppState>) -> StatusDto {
+    state.status()
+}
+
+#[tauri::command]
+pub fn get_app_info(state: State<'_, AppState>) -> AppInfoDto {
+    let current = state.current();
+    let zone = current.settings.as_ref().map_or_else(
+        || Host::system().system_time_zone.unwrap_or_else(|| "UTC".to_owned()),
+        |s| s.time_zone.name().to_owned(),
+    );
+    AppInfoDto {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        configured: is_configured(state.clone()),
+        mode: current.mode,
+        bobo_time_zone: zone,
+        folders: folders(&state),
+        settings_path: state.launch.locations.config_file.display().to_string(),
+    }
+}
+
+#[tauri::command]
+pub fn is_configured(state: State<'_, AppState>) -> bool {
+    matches!(state.configured_settings(), Ok(Some(_)))
+}
+
+#[tauri::command]
+pub async fn pause(state: State<'_, AppState>) -> Result<StatusDto> {
+    state.handle()?.pause().await?;
+    Ok(state.status())
+}
+
+#[tauri::command]
+pub async fn resume(state: State<'_, AppState>) -> Result<StatusDto> {
+    state.handle()?.resume().await?;
+    Ok(state.status())
+}
+
+#[tauri::command]
+pub async fn start_demo<R: Runtime>(app: AppHandle<R>) -> Result<StatusDto> {
+    state::start_demo(&app).await
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Result<CycleReportDto> {
+    Ok((&state.handle()?.sync_now().await?).into())
+}
+
+#[tauri::command]
+pub async fn sync_mappings_now(state: State<'_, AppState>) -> Result<MappingReportDto> {
+    Ok((&state.handle()?.sync_mappings_now().await?).into())
+}
+
+#[tauri::command]
+pub async fn preview(state: State<'_, AppState>) -> Result<PreviewDto> {
+    Ok((&state.handle()?.preview().await?).into())
+}
+
+#[tauri::command]
+pub async fn list_approvals(state: State<'_, AppState>) -> Result<Vec<ApprovalDto>> {
+    Ok(state.handle()?.pending_approvals().await?.iter().map(Into::into).collect())
+}
+
+#[tauri::command]
+pub async fn approve_change(state: State<'_, AppState>, id: i64) -> Result<()> {
+    Ok(state.handle()?.approve(ApprovalId(id)).await?)
+}
+
+#[tauri::command]
+pub async fn reject_change(state: State<'_, AppState>, id: i64) -> Result<()> {
+    Ok(state.handle()?.reject(ApprovalId(id)).await?)
+}
+
+/// `get_history` arguments.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HistoryQuery {
+    pub who: Option<String>,
+    pub limit: usize,
+}
+
+#[tauri::command]
+pub async fn get_history(state: State<'_, AppState>, query: HistoryQuery) -> Result<HistoryDto> {
+    let who = query.who.map(|w| w.trim().to_owned()).filter(|w| !w.is_empty());
+    let history = state.handle()?.history(who, query.limit.clamp(1, 10_000)).await?;
+    Ok(HistoryDto {
+        batches: history.batches.iter().map(BatchRowDto::from).collect(),
+        records: history.records.iter().map(RecordRowDto::from).collect(),
+    })
+}
+
+#[tauri::command]
+pub async fn get_batch_records(state: State<'_, AppState>, batch_id: i64) -> Result<Vec<RecordRowDto>> {
+    let records = state.handle()?.batch_records(BatchId(batch_id)).await?;
+    Ok(records.iter().map(Into::into).collect())
+}
+
+#[tauri::command]
+pub async fn run_checks(state: State<'_, AppState>) -> Result<Vec<CheckDto>> {
+    Ok(state.handle()?.checks().await?)
+}
+
+/// `get_settings` result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsSnapshotDto {
+    pub values: SettingsValues,
+    pub secrets: SecretsStatus,
+}
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsSnapshotDto> {
+    let values = match (&state.launch.env_file, state.current().settings) {
+        // Running from a .env: show what it resolved to.
+        (Some(_), Some(s)) => settings_io::toml_to_values(&s.to_native_toml()),
+        _ => settings_io::read_saved(&state.launch.locations),
+    };
+    let secrets = match settings_io::owner_of(&values) {
+        Some(owner) => settings_io::secrets_status(&keyring(), &owner).unwrap_or(SecretsStatus {
+            password_stored: false,
+            client_secret_stored: false,
+        }),
+        None => SecretsStatus {
+            password_stored: false,
+            client_secret_stored: false,
+        },
+    };
+    Ok(SettingsSnapshotDto { values, secrets })
+}
+
+#[tauri::command]
+pub fn validate_settings(state: State<'_, AppState>, values: SettingsValues) -> Vec<ConfigErrorDto> {
+    settings_io::validate(&values, &state.launch.locations)
+}
+
+/// `save_settings` result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SaveSettingsResultDto {
+    pub saved: bool,
+    pub errors: Vec<ConfigErrorDto>,
+}
+
+#[tauri::command]
+pub async fn save_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    values: SettingsValues,
+) -> Result<SaveSettingsResultDto> {
+    let errors = settings_io::save(&values, &state.launch.locations)?;
+    if !errors.is_empty() {
+        return Ok(SaveSettingsResultDto { saved: false, errors });
+    }
+    // First run (or leaving the demo): start paused, so the wizard can
+    // preview before going live.
+    let first_run = state.current().mode != AppMode::Live;
+    match state.configured_settings() {
+        Ok(Some(settings)) => {
+            state::start(&app, settings, AppMode::Live, None, first_run).await?;
+            Ok(SaveSettingsResultDto { saved: true, errors: Vec::new() })
+        }
+        Ok(None) => Ok(SaveSettingsResultDto { saved: true, errors: Vec::new() }),
+        // Saved, but it cannot run yet (typically: a secret not stored).
+        Err(engine::config::LoadError::Invalid { errors, .. }) => Ok(SaveSettingsResultDto {
+            saved: true,
+            errors: errors.0.iter().map(ConfigErrorDto::from).collect(),
+        }),
+        Err(e) => Err(ApiError::InvalidSettings(e.to_string())),
+    }
+}
+
+#[tauri::command]
+pub fn store_secrets(request: StoreSecretsRequest) -> Result<SecretsStatus> {
+    settings_io::store_secrets(&keyring(), &request)
+}
+
+#[tauri::command]
+pub fn secrets_status(owner: SecretOwner) -> Result<SecretsStatus> {
+    settings_io::secrets_status(&keyring(), &owner)
+}
+
+/// `test_connection` result.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionTestDto {
+    pub ok: bool,
+    pub errors: Vec<ConfigErrorDto>,
+    pub checks: Vec<CheckDto>,
+}
+
+/// Checks that need the saved database mean nothing for unsaved values.
+const STORE_CHECKS: &[&str] = &["database", "mapping_age", "unmapped"];
+
+#[tauri::command]
+pub async fn test_connection(state: State<'_, AppState>, values: SettingsValues) -> Result<ConnectionTestDto> {
+    let settings = match settings_io::resolve(&values, &state.launch.locations, &Host::system()) {
+        Ok(s) => s,
+        Err(errors) => return Ok(ConnectionTestDto { ok: false, errors, checks: Vec::new() }),
+    };
+    let store = Store::open_in_memory().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let ctx = SyncContext::with_store(settings, store, Arc::new(chrono::Utc::now))
+        .map_err(|e| ApiError::InvalidSettings(e.to_string()))?;
+    let checks: Vec<CheckDto> = engine::checks::run_checks(&ctx)
+        .await
+        .into_iter()
+        .filter(|c| !STORE_CHECKS.contains(&c.id))
+        .collect();
+    let ok = !checks.iter().any(|c| c.status == engine::checks::CheckStatus::Fail);
+    Ok(ConnectionTestDto { ok, errors: Vec::new(), checks })
+}
+
+#[tauri::command]
+pub async fn import_legacy<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    request: ImportLegacyRequest,
+) -> Result<ImportResultDto> {
+    let store: Box<dyn SecretStore> = Box::new(keyring());
+    let result = settings_io::import_legacy(&request, &state.launch.locations, store.as_ref())?;
+    if result.imported && state.launch.env_file.is_none() {
+        let first_run = state.current().mode != AppMode::Live;
+        if let Ok(Some(settings)) = state.configured_settings() {
+            state::start(&app, settings, AppMode::Live, None, first_run).await?;
+        }
+    }
+    Ok(result)
+}
+
+#[tauri::command]
+pub fn write_export(path: String, contents: String) -> Result<()> {
+    if !path.to_lowercase().ends_with(".csv") {
+        return Err(ApiError::Io(format!("{path}: exports are written only to .csv files; choose a name ending in .csv")));
+    }
+    std::fs::write(&path, contents).map_err(|e| ApiError::Io(format!("cannot write {path}: {e}")))
+}

@@ -1,0 +1,121 @@
+//! How the app was launched: command-line flags and environment switches,
+//! read once at start. `--hidden` (the login launch: no window),
+//! `--env-file PATH` / `BOBOSYNC_ENV_FILE` (run against a Python-tool
+//! `.env`, e.g. a simulator's in tests), `BOBOSYNC_SHOW_WINDOW=1` (show the
+//! window at start whatever else says: WebDriver needs it). Folders follow
+//! the OS's per-user locations, which honour `XDG_CONFIG_HOME` /
+//! `XDG_DATA_HOME` on Linux.
+
+use std::path::PathBuf;
+
+use engine::config::Locations;
+
+/// Why the launch options are unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    #[error("--env-file needs a path: bobosync-tray --env-file /path/to/.env")]
+    MissingEnvFile,
+    #[error("unknown option `{0}`; the tray app takes --hidden and --env-file PATH")]
+    Unknown(String),
+    #[error("the OS reports no home folder, so BoboSync has nowhere to keep its settings; set HOME (or XDG_CONFIG_HOME and XDG_DATA_HOME)")]
+    NoHome,
+}
+
+/// The flag the login launch passes.
+pub const HIDDEN_FLAG: &str = "--hidden";
+
+/// The launch options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// Settings file, database, logs and default folders.
+    pub locations: Locations,
+    /// Run against this `.env` instead of the settings file.
+    pub env_file: Option<PathBuf>,
+    /// Started at login: stay in the tray.
+    pub hidden: bool,
+    /// Show the window at start regardless.
+    pub show_window: bool,
+}
+
+impl Launch {
+    /// Reads `args` (without the program name) and the variables `var` gives.
+    pub fn parse(
+        args: impl IntoIterator<Item = String>,
+        var: impl Fn(&str) -> Option<String>,
+        locations: Option<Locations>,
+    ) -> Result<Launch, LaunchError> {
+        let mut hidden = false;
+        let mut env_file = var("BOBOSYNC_ENV_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                HIDDEN_FLAG => hidden = true,
+                "--env-file" => env_file = Some(PathBuf::from(args.next().ok_or(LaunchError::MissingEnvFile)?)),
+                other => match other.strip_prefix("--env-file=") {
+                    Some(path) if !path.is_empty() => env_file = Some(PathBuf::from(path)),
+                    Some(_) => return Err(LaunchError::MissingEnvFile),
+                    // Let platform launchers add their own (e.g. macOS -psn_…).
+                    None if other.starts_with("-psn_") => {}
+                    None => return Err(LaunchError::Unknown(other.to_owned())),
+                },
+            }
+        }
+        let show_window = var("BOBOSYNC_SHOW_WINDOW").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+        Ok(Launch {
+            locations: locations.ok_or(LaunchError::NoHome)?,
+            env_file,
+            hidden,
+            show_window,
+        })
+    }
+
+    /// From the real process.
+    pub fn from_process() -> Result<Launch, LaunchError> {
+        Launch::parse(
+            std::env::args().skip(1),
+            |k| std::env::var(k).ok(),
+            Locations::default_for_user(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use rstest::rstest;
+
+    use super::*;
+
+    fn parse(args: &[&str], vars: &[(&str, &str)]) -> Result<Launch, LaunchError> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        Launch::parse(
+            args.iter().map(|a| (*a).to_owned()),
+            |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+            Some(Locations::under(Path::new("/c"), Path::new("/d"))),
+        )
+    }
+
+    #[rstest]
+    #[case(&[], &[], false, None, false)]
+    #[case(&["--hidden"], &[], true, None, false)]
+    #[case(&["--env-file", "/s/.env"], &[], false, Some("/s/.env"), false)]
+    #[case(&["--env-file=/s/.env", "--hidden"], &[("BOBOSYNC_SHOW_WINDOW", "1")], true, Some("/s/.env"), true)]
+    #[case(&[], &[("BOBOSYNC_ENV_FILE", "/e/.env")], false, Some("/e/.env"), false)]
+    fn flags_and_variables(
+        #[case] args: &[&str],
+        #[case] vars: &[(&str, &str)],
+        #[case] hidden: bool,
+        #[case] env_file: Option<&str>,
+        #[case] show: bool,
+    ) {
+        let l = parse(args, vars).unwrap();
+        assert_eq!((l.hidden, l.env_file.as_deref(), l.show_window), (hidden, env_file.map(Path::new), show));
+    }
+
+    #[test]
+    fn bad_options_say_what_is_accepted() {
+        assert_eq!(parse(&["--env-file"], &[]), Err(LaunchError::MissingEnvFile));
+        assert!(parse(&["--bogus"], &[]).unwrap_err().to_string().contains("--hidden"));
+    }
+}

@@ -1,0 +1,127 @@
+//! BoboSync's tray application: a thin Tauri v2 shell that keeps the sync
+//! engine running in its backend. Invariant: no sync logic here — commands
+//! call the engine handle (or the engine's settings code) and map to DTOs.
+//!
+//! Table of contents:
+
+pub mod commands; // the commands of ui/src/api.ts
+pub mod demo; // demo mode: the built-in simulator and a throw-away site
+pub mod dto; // camelCase shapes for the UI, mapped from engine types
+pub mod error; // the `{kind, message}` error every command rejects with
+pub mod launch; // flags and environment switches read at start
+pub mod settings; // raw values ↔ settings file, validation, keyring, import
+pub mod state; // what runs (setup / live / demo), engine start and stop, event forwarding
+pub mod toasts; // desktop notifications for incidents
+pub mod tray; // the tray icon and its menu
+pub mod window; // the main window, created on demand, destroyed when closed
+#[cfg(windows)]
+mod windows_aumid; // Windows: the AppUserModelID toasts need
+
+use std::sync::atomic::Ordering;
+
+use tauri::{Manager as _, RunEvent, Runtime, WindowEvent};
+
+use crate::launch::{Launch, HIDDEN_FLAG};
+use crate::state::AppState;
+
+/// The identifier of tauri.conf.json (also the Windows AppUserModelID).
+pub const IDENTIFIER: &str = "org.bobosync.tray";
+
+/// Every command of `ui/src/api.ts`.
+pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::get_status,
+        commands::get_app_info,
+        commands::is_configured,
+        commands::pause,
+        commands::resume,
+        commands::start_demo,
+        commands::sync_now,
+        commands::sync_mappings_now,
+        commands::preview,
+        commands::list_approvals,
+        commands::approve_change,
+        commands::reject_change,
+        commands::get_history,
+        commands::get_batch_records,
+        commands::run_checks,
+        commands::get_settings,
+        commands::validate_settings,
+        commands::save_settings,
+        commands::store_secrets,
+        commands::secrets_status,
+        commands::test_connection,
+        commands::import_legacy,
+        commands::write_export,
+    ]
+}
+
+/// Runs the tray app until Quit.
+pub fn run() {
+    let launch = match Launch::from_process() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("bobosync-tray: {e}");
+            std::process::exit(2);
+        }
+    };
+    #[cfg(windows)]
+    windows_aumid::register(IDENTIFIER, "BoboSync");
+    let show_at_start = launch.show_window || !launch.hidden;
+    let app = tauri::Builder::default()
+        // First: a second launch only shows the running app's window.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            window::show(app);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![HIDDEN_FLAG]),
+        ))
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(AppState::new(launch))
+        .manage(toasts::Toasts::default())
+        .invoke_handler(handler())
+        .on_window_event(|window, event| {
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                let state = window.state::<AppState>();
+                if !state.close_to_tray.load(Ordering::SeqCst) {
+                    api.prevent_close();
+                    state::quit(window.app_handle());
+                }
+                // Else the window closes and is destroyed with its webview;
+                // the app lives on in the tray.
+            }
+        })
+        .setup(move |app| {
+            tray::build(app.handle())?;
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                if let Err(e) = state::start_configured(&handle, false).await {
+                    tracing::error!("{e}");
+                    eprintln!("BoboSync: {e}");
+                }
+            });
+            if show_at_start {
+                window::show(app.handle());
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("bobosync-tray: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let RunEvent::ExitRequested { code: None, api, .. } = event {
+            // The last window closed: stay in the tray unless quitting.
+            if !app.state::<AppState>().quitting.load(Ordering::SeqCst) {
+                api.prevent_exit();
+            }
+        }
+    });
+}

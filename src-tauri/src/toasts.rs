@@ -1,0 +1,159 @@
+//! Desktop toasts for incidents: one when an incident opens (AtHoc
+//! unreachable only after a grace period), one "resolved" when it clears.
+//! The texts are fixed per kind: never a secret, a login or a name.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use engine::runtime::IncidentKind;
+use tauri::{AppHandle, Manager as _, Runtime};
+
+/// How long AtHoc may be unreachable before a toast (transient outages
+/// are ridden out silently). `BOBOSYNC_UNREACHABLE_GRACE_SECONDS` overrides.
+pub const UNREACHABLE_GRACE: Duration = Duration::from_secs(5 * 60);
+
+/// Which incidents were toasted (so only those get a "resolved" toast), and
+/// which are open, by kind: the open incident's generation.
+#[derive(Default)]
+pub struct Toasts {
+    open: Mutex<HashMap<IncidentKind, (u64, bool)>>,
+    next: Mutex<u64>,
+}
+
+/// The title and body of the toast for `kind` opening.
+pub fn opened_text(kind: IncidentKind) -> Option<(&'static str, &'static str)> {
+    Some(match kind {
+        IncidentKind::AuthenticationRejected => (
+            "BoboSync: AtHoc refused the credentials",
+            "Duty updates are on hold. Check the password and client secret in Settings.",
+        ),
+        IncidentKind::AthocUnreachable => (
+            "BoboSync: AtHoc cannot be reached",
+            "Duty updates are waiting and will be sent when AtHoc answers again.",
+        ),
+        IncidentKind::FilesFailed => (
+            "BoboSync: BOBO files could not be applied",
+            "Some files were moved to the failed folder or kept for a retry. See History.",
+        ),
+        IncidentKind::RecordFailures => (
+            "BoboSync: AtHoc refused some updates",
+            "Some duty updates were refused by AtHoc. See History for which.",
+        ),
+        IncidentKind::ApprovalWaiting => (
+            "BoboSync: approval needed",
+            "A large change waits for your approval. Open BoboSync to review it.",
+        ),
+        IncidentKind::NoBoboFiles => (
+            "BoboSync: no BOBO file arrived",
+            "No BOBO export arrived for a while during active hours. Check the export.",
+        ),
+        IncidentKind::FolderUnavailable => (
+            "BoboSync: the drop folder is unavailable",
+            "BOBO files cannot be read. Check the drop folder in Settings.",
+        ),
+        IncidentKind::DatabaseLocked => (
+            "BoboSync: the database is busy",
+            "Another program holds BoboSync's database. Close it.",
+        ),
+        // Shown in the window; a toast per unmapped ID would be noise.
+        IncidentKind::UnmappedEmployees => return None,
+    })
+}
+
+/// The title of the "resolved" toast for `kind`.
+pub fn resolved_text(kind: IncidentKind) -> &'static str {
+    match kind {
+        IncidentKind::AuthenticationRejected => "BoboSync: AtHoc accepts the credentials again",
+        IncidentKind::AthocUnreachable => "BoboSync: AtHoc is reachable again",
+        IncidentKind::FilesFailed => "BoboSync: BOBO files are applied again",
+        IncidentKind::RecordFailures => "BoboSync: AtHoc accepts the updates again",
+        IncidentKind::ApprovalWaiting => "BoboSync: no approval waiting any more",
+        IncidentKind::NoBoboFiles => "BoboSync: BOBO files arrive again",
+        IncidentKind::FolderUnavailable => "BoboSync: the drop folder is available again",
+        IncidentKind::DatabaseLocked => "BoboSync: the database is free again",
+        IncidentKind::UnmappedEmployees => "BoboSync: every employee ID is mapped",
+    }
+}
+
+fn grace() -> Duration {
+    std::env::var("BOBOSYNC_UNREACHABLE_GRACE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(UNREACHABLE_GRACE, Duration::from_secs)
+}
+
+fn show<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt as _;
+    if let Err(e) = app.notification().builder().title(title).body(body).show() {
+        tracing::warn!("cannot show a desktop notification: {e}");
+    }
+}
+
+/// An incident of `kind` opened.
+pub fn incident_opened<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
+    let Some((title, body)) = opened_text(kind) else { return };
+    let Some(toasts) = app.try_state::<Toasts>() else { return };
+    let generation = {
+        let mut next = toasts.next.lock().unwrap_or_else(|p| p.into_inner());
+        *next += 1;
+        *next
+    };
+    let delay = (kind == IncidentKind::AthocUnreachable).then(grace);
+    toasts
+        .open
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(kind, (generation, delay.is_none()));
+    match delay {
+        None => show(app, title, body),
+        Some(delay) => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let Some(toasts) = app.try_state::<Toasts>() else { return };
+                let still_open = {
+                    let mut open = toasts.open.lock().unwrap_or_else(|p| p.into_inner());
+                    match open.get_mut(&kind) {
+                        Some((g, shown)) if *g == generation => {
+                            *shown = true;
+                            true
+                        }
+                        _ => false,
+                    }
+                };
+                if still_open {
+                    show(&app, title, body);
+                }
+            });
+        }
+    }
+}
+
+/// An incident of `kind` cleared: a toast when its opening was toasted.
+pub fn incident_resolved<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
+    let Some(toasts) = app.try_state::<Toasts>() else { return };
+    let was = toasts.open.lock().unwrap_or_else(|p| p.into_inner()).remove(&kind);
+    if let Some((_, true)) = was {
+        show(app, resolved_text(kind), "Open BoboSync for details.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_toast_text_is_fixed_and_names_no_one() {
+        use IncidentKind::*;
+        for kind in [
+            AuthenticationRejected, AthocUnreachable, FolderUnavailable, DatabaseLocked, FilesFailed,
+            RecordFailures, ApprovalWaiting, NoBoboFiles, UnmappedEmployees,
+        ] {
+            let texts = [opened_text(kind).map_or("", |t| t.0), opened_text(kind).map_or("", |t| t.1), resolved_text(kind)];
+            for t in texts {
+                assert!(!t.contains('@') && !t.contains('{'), "{t}");
+            }
+        }
+    }
+}

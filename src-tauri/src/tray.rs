@@ -1,0 +1,215 @@
+//! The tray icon: one icon per health state, a tooltip with the reason and
+//! the last successful sync, and the menu (always present: Linux trays show
+//! nothing without one). Linux ignores tooltips and clicks on the icon, so
+//! the menu's first, disabled lines repeat the state and the last sync.
+
+use chrono::Local;
+use engine::runtime::Health;
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager as _, Runtime};
+
+use crate::dto::StatusDto;
+use crate::state::{self, AppState};
+use crate::{commands, window};
+
+/// The tray icon's id (also its D-Bus object name on Linux).
+pub const TRAY_ID: &str = "bobosync";
+
+/// Menu item ids (the D-Bus menu and tests see the labels, the app these).
+pub mod ids {
+    pub const STATUS: &str = "status";
+    pub const LAST_SYNC: &str = "last-sync";
+    pub const OPEN: &str = "open";
+    pub const SYNC_NOW: &str = "sync-now";
+    pub const PAUSE_RESUME: &str = "pause-resume";
+    pub const SYNC_MAPPINGS: &str = "sync-mappings";
+    pub const OPEN_DROP: &str = "open-drop";
+    pub const OPEN_LOGS: &str = "open-logs";
+    pub const AUTOSTART: &str = "autostart";
+    pub const QUIT: &str = "quit";
+}
+
+/// The items whose text follows the state.
+pub struct TrayItems<R: Runtime> {
+    tray: TrayIcon<R>,
+    status: MenuItem<R>,
+    last_sync: MenuItem<R>,
+    pause_resume: MenuItem<R>,
+}
+
+fn icon_bytes(health: Health) -> &'static [u8] {
+    match health {
+        Health::Ok => include_bytes!("../../icons/tray-ok@2x.png"),
+        Health::Syncing => include_bytes!("../../icons/tray-syncing@2x.png"),
+        Health::Paused => include_bytes!("../../icons/tray-paused@2x.png"),
+        Health::Warning => include_bytes!("../../icons/tray-warning@2x.png"),
+        Health::Error => include_bytes!("../../icons/tray-error@2x.png"),
+    }
+}
+
+/// The word for a health state.
+pub fn health_word(health: Health) -> &'static str {
+    match health {
+        Health::Ok => "OK",
+        Health::Syncing => "Syncing",
+        Health::Paused => "Paused",
+        Health::Warning => "Warning",
+        Health::Error => "Error",
+    }
+}
+
+/// The menu's status line, e.g. `Paused: paused by an operator`.
+pub fn status_line(s: &StatusDto) -> String {
+    format!("{}: {}", health_word(s.health), s.reason)
+}
+
+/// The last-success line, in local time.
+pub fn last_sync_line(s: &StatusDto) -> String {
+    match s.last_success {
+        Some(at) => format!("Last successful sync: {}", at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S")),
+        None => "Last successful sync: none yet".to_owned(),
+    }
+}
+
+/// Builds the tray icon and its menu.
+pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let status = MenuItem::with_id(app, ids::STATUS, "Starting…", false, None::<&str>)?;
+    let last_sync = MenuItem::with_id(app, ids::LAST_SYNC, "Last successful sync: none yet", false, None::<&str>)?;
+    let open = MenuItem::with_id(app, ids::OPEN, "Open BoboSync", true, None::<&str>)?;
+    let sync_now = MenuItem::with_id(app, ids::SYNC_NOW, "Sync now", true, None::<&str>)?;
+    let pause_resume = MenuItem::with_id(app, ids::PAUSE_RESUME, "Pause", true, None::<&str>)?;
+    let sync_mappings = MenuItem::with_id(app, ids::SYNC_MAPPINGS, "Sync user mappings now", true, None::<&str>)?;
+    let open_drop = MenuItem::with_id(app, ids::OPEN_DROP, "Open drop folder", true, None::<&str>)?;
+    let open_logs = MenuItem::with_id(app, ids::OPEN_LOGS, "Open logs folder", true, None::<&str>)?;
+    let autostart_on = autostart_enabled(app);
+    let autostart = CheckMenuItem::with_id(app, ids::AUTOSTART, "Start at login", true, autostart_on, None::<&str>)?;
+    let quit = MenuItem::with_id(app, ids::QUIT, "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &status,
+            &last_sync,
+            &PredefinedMenuItem::separator(app)?,
+            &open,
+            &sync_now,
+            &pause_resume,
+            &sync_mappings,
+            &PredefinedMenuItem::separator(app)?,
+            &open_drop,
+            &open_logs,
+            &autostart,
+            &PredefinedMenuItem::separator(app)?,
+            &quit,
+        ],
+    )?;
+    let tray = TrayIconBuilder::with_id(TRAY_ID)
+        .icon(Image::from_bytes(icon_bytes(Health::Ok))?)
+        .tooltip("BoboSync")
+        .menu(&menu)
+        .show_menu_on_left_click(false)
+        .on_menu_event(|app, event| on_menu(app, event.id.as_ref()))
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                window::show(tray.app_handle());
+            }
+        })
+        .build(app)?;
+    app.manage(TrayItems {
+        tray,
+        status,
+        last_sync,
+        pause_resume,
+    });
+    Ok(())
+}
+
+/// Puts `status` on the icon, tooltip and menu.
+pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: &StatusDto) {
+    let Some(items) = app.try_state::<TrayItems<R>>() else {
+        return;
+    };
+    let result = (|| -> tauri::Result<()> {
+        items.tray.set_icon(Some(Image::from_bytes(icon_bytes(status.health))?))?;
+        items
+            .tray
+            .set_tooltip(Some(format!("BoboSync — {}\n{}", status_line(status), last_sync_line(status))))?;
+        items.status.set_text(status_line(status))?;
+        items.last_sync.set_text(last_sync_line(status))?;
+        items.pause_resume.set_text(if status.paused { "Resume" } else { "Pause" })?;
+        // Nothing to pause before there is an engine.
+        items.pause_resume.set_enabled(status.mode != crate::dto::AppMode::Setup)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        tracing::warn!("cannot update the tray icon: {e}");
+    }
+}
+
+fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
+    use tauri_plugin_autostart::ManagerExt as _;
+    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+        .is_some()
+        .then(|| app.autolaunch().is_enabled().unwrap_or(false))
+        .unwrap_or(false)
+}
+
+fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
+    use tauri_plugin_autostart::ManagerExt as _;
+    if app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().is_none() {
+        return;
+    }
+    let manager = app.autolaunch();
+    let result = if manager.is_enabled().unwrap_or(false) {
+        manager.disable()
+    } else {
+        manager.enable()
+    };
+    if let Err(e) = result {
+        tracing::warn!("cannot change starting at login: {e}");
+    }
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        ids::OPEN => window::show(app),
+        ids::QUIT => state::quit(app),
+        ids::AUTOSTART => toggle_autostart(app),
+        ids::OPEN_DROP | ids::OPEN_LOGS => {
+            let folders = commands::folders(&app.state::<AppState>());
+            let path = if id == ids::OPEN_DROP { folders.drop } else { folders.logs };
+            if let Err(e) = std::fs::create_dir_all(&path) {
+                tracing::warn!("cannot create {path}: {e}");
+            }
+            use tauri_plugin_opener::OpenerExt as _;
+            if let Err(e) = app.opener().open_path(&path, None::<&str>) {
+                tracing::warn!("cannot open {path}: {e}");
+            }
+        }
+        ids::SYNC_NOW | ids::PAUSE_RESUME | ids::SYNC_MAPPINGS => {
+            let app = app.clone();
+            let id = id.to_owned();
+            tauri::async_runtime::spawn(async move {
+                let state = app.state::<AppState>();
+                let Ok(handle) = state.handle() else { return };
+                let result = match id.as_str() {
+                    ids::SYNC_NOW => handle.sync_now().await.map(drop),
+                    ids::SYNC_MAPPINGS => handle.sync_mappings_now().await.map(drop),
+                    _ if handle.status().paused => handle.resume().await,
+                    _ => handle.pause().await,
+                };
+                if let Err(e) = result {
+                    tracing::warn!("tray: {e}");
+                }
+                show_status(&app, &state.status());
+            });
+        }
+        _ => {}
+    }
+}

@@ -8,6 +8,7 @@
 //! `BOBOSYNC_SOAK_TRIALS=100` run the long series, `BOBOSYNC_CRASH_SEED=N` replays from seed N.
 //! Build the binary first: `cargo build -p bobosync`.
 
+mod findings;
 mod site;
 mod soak;
 mod trials;

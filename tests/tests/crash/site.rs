@@ -16,6 +16,12 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use rusqlite::{Connection, OpenFlags};
 
+/// A record as the checks read it: `(file, line, employee_id, state)`.
+type RecordRow = (String, u32, Option<String>, String);
+
+/// Records of one (file, line): `(employee_id, state)` each.
+type LineRecords = HashMap<(String, u32), Vec<(Option<String>, String)>>;
+
 /// Employees (and AtHoc users) in every trial.
 pub const EMPLOYEES: usize = 200;
 
@@ -337,7 +343,7 @@ impl Site {
     /// (c) Every (file, line) has a record with a final state, for the right employee.
     fn check_history(&self) -> Result<(), String> {
         let rows = self.records()?;
-        let mut by_line: HashMap<(String, u32), Vec<(Option<String>, String)>> = HashMap::new();
+        let mut by_line: LineRecords = HashMap::new();
         for (file, line, employee, state) in rows {
             by_line
                 .entry((file, line))
@@ -410,7 +416,7 @@ impl Site {
     }
 
     /// `(file, line, employee_id, state)` of every record, read-only.
-    fn records(&self) -> Result<Vec<(String, u32, Option<String>, String)>, String> {
+    fn records(&self) -> Result<Vec<RecordRow>, String> {
         let conn = Connection::open_with_flags(self.h.db_path(), OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| format!("open {} read-only: {e}", self.h.db_path().display()))?;
         let mut stmt = conn

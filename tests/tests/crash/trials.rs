@@ -100,3 +100,38 @@ fn killed_at_random_moments_loses_nothing_and_ends_as_the_oracle_says() {
     }
     failures.assert_none("crash trials", trials);
 }
+
+/// The checks are not vacuous: a clean run passes them, and a wrong AtHoc value or a file
+/// put back in the drop folder fails them.
+#[test]
+fn the_checks_catch_a_wrong_value_and_a_stranded_file() {
+    let mut rng = StdRng::seed_from_u64(42);
+    let shape = StreamShape {
+        files: 4,
+        ..StreamShape::default()
+    };
+    let mut site = Site::new(&mut rng, &shape);
+    site.drop_next(shape.files);
+    site.settle(5).unwrap_or_else(|e| panic!("{e}"));
+    site.check()
+        .unwrap_or_else(|e| panic!("a clean run fails the checks: {e}"));
+
+    let victim = site.logins_with_events()[0].clone();
+    let before = site.h.duty(&victim);
+    site.h.set_duty(&victim, "01/01/2000 00:00:00");
+    let err = site.check().err().unwrap_or_default();
+    assert!(
+        err.contains(&victim),
+        "a wrong value went unnoticed: {err:?}"
+    );
+    site.h.set_duty(&victim, before.as_deref().unwrap_or(""));
+    assert_eq!(site.check(), Ok(()));
+
+    let first = &site.stream.files[0];
+    site.h.drop_file(&first.name, &first.bytes);
+    let err = site.check().err().unwrap_or_default();
+    assert!(
+        err.contains("left in drop"),
+        "a stranded file went unnoticed: {err:?}"
+    );
+}

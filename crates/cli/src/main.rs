@@ -15,6 +15,7 @@ use clap::Parser;
 use engine::config::{ConfigSource, Host, LoadError, Locations, Settings};
 use engine::cycle::{CycleOptions, CycleReport, CycleStatus, SyncContext};
 use engine::logging::{self, ConsoleLog, LogGuard};
+use engine::runtime::{Engine, EngineEvent, EngineOptions, Health};
 
 use crate::args::{Cli, Command, ConfigArgs};
 
@@ -30,6 +31,8 @@ pub mod exit {
     pub const CONFIG: u8 = 3;
     /// A guarded mass change waits for an operator (`--approve`).
     pub const NEEDS_APPROVAL: u8 = 4;
+    /// `run`: another engine (a tray app, another `bobosync run`) holds the database.
+    pub const LOCKED: u8 = 5;
 }
 
 fn main() -> ExitCode {
@@ -76,9 +79,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(status_code(&report))
         }
         Command::Run { config, interval } => {
-            let (ctx, _log) = open(&config)?;
-            run_loop(&ctx, Duration::from_secs(interval.max(1))).await;
-            Ok(exit::OK)
+            run_engine(&config, Duration::from_secs(interval.max(1))).await
         }
         Command::Check { config, json } => {
             let (ctx, _log) = open(&config)?;
@@ -204,27 +205,86 @@ fn status_code(report: &CycleReport) -> u8 {
     }
 }
 
-/// `bobosync run`: a cycle every `interval` until Ctrl-C / SIGTERM. A simple
-/// poll loop; the file-watching runtime replaces it.
-async fn run_loop(ctx: &SyncContext, interval: Duration) {
+/// `bobosync run`: the continuous engine (files applied as they arrive, a
+/// full cycle at least every `interval`) until Ctrl-C, SIGTERM or the
+/// console closing; state changes are logged. Exit 5 when another engine
+/// holds the database.
+async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u8> {
+    let settings = load_settings(config)?;
+    let _log =
+        logging::init(&settings.logging, ConsoleLog::Stderr).context("cannot start logging")?;
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
+    }
+    let mut options = EngineOptions::from_settings(&settings, "bobosync run");
+    options.maintenance_interval = interval;
+    let engine = match Engine::start(settings, options).await {
+        Ok(engine) => engine,
+        Err(e) if e.is_locked() => {
+            eprintln!("error: {e}");
+            return Ok(exit::LOCKED);
+        }
+        Err(e) => return Err(e).context("cannot start the BoboSync engine"),
+    };
     tracing::info!(
-        interval_secs = interval.as_secs(),
-        "BoboSync running; Ctrl-C stops it"
+        full_cycle_every_secs = interval.as_secs(),
+        "BoboSync running; new files are applied as they arrive; Ctrl-C stops it"
     );
+    let mut events = engine.subscribe();
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
     loop {
-        let report = ctx.run_once(CycleOptions::default()).await;
-        print::cycle(&report);
         tokio::select! {
-            () = tokio::time::sleep(interval) => {}
-            () = shutdown_signal() => {
-                tracing::info!("stopping");
-                return;
-            }
+            () = &mut stop => break,
+            event = events.recv() => match event {
+                Ok(event) => print_event(&event),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::debug!(missed = n, "event printer fell behind");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            },
+        }
+    }
+    tracing::info!("stopping: the batch in flight finishes first (Ctrl-C again to stop at once)");
+    tokio::select! {
+        () = engine.shutdown() => {
+            tracing::info!("stopped");
+            Ok(exit::OK)
+        }
+        () = shutdown_signal() => {
+            eprintln!("stopped at once; an unfinished batch is completed on the next start");
+            Ok(exit::FAILED)
         }
     }
 }
 
-/// Ctrl-C, and SIGTERM on Unix.
+/// One line per thing an operator of `bobosync run` cares about.
+fn print_event(event: &EngineEvent) {
+    match event {
+        EngineEvent::BatchFinished(b) if !b.files.is_empty() || b.events > 0 => println!(
+            "applied {}: {} event(s), {} set, {} cleared, {} older skipped, {} unmapped, {} invalid, {} refused, {} failed",
+            b.files.join(", "),
+            b.events,
+            b.set,
+            b.cleared,
+            b.skipped_older,
+            b.unmapped,
+            b.invalid,
+            b.rejected,
+            b.failed
+        ),
+        EngineEvent::HealthChanged(status) if status.health != Health::Syncing => {
+            println!("status: {:?}: {}", status.health, status.reason)
+        }
+        EngineEvent::IncidentOpened(i) => println!("problem: {}", i.summary),
+        EngineEvent::IncidentResolved(i) => println!("resolved: {}", i.summary),
+        EngineEvent::FileRejected { file, reason } => println!("{file}: {reason}"),
+        EngineEvent::ApprovalNeeded { summary } => println!("waiting for approval: {summary}"),
+        _ => {}
+    }
+}
+
+/// Ctrl-C; SIGTERM on Unix; the console window closing on Windows.
 pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -241,7 +301,21 @@ pub(crate) async fn shutdown_signal() {
             }
         }
     }
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    {
+        match tokio::signal::windows::ctrl_close() {
+            Ok(mut close) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = close.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         let _ = tokio::signal::ctrl_c().await;
     }

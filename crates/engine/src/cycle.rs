@@ -6,6 +6,8 @@
 mod batch;
 mod maintenance;
 
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -21,6 +23,11 @@ use crate::time::{AthocDateFormat, TimeError};
 /// Where "now" comes from: the system clock in production, a fixed or
 /// stepped one in tests.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Whether a file in the drop folder may be read now. The continuous
+/// runtime installs one that refuses files the platform reports as still
+/// open for writing; without a gate, the settle window alone decides.
+pub type FileGate = Arc<dyn Fn(&Path) -> bool + Send + Sync>;
 
 /// How a cycle may act.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -216,6 +223,9 @@ pub struct SyncContext {
     store: StoreHandle,
     format: AthocDateFormat,
     clock: Clock,
+    file_gate: Option<FileGate>,
+    /// Set by [`SyncContext::request_stop`]: no new batch starts.
+    stop: Arc<AtomicBool>,
 }
 
 impl SyncContext {
@@ -242,7 +252,32 @@ impl SyncContext {
             store: StoreHandle::new(store),
             format,
             clock,
+            file_gate: None,
+            stop: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Installs the check every drop-folder file must pass before it is read
+    /// (see [`FileGate`]).
+    pub fn set_file_gate(&mut self, gate: FileGate) {
+        self.file_gate = Some(gate);
+    }
+
+    /// Asks a running cycle to stop at the next safe point: the batch in
+    /// flight finishes (its outcomes recorded), no further batch or cleanup
+    /// starts. Used for a graceful shutdown.
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`SyncContext::request_stop`] was called.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Whether the file gate (if any) lets `path` be read now.
+    fn may_read(&self, path: &Path) -> bool {
+        self.file_gate.as_ref().is_none_or(|gate| gate(path))
     }
 
     pub fn settings(&self) -> &Settings {
@@ -287,6 +322,10 @@ impl SyncContext {
         }
         let mappings_refreshed = self.mapping_sync_if_due(options, &mut report).await;
         self.process_files(mappings_refreshed, &mut report).await;
+        if self.stop_requested() {
+            log_outcome(&report);
+            return report;
+        }
         match self.cleanup(false, options.approve).await {
             Ok(cleanup) => {
                 if cleanup.waiting_for_approval {
@@ -318,7 +357,7 @@ impl SyncContext {
     /// Batches a crash left running are closed as interrupted: their files
     /// never left the drop folder, so the next batch reads them again, and
     /// AtHoc updates are idempotent.
-    async fn close_interrupted_batches(&self) -> Result<(), CycleError> {
+    pub async fn close_interrupted_batches(&self) -> Result<(), CycleError> {
         let now = self.now();
         self.store
             .call(move |s| {

@@ -31,4 +31,6 @@ pub mod checks; // shell: connection and field-mapping checks
 // State and reporting.
 pub mod store; // shell: SQLite, its one owner (migrations, queries)
 pub mod cycle; // shell: one full cycle, as the Python tool ran it
+pub mod watch; // shell: drop-folder change events (notify), completeness signals
+pub mod runtime; // shell: the continuous engine task, handle, health, scheduling
 pub mod logging; // shell: tracing to daily-rotated files

@@ -64,6 +64,9 @@ pub(crate) const CLEANUP_GUARD_MIN: &str = "CLEANUP_GUARD_MIN";
 pub(crate) const LOG_LEVEL: &str = "LOG_LEVEL";
 pub(crate) const LOG_PURGE_DAYS: &str = "LOG_PURGE_DAYS";
 pub(crate) const BOBO_ENCRYPTION_KEY_PATH: &str = "BOBO_ENCRYPTION_KEY_PATH";
+pub(crate) const RESCAN_SECONDS: &str = "RESCAN_SECONDS";
+pub(crate) const NO_FILE_WARNING_MINUTES: &str = "NO_FILE_WARNING_MINUTES";
+pub(crate) const ACTIVE_HOURS: &str = "ACTIVE_HOURS";
 
 /// Every key BoboSync reads from a `.env` file or a settings file.
 pub(crate) const KEYS: &[Key] = &[
@@ -112,6 +115,9 @@ pub(crate) const KEYS: &[Key] = &[
     k(LOG_LEVEL, "logging", "level"),
     k(LOG_PURGE_DAYS, "logging", "purge_days"),
     env_only(BOBO_ENCRYPTION_KEY_PATH),
+    k(RESCAN_SECONDS, "runtime", "rescan_seconds"),
+    k(NO_FILE_WARNING_MINUTES, "runtime", "no_file_warning_minutes"),
+    k(ACTIVE_HOURS, "runtime", "active_hours"),
 ];
 
 /// Keys whose values are secrets: never printed, never written to TOML.
@@ -129,7 +135,7 @@ pub(crate) fn by_toml(section: &str, name: &str) -> Option<&'static Key> {
 
 /// The TOML sections, in the order the native file is written.
 pub(crate) const SECTIONS: &[&str] = &[
-    "athoc", "time", "fields", "paths", "files", "mapping", "cleanup", "logging",
+    "athoc", "time", "fields", "paths", "files", "mapping", "cleanup", "logging", "runtime",
 ];
 
 #[cfg(test)]

@@ -233,6 +233,24 @@ impl Settings {
         put(&mut logging, "level", self.logging.level.as_str());
         put(&mut logging, "purge_days", int(self.logging.purge_days));
 
+        let rt = &self.runtime;
+        let mut runtime = Table::new();
+        put(&mut runtime, "rescan_seconds", number(rt.rescan.as_secs_f64()));
+        put(
+            &mut runtime,
+            "no_file_warning_minutes",
+            int(rt.no_file_warning.map_or(0, |d| d.as_secs() / 60)),
+        );
+        put(
+            &mut runtime,
+            "active_hours",
+            format!(
+                "{}-{}",
+                rt.active_hours.0.format("%H:%M"),
+                rt.active_hours.1.format("%H:%M")
+            ),
+        );
+
         let mut root = Table::new();
         for (name, table) in [
             ("athoc", athoc),
@@ -243,6 +261,7 @@ impl Settings {
             ("mapping", mapping),
             ("cleanup", cleanup),
             ("logging", logging),
+            ("runtime", runtime),
         ] {
             root.insert(name.to_owned(), Value::Table(table));
         }

@@ -49,6 +49,9 @@ pub mod defaults {
     pub const CLEANUP_GUARD_PERCENT: f64 = 50.0;
     pub const CLEANUP_GUARD_MIN: usize = 20;
     pub const LOG_PURGE_DAYS: u32 = 30;
+    pub const RESCAN_SECONDS: f64 = 10.0;
+    pub const NO_FILE_WARNING_MINUTES: u64 = 0;
+    pub const ACTIVE_HOURS: &str = "00:00-00:00";
 }
 
 /// What [`Settings::resolve`] needs besides the raw values.
@@ -265,6 +268,27 @@ impl Settings {
             }),
         };
 
+        let runtime = RuntimeRules {
+            rescan: r.parse(
+                RESCAN_SECONDS,
+                Duration::from_secs_f64(defaults::RESCAN_SECONDS),
+                "seconds from 1 to 3600 (decimals allowed)",
+                |t| parse_seconds(t).and_then(|d| if d.as_secs_f64() < 1.0 { Err(format!("{t} is out of range")) } else { Ok(d) }),
+            ),
+            no_file_warning: r.parse(
+                NO_FILE_WARNING_MINUTES,
+                None,
+                "whole minutes from 0 (off) to 10080",
+                |t| parse_in_range::<u64>(t, 0, 10_080).map(|m| (m > 0).then(|| Duration::from_secs(m * 60))),
+            ),
+            active_hours: r.parse(
+                ACTIVE_HOURS,
+                parse_hours(defaults::ACTIVE_HOURS).unwrap_or_default(),
+                "local times HH:MM-HH:MM, e.g. 07:00-23:00 (equal ends: all day)",
+                parse_hours,
+            ),
+        };
+
         let errors = r.errors;
         let (
             Some(base_url),
@@ -324,6 +348,7 @@ impl Settings {
             mapping,
             cleanup,
             logging,
+            runtime,
             notices,
         })
     }
@@ -580,6 +605,17 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         Ok(_) => Err(format!("{text} is out of range")),
         Err(_) => Err(format!("`{text}` is not a number of seconds")),
     }
+}
+
+fn parse_hours(text: &str) -> Result<(chrono::NaiveTime, chrono::NaiveTime), String> {
+    let time = |t: &str| {
+        chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M")
+            .map_err(|_| format!("`{}` is not a time like 07:00", t.trim()))
+    };
+    let (from, until) = text
+        .split_once('-')
+        .ok_or_else(|| format!("`{text}` is not two times joined by `-`"))?;
+    Ok((time(from)?, time(until)?))
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {

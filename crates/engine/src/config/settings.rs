@@ -27,6 +27,8 @@ pub struct Settings {
     pub mapping: MappingRules,
     pub cleanup: CleanupRules,
     pub logging: LogSettings,
+    /// The continuous runtime (`bobosync run`, the tray).
+    pub runtime: RuntimeRules,
     /// Things found while resolving that the operator should know (e.g. the
     /// system time zone was unknown and UTC is used). Part of [`Settings::warnings`].
     pub notices: Vec<String>,
@@ -106,6 +108,20 @@ pub struct CleanupRules {
     pub stale_after: chrono::Duration,
     /// `CLEANUP_GUARD_PERCENT` / `CLEANUP_GUARD_MIN`.
     pub guard: MassChangeGuard,
+}
+
+/// The continuous runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeRules {
+    /// `RESCAN_SECONDS`: look at the drop folder this often even without
+    /// change events (network shares, missed events).
+    pub rescan: Duration,
+    /// `NO_FILE_WARNING_MINUTES`: warn when no BOBO file arrives for this
+    /// long during the active hours; `None` (0) switches the warning off.
+    pub no_file_warning: Option<Duration>,
+    /// `ACTIVE_HOURS`: local `HH:MM-HH:MM` during which files are expected
+    /// (equal ends: all day; start after end: spans midnight).
+    pub active_hours: (chrono::NaiveTime, chrono::NaiveTime),
 }
 
 /// Log files.

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::event::DutyEvent;
 use crate::execute::{self, Target};
-use crate::folder::{self, ReadyFile};
+use crate::folder::{self, Candidate, ReadyFile};
 use crate::ingest;
 use crate::plan::{self, Action, PlanInput, PlannedRecord};
 use crate::store::{
@@ -56,8 +56,11 @@ impl SyncContext {
             batches.push(Vec::new());
         }
         for files in batches.into_iter().take(MAX_BATCHES_PER_CYCLE) {
+            if self.stop_requested() {
+                break;
+            }
             let parked = std::mem::take(&mut parked);
-            match self.run_batch(files, parked, report).await {
+            match self.run_batch(files, parked, true, report).await {
                 Ok(batch) => report.batches.push(batch),
                 Err(e) => report.failures.push(e.to_string()),
             }
@@ -69,8 +72,21 @@ impl SyncContext {
     /// moved on or left alone, never applied twice.
     async fn pending_files(&self, report: &mut CycleReport) -> Result<Vec<ReadyFile>, CycleError> {
         let paths = &self.settings.paths;
-        let candidates = folder::list_candidates(&paths.drop_dir)?;
+        let candidates = folder::list_candidates(&paths.drop_dir)?
+            .into_iter()
+            .filter(|c| self.may_read(&c.path))
+            .collect();
         let settled = folder::wait_until_complete(candidates, self.settings.files.settle).await;
+        self.not_yet_applied(settled, report).await
+    }
+
+    /// The files of `settled` not yet applied; reports the others.
+    async fn not_yet_applied(
+        &self,
+        settled: folder::Settled,
+        report: &mut CycleReport,
+    ) -> Result<Vec<ReadyFile>, CycleError> {
+        let paths = &self.settings.paths;
         for file in settled.still_writing {
             report.warnings.push(format!(
                 "{}: still being written; left for the next look",
@@ -100,10 +116,43 @@ impl SyncContext {
         Ok(pending)
     }
 
+    /// The continuous runtime's fast path: applies `candidates`, which the
+    /// platform has reported complete, at once: no settle window, connection
+    /// check, mapping sync or cleanup. A request-level failure (AtHoc down,
+    /// credentials refused) leaves the files for the next full cycle without
+    /// counting an attempt against them, since no connection check
+    /// preceded. Files already applied are recognised by their hash.
+    pub async fn apply_files(&self, candidates: Vec<Candidate>) -> CycleReport {
+        let mut report = CycleReport::default();
+        let settled = folder::wait_until_complete(candidates, std::time::Duration::ZERO).await;
+        let files = match self.not_yet_applied(settled, &mut report).await {
+            Ok(files) => files,
+            Err(e) => {
+                report.failures.push(e.to_string());
+                super::log_outcome(&report);
+                return report;
+            }
+        };
+        let per_batch = self.settings.files.files_per_batch.max(1);
+        let mut files = files.into_iter().peekable();
+        while files.peek().is_some() && !self.stop_requested() {
+            let batch: Vec<ReadyFile> = files.by_ref().take(per_batch).collect();
+            match self.run_batch(batch, Vec::new(), false, &mut report).await {
+                Ok(batch) => report.batches.push(batch),
+                Err(e) => report.failures.push(e.to_string()),
+            }
+        }
+        super::log_outcome(&report);
+        report
+    }
+
+    /// One batch. With `count_attempts` false, files with request-level
+    /// failures stay without an attempt recorded against them.
     async fn run_batch(
         &self,
         files: Vec<ReadyFile>,
         parked: Vec<ParkedEvent>,
+        count_attempts: bool,
         report: &mut CycleReport,
     ) -> Result<BatchReport, CycleError> {
         let now = self.now();
@@ -256,6 +305,15 @@ impl SyncContext {
             let succeeded = (records.len() - failed.len() - rejected.len()) as u32;
             if let Some(first) = failed.first() {
                 batch_error.get_or_insert_with(|| first.clone());
+                if !count_attempts {
+                    report.failures.push(format!(
+                        "{}: {} event(s) not applied ({first}); the file stays for the next cycle",
+                        file.name,
+                        failed.len()
+                    ));
+                    summary.files_kept += 1;
+                    continue;
+                }
                 let attempts = {
                     let (name, sha, error) =
                         (file.name.clone(), file.sha256.clone(), first.clone());
@@ -440,9 +498,13 @@ impl SyncContext {
     pub async fn preview(&self) -> Result<Preview, CycleError> {
         let now = self.now();
         let settings = &self.settings;
-        let candidates = folder::list_candidates(&settings.paths.drop_dir)?;
+        let (candidates, mut gated): (Vec<Candidate>, Vec<Candidate>) =
+            folder::list_candidates(&settings.paths.drop_dir)?
+                .into_iter()
+                .partition(|c| self.may_read(&c.path));
         let settled = folder::wait_until_complete(candidates, settings.files.settle).await;
-        let still_writing = settled.still_writing;
+        let mut still_writing = settled.still_writing;
+        still_writing.append(&mut gated);
         let mut files = Vec::new();
         let mut events = Vec::new();
         let mut row_errors = Vec::new();

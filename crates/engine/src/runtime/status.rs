@@ -1,0 +1,137 @@
+//! The runtime's vocabulary for the outside world (tray, CLI): the status
+//! snapshot, the health states, incidents and the event stream. Plain data.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cycle::{BatchReport, CleanupReport, MappingReport};
+
+/// The engine's health, worst first after `Paused`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    /// Running, nothing to report.
+    Ok,
+    /// A batch or cycle is in flight.
+    Syncing,
+    /// An operator paused it; nothing is applied until resumed.
+    Paused,
+    /// Working, but something wants a look (unmapped employees, approval
+    /// waiting, per-record failures, no BOBO file for too long).
+    Warning,
+    /// Cannot work (credentials refused, AtHoc unreachable, folder missing,
+    /// database locked).
+    Error,
+}
+
+/// A snapshot of the engine, as the tray shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    pub health: Health,
+    /// One line a human understands, e.g. "AtHoc refused the credentials".
+    pub reason: String,
+    /// When `health` and `reason` took their current values.
+    pub since: DateTime<Utc>,
+    pub paused: bool,
+    /// When a BOBO file last appeared in the drop folder (this run).
+    pub last_file_seen: Option<DateTime<Utc>>,
+    /// When a batch or cycle last finished without failures.
+    pub last_success: Option<DateTime<Utc>>,
+    /// When the user-mapping sync is next due (the schedule's answer).
+    pub next_mapping_sync: Option<DateTime<Utc>>,
+    /// Files in the drop folder at the last look.
+    pub pending_files: usize,
+    pub pending_approvals: usize,
+}
+
+impl Status {
+    /// The status before anything has been looked at.
+    pub fn starting(now: DateTime<Utc>, paused: bool) -> Status {
+        Status {
+            health: if paused { Health::Paused } else { Health::Ok },
+            reason: if paused {
+                "paused".to_owned()
+            } else {
+                "starting".to_owned()
+            },
+            since: now,
+            paused,
+            last_file_seen: None,
+            last_success: None,
+            next_mapping_sync: None,
+            pending_files: 0,
+            pending_approvals: 0,
+        }
+    }
+}
+
+/// The kinds of trouble the engine tracks as incidents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentKind {
+    AuthenticationRejected,
+    AthocUnreachable,
+    FolderUnavailable,
+    DatabaseLocked,
+    FilesFailed,
+    RecordFailures,
+    ApprovalWaiting,
+    NoBoboFiles,
+    UnmappedEmployees,
+}
+
+impl IncidentKind {
+    /// Whether this kind stops the engine working (error) or only wants a
+    /// look (warning).
+    pub fn is_error(self) -> bool {
+        matches!(
+            self,
+            IncidentKind::AuthenticationRejected
+                | IncidentKind::AthocUnreachable
+                | IncidentKind::FolderUnavailable
+                | IncidentKind::DatabaseLocked
+        )
+    }
+}
+
+/// One ongoing problem: repeated identical failures are one incident, open
+/// from the first failure until the condition is seen gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incident {
+    /// Unique within one engine run.
+    pub id: u64,
+    pub kind: IncidentKind,
+    /// The latest one-line description.
+    pub summary: String,
+    pub since: DateTime<Utc>,
+}
+
+/// What the engine tells its subscribers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EngineEvent {
+    BatchStarted {
+        /// File names in the batch (empty for a full cycle's start).
+        files: Vec<String>,
+        /// Why: "file closed", "rescan", "scheduled cycle", "requested"…
+        trigger: String,
+    },
+    BatchFinished(BatchReport),
+    FileRejected {
+        file: String,
+        reason: String,
+    },
+    RecordFailures {
+        count: usize,
+        /// The first few failures, in words.
+        details: Vec<String>,
+    },
+    MappingSyncDone(MappingReport),
+    CleanupDone(CleanupReport),
+    ApprovalNeeded {
+        summary: String,
+    },
+    HealthChanged(Status),
+    IncidentOpened(Incident),
+    IncidentResolved(Incident),
+}

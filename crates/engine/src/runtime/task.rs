@@ -1,0 +1,700 @@
+//! The engine task: one loop that owns the runtime state and drives
+//! everything. It wakes on a command from a handle, a watch signal, or the
+//! time `decide` says the next thing is due; then applies files the
+//! platform reported complete (the fast path), rescans, runs the full
+//! cycle when due, and publishes status, health and events.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{broadcast, mpsc, watch};
+
+use crate::athoc::AthocError;
+use crate::cycle::{CycleOptions, CycleReport, SyncContext};
+use crate::folder::{self, Candidate};
+use crate::schedule::SyncDecision;
+use crate::store::ApprovalKind;
+use crate::watch::{self as fswatch, FolderWatcher, Platform, WatchSignal};
+
+use super::decide::{self, Intervals, Memory};
+use super::files::FileTracker;
+use super::health::{self, Change, Incidents, Source};
+use super::lock::DataLock;
+use super::status::{EngineEvent, IncidentKind, Status};
+use super::{Command, EngineError, EngineHandle, EngineOptions, Inner};
+
+/// The key under which "paused" survives restarts.
+const PAUSED_KEY: &str = "paused";
+
+/// Sets everything up and spawns the loop.
+pub(super) async fn spawn(
+    mut ctx: SyncContext,
+    options: EngineOptions,
+    lock: DataLock,
+) -> Result<EngineHandle, EngineError> {
+    let paused = ctx
+        .store()
+        .call(|s| s.get_state(PAUSED_KEY))
+        .await?
+        .is_some_and(|v| v == "true");
+    let tracker = Arc::new(Mutex::new(FileTracker::default()));
+    let platform = Platform::current();
+    let gate_tracker = Arc::clone(&tracker);
+    ctx.set_file_gate(Arc::new(move |path| {
+        let writing = gate_tracker
+            .lock()
+            .map(|t| t.is_writing(path))
+            .unwrap_or(false);
+        !writing && (platform != Platform::ExclusiveOpen || fswatch::writer_closed(path))
+    }));
+    let ctx = Arc::new(ctx);
+    let now = ctx.now();
+    let (status_tx, status_rx) = watch::channel(Status::starting(now, paused));
+    let (events, _) = broadcast::channel(1024);
+    let (commands, command_rx) = mpsc::channel(32);
+    let (idle_tx, idle_rx) = mpsc::unbounded_channel();
+    let mut state = State {
+        intervals: options.intervals(),
+        options,
+        ctx: Arc::clone(&ctx),
+        platform,
+        tracker,
+        watcher: None,
+        signals: idle_rx,
+        _idle_tx: Some(idle_tx),
+        handled: HashMap::new(),
+        memory: Memory::default(),
+        incidents: Incidents::default(),
+        paused,
+        started: now,
+        status: status_tx,
+        events: events.clone(),
+        settle_wake: None,
+        _lock: lock,
+    };
+    state.start_watching();
+    let task = tokio::spawn(state.run(command_rx));
+    Ok(EngineHandle {
+        inner: Arc::new(Inner {
+            commands,
+            status: status_rx,
+            events,
+            ctx,
+            task: Mutex::new(Some(task)),
+        }),
+    })
+}
+
+struct State {
+    options: EngineOptions,
+    intervals: Intervals,
+    ctx: Arc<SyncContext>,
+    platform: Platform,
+    tracker: Arc<Mutex<FileTracker>>,
+    watcher: Option<FolderWatcher>,
+    signals: mpsc::UnboundedReceiver<WatchSignal>,
+    /// Keeps `signals` open (pending forever) while nothing is watched.
+    _idle_tx: Option<mpsc::UnboundedSender<WatchSignal>>,
+    /// Files the fast path or a rescan already handed to a batch that are
+    /// still in the folder (kept for a later cycle, or left in place), with
+    /// the size and mtime they had: not handed over again until changed.
+    handled: HashMap<PathBuf, (u64, SystemTime)>,
+    memory: Memory,
+    incidents: Incidents,
+    paused: bool,
+    started: DateTime<Utc>,
+    status: watch::Sender<Status>,
+    events: broadcast::Sender<EngineEvent>,
+    /// When a file waiting out its settle window is due for another look.
+    settle_wake: Option<tokio::time::Instant>,
+    _lock: DataLock,
+}
+
+impl State {
+    fn tracker(&self) -> std::sync::MutexGuard<'_, FileTracker> {
+        self.tracker
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn emit(&self, event: EngineEvent) {
+        // No subscriber is fine.
+        let _ = self.events.send(event);
+    }
+
+    /// Starts watching the drop folder when events are wanted and it is not
+    /// watched yet. Failing is a warning: rescans still find files.
+    fn start_watching(&mut self) {
+        if !self.options.watch_events || self.watcher.is_some() {
+            return;
+        }
+        let dir = self.ctx.settings().paths.drop_dir.clone();
+        if !dir.is_dir() {
+            return;
+        }
+        match fswatch::watch(&dir) {
+            Ok((watcher, rx)) => {
+                tracing::info!(folder = %dir.display(), "watching the drop folder for new files");
+                self.watcher = Some(watcher);
+                self.signals = rx;
+                self._idle_tx = None;
+                // Anything that arrived before the watch is found by a rescan.
+                self.memory.last_rescan = None;
+            }
+            Err(e) => tracing::warn!("{e}"),
+        }
+    }
+
+    /// Back to rescans only (the watcher's channel closed).
+    fn stop_watching(&mut self) {
+        self.watcher = None;
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.signals = rx;
+        self._idle_tx = Some(tx);
+    }
+
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
+        tracing::info!(paused = self.paused, "BoboSync engine started");
+        self.publish(None);
+        loop {
+            let now = self.ctx.now();
+            let wake = self.next_wake(now);
+            tokio::select! {
+                biased;
+                command = commands.recv() => match command {
+                    Some(command) => self.handle(command).await,
+                    None => break,
+                },
+                signal = self.signals.recv() => match signal {
+                    Some(signal) => {
+                        self.take_signal(signal);
+                        while let Ok(more) = self.signals.try_recv() {
+                            self.take_signal(more);
+                        }
+                    }
+                    None => self.stop_watching(),
+                },
+                () = tokio::time::sleep_until(wake) => {}
+            }
+            if self.ctx.stop_requested() {
+                break;
+            }
+            self.step().await;
+            if self.ctx.stop_requested() {
+                break;
+            }
+        }
+        tracing::info!("BoboSync engine stopped");
+    }
+
+    fn next_wake(&self, now: DateTime<Utc>) -> tokio::time::Instant {
+        let at = decide::next_wake(now, &self.memory, &self.intervals, self.paused);
+        let in_ = (at - now).to_std().unwrap_or(Duration::ZERO);
+        let mut wake = tokio::time::Instant::now() + in_;
+        if let Some(settle) = self.settle_wake {
+            wake = wake.min(settle);
+        }
+        if self.platform != Platform::CloseEvents && !self.tracker().writing().is_empty() {
+            wake = wake.min(tokio::time::Instant::now() + self.options.probe_interval);
+        }
+        wake
+    }
+
+    fn take_signal(&mut self, signal: WatchSignal) {
+        if matches!(signal, WatchSignal::Rescan) {
+            self.memory.last_rescan = None;
+        }
+        let is_new = self.tracker().on_signal(signal);
+        if is_new {
+            let now = self.ctx.now();
+            self.status.send_modify(|s| s.last_file_seen = Some(now));
+        }
+    }
+
+    /// Everything due after a wake-up.
+    async fn step(&mut self) {
+        self.probe_writing();
+        if !self.paused && self.tracker().has_ready() {
+            let ready = self.tracker().take_ready();
+            self.fast_path(ready, "file closed").await;
+        }
+        let now = self.ctx.now();
+        let due = decide::due(now, &self.memory, &self.intervals, self.paused);
+        if due.rescan || self.settle_wake.is_some_and(|w| w <= tokio::time::Instant::now()) {
+            self.rescan().await;
+        }
+        if let Some(reason) = due.cycle {
+            if !self.ctx.stop_requested() {
+                self.full_cycle(reason.as_str(), CycleOptions::default()).await;
+            }
+        }
+    }
+
+    /// Where the platform has no close event, files still being written are
+    /// probed (Windows: an exclusive open; elsewhere: the settle window).
+    fn probe_writing(&mut self) {
+        if self.platform == Platform::CloseEvents {
+            return;
+        }
+        let settle = self.ctx.settings().files.settle;
+        let writing = self.tracker().writing();
+        for path in writing {
+            let done = match self.platform {
+                Platform::ExclusiveOpen => fswatch::writer_closed(&path),
+                _ => std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .map(|modified| {
+                        decide::settle_remaining(SystemTime::now(), modified, settle).is_none()
+                    })
+                    .unwrap_or(false),
+            };
+            if done {
+                self.tracker().on_signal(WatchSignal::Closed(path));
+            }
+        }
+    }
+
+    /// Applies files the platform reported complete, at once.
+    async fn fast_path(&mut self, paths: Vec<PathBuf>, trigger: &str) {
+        let dir = self.ctx.settings().paths.drop_dir.clone();
+        let wanted: HashSet<PathBuf> = paths.into_iter().collect();
+        let candidates: Vec<Candidate> = match folder::list_candidates(&dir) {
+            Ok(list) => list
+                .into_iter()
+                .filter(|c| wanted.contains(&c.path))
+                .collect(),
+            Err(e) => {
+                self.observe(Source::Folder, vec![(IncidentKind::FolderUnavailable, e.to_string())]);
+                return;
+            }
+        };
+        self.apply(candidates, trigger).await;
+    }
+
+    /// Hands `candidates` to the batch step and takes in the outcome.
+    async fn apply(&mut self, candidates: Vec<Candidate>, trigger: &str) {
+        if candidates.is_empty() {
+            return;
+        }
+        let files: Vec<String> = candidates.iter().map(|c| c.name.clone()).collect();
+        for c in &candidates {
+            self.handled.insert(c.path.clone(), (c.size, c.modified));
+        }
+        self.emit(EngineEvent::BatchStarted {
+            files: files.clone(),
+            trigger: trigger.to_owned(),
+        });
+        self.publish(Some(&format!("applying {}", describe_files(&files))));
+        let report = self.ctx.apply_files(candidates).await;
+        self.take_report(&report, true).await;
+        let all_failed = !report.batches.is_empty()
+            && report
+                .batches
+                .iter()
+                .all(|b| b.failed > 0 && b.set + b.cleared == 0);
+        if all_failed {
+            // Nothing reached AtHoc: find out why (this is the only
+            // connection check on the fast path, and only after a failure).
+            self.check_connection().await;
+        } else if report.batches.iter().any(|b| b.set + b.cleared > 0) {
+            self.observe(Source::Connection, Vec::new());
+        }
+        self.count_pending();
+        self.publish(None);
+    }
+
+    /// Lists the folder: pending count, new names, the folder's health, the
+    /// no-file rule, and files without events that have settled.
+    async fn rescan(&mut self) {
+        // Take in the events already delivered, so a file whose writer has
+        // just opened it is known to be open.
+        while let Ok(signal) = self.signals.try_recv() {
+            self.take_signal(signal);
+        }
+        let now = self.ctx.now();
+        self.memory.last_rescan = Some(now);
+        self.settle_wake = None;
+        self.start_watching();
+        let dir = self.ctx.settings().paths.drop_dir.clone();
+        let candidates = match folder::list_candidates(&dir) {
+            Ok(list) => {
+                self.observe(Source::Folder, Vec::new());
+                list
+            }
+            Err(e) => {
+                self.observe(Source::Folder, vec![(IncidentKind::FolderUnavailable, e.to_string())]);
+                self.publish(None);
+                return;
+            }
+        };
+        let present: HashSet<PathBuf> = candidates.iter().map(|c| c.path.clone()).collect();
+        let mut any_new = false;
+        {
+            let mut tracker = self.tracker();
+            for c in &candidates {
+                any_new |= tracker.saw(&c.path);
+            }
+            tracker.retain_seen(&present);
+        }
+        if any_new {
+            self.status.send_modify(|s| s.last_file_seen = Some(now));
+        }
+        self.handled.retain(|p, _| present.contains(p));
+        self.status.send_modify(|s| s.pending_files = candidates.len());
+        if let Some(rule) = self.options.stale_export {
+            let last = self.status.borrow().last_file_seen;
+            let warning = decide::no_files_warning(now, self.ctx.settings().time_zone, last, self.started, &rule);
+            self.observe(
+                Source::Staleness,
+                warning.map(|w| (IncidentKind::NoBoboFiles, w)).into_iter().collect(),
+            );
+        }
+        if self.paused {
+            self.publish(None);
+            return;
+        }
+        // Files with no platform signal: the settle window decides. Where
+        // close events are watched, a file young enough that its events may
+        // still be on their way waits a moment too.
+        let mut settle = self.ctx.settings().files.settle;
+        if self.watcher.is_some() && self.platform == Platform::CloseEvents {
+            settle = settle.max(Duration::from_secs(1));
+        }
+        let wall = SystemTime::now();
+        let mut ready = Vec::new();
+        let mut wait: Option<Duration> = None;
+        for c in candidates {
+            if self.handled.get(&c.path) == Some(&(c.size, c.modified)) {
+                continue;
+            }
+            if self.tracker().is_writing(&c.path) {
+                continue;
+            }
+            match decide::settle_remaining(wall, c.modified, settle) {
+                None => ready.push(c),
+                Some(left) => wait = Some(wait.map_or(left, |w| w.min(left))),
+            }
+        }
+        if let Some(wait) = wait {
+            self.settle_wake = Some(tokio::time::Instant::now() + wait);
+        }
+        self.apply(ready, "rescan").await;
+        self.publish(None);
+    }
+
+    /// A full cycle: connection check (classified for the health model),
+    /// then the cycle as `bobosync once` runs it.
+    async fn full_cycle(&mut self, trigger: &str, options: CycleOptions) -> Option<CycleReport> {
+        let now = self.ctx.now();
+        self.memory.last_cycle = Some(now);
+        self.emit(EngineEvent::BatchStarted {
+            files: Vec::new(),
+            trigger: trigger.to_owned(),
+        });
+        self.publish(Some(trigger));
+        if !self.check_connection().await {
+            self.memory.failures_in_a_row += 1;
+            self.publish(None);
+            return None;
+        }
+        let report = self.ctx.run_once(options).await;
+        // The cycle applied whatever was in the folder.
+        self.handled.clear();
+        self.tracker().take_ready();
+        self.take_report(&report, false).await;
+        if let Some(mapping) = &report.mapping {
+            self.emit(EngineEvent::MappingSyncDone(mapping.clone()));
+        }
+        if let Some(cleanup) = &report.cleanup {
+            self.emit(EngineEvent::CleanupDone(cleanup.clone()));
+        }
+        if report.failures.is_empty() {
+            self.memory.failures_in_a_row = 0;
+        } else {
+            self.memory.failures_in_a_row += 1;
+        }
+        self.memory.next_mapping_sync = match self.ctx.mapping_sync_decision().await {
+            _ if !self.ctx.settings().mapping.enabled => None,
+            Ok(SyncDecision::NotDue { next }) => Some(next),
+            Ok(SyncDecision::Due(_)) => Some(self.ctx.now()),
+            Err(_) => None,
+        };
+        let next = self.memory.next_mapping_sync;
+        self.status.send_modify(|s| s.next_mapping_sync = next);
+        self.count_pending();
+        self.publish(None);
+        Some(report)
+    }
+
+    /// Checks the connection and records the outcome; true when it works.
+    async fn check_connection(&mut self) -> bool {
+        match self.ctx.client().check_connection().await {
+            Ok(()) => {
+                self.observe(Source::Connection, Vec::new());
+                true
+            }
+            Err(e) => {
+                let kind = match e {
+                    AthocError::Authentication { .. }
+                    | AthocError::Unauthorized { .. }
+                    | AthocError::Forbidden { .. } => IncidentKind::AuthenticationRejected,
+                    _ => IncidentKind::AthocUnreachable,
+                };
+                self.observe(Source::Connection, vec![(kind, e.to_string())]);
+                false
+            }
+        }
+    }
+
+    /// Events and incidents from a cycle's or fast batch's report.
+    async fn take_report(&mut self, report: &CycleReport, fast: bool) {
+        let now = self.ctx.now();
+        let mut found = Vec::new();
+        for batch in &report.batches {
+            self.emit(EngineEvent::BatchFinished(batch.clone()));
+            for file in &batch.files {
+                let prefix = format!("{file}: ");
+                for failure in report.failures.iter().filter(|f| f.starts_with(&prefix)) {
+                    self.emit(EngineEvent::FileRejected {
+                        file: file.clone(),
+                        reason: failure[prefix.len()..].to_owned(),
+                    });
+                }
+            }
+        }
+        let refused: Vec<String> = report
+            .failures
+            .iter()
+            .filter(|f| f.starts_with("AtHoc refused "))
+            .cloned()
+            .collect();
+        if !refused.is_empty() {
+            self.emit(EngineEvent::RecordFailures {
+                count: refused.len(),
+                details: refused.iter().take(5).cloned().collect(),
+            });
+            found.push((
+                IncidentKind::RecordFailures,
+                format!("AtHoc refused {} update(s); see the history", refused.len()),
+            ));
+        }
+        let files_failed: usize = report.batches.iter().map(|b| b.files_failed).sum();
+        let files_kept: usize = report.batches.iter().map(|b| b.files_kept).sum();
+        if files_failed + files_kept > 0 {
+            found.push((
+                IncidentKind::FilesFailed,
+                format!(
+                    "{} file(s) could not be applied ({} moved to the failed folder, {} kept for a retry)",
+                    files_failed + files_kept,
+                    files_failed,
+                    files_kept
+                ),
+            ));
+        }
+        let unmapped: usize = report.batches.iter().map(|b| b.unmapped).sum();
+        if unmapped > 0 {
+            found.push((
+                IncidentKind::UnmappedEmployees,
+                format!("{unmapped} event(s) for employee IDs no AtHoc user has"),
+            ));
+        }
+        let locked = report
+            .failures
+            .iter()
+            .find(|f| f.contains("database is locked") || f.contains("database is busy"));
+        self.observe(
+            Source::Store,
+            locked
+                .map(|f| (IncidentKind::DatabaseLocked, f.clone()))
+                .into_iter()
+                .collect(),
+        );
+        if !report.batches.is_empty() || !fast {
+            self.observe(Source::Batch, found);
+        }
+        for approval in &report.approvals_needed {
+            self.emit(EngineEvent::ApprovalNeeded {
+                summary: approval.clone(),
+            });
+        }
+        self.refresh_approvals().await;
+        if report.failures.is_empty() && (!fast || !report.batches.is_empty()) {
+            self.status.send_modify(|s| s.last_success = Some(now));
+        }
+    }
+
+    async fn refresh_approvals(&mut self) {
+        match self.ctx.store().call(|s| s.pending_approvals()).await {
+            Ok(pending) => {
+                let found: Vec<(IncidentKind, String)> = pending
+                    .iter()
+                    .map(|a| {
+                        (
+                            IncidentKind::ApprovalWaiting,
+                            format!("waiting for approval: {}", a.summary),
+                        )
+                    })
+                    .take(1)
+                    .collect();
+                let count = pending.len();
+                self.status.send_modify(|s| s.pending_approvals = count);
+                self.observe(Source::Approvals, found);
+            }
+            Err(e) => tracing::warn!("cannot read the pending approvals: {e}"),
+        }
+    }
+
+    fn count_pending(&mut self) {
+        if let Ok(list) = folder::list_candidates(&self.ctx.settings().paths.drop_dir) {
+            let n = list.len();
+            self.status.send_modify(|s| s.pending_files = n);
+        }
+    }
+
+    /// Feeds the health model; emits and logs incident changes.
+    fn observe(&mut self, source: Source, found: Vec<(IncidentKind, String)>) {
+        let now = self.ctx.now();
+        for change in self.incidents.observe(now, source, &found) {
+            match change {
+                Change::Opened(incident) => {
+                    if incident.kind.is_error() {
+                        tracing::error!(kind = ?incident.kind, "incident: {}", incident.summary);
+                    } else {
+                        tracing::warn!(kind = ?incident.kind, "incident: {}", incident.summary);
+                    }
+                    self.emit(EngineEvent::IncidentOpened(incident));
+                }
+                Change::Resolved(incident) => {
+                    tracing::info!(kind = ?incident.kind, "resolved: {}", incident.summary);
+                    self.emit(EngineEvent::IncidentResolved(incident));
+                }
+            }
+        }
+    }
+
+    /// Recomputes health (with `syncing` saying what is in flight) and
+    /// publishes the status; a change of health or reason is an event.
+    fn publish(&mut self, syncing: Option<&str>) {
+        let now = self.ctx.now();
+        let (health, reason) = health::derive(self.paused, syncing, &self.incidents);
+        let paused = self.paused;
+        let mut changed = false;
+        self.status.send_modify(|s| {
+            s.paused = paused;
+            changed = health::apply(s, now, health, reason);
+        });
+        if changed {
+            let status = self.status.borrow().clone();
+            if syncing.is_none() {
+                tracing::info!(health = ?status.health, "{}", status.reason);
+            }
+            self.emit(EngineEvent::HealthChanged(status));
+        }
+    }
+
+    async fn set_paused(&mut self, paused: bool) -> Result<(), EngineError> {
+        let value = if paused { "true" } else { "false" };
+        self.ctx
+            .store()
+            .call(move |s| s.set_state(PAUSED_KEY, value))
+            .await?;
+        self.paused = paused;
+        tracing::info!("{}", if paused { "paused" } else { "resumed" });
+        self.publish(None);
+        Ok(())
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::SyncNow(reply) => {
+                let report = self.full_cycle("requested", CycleOptions::default()).await;
+                let _ = reply.send(report.ok_or_else(|| self.connection_error()));
+            }
+            Command::Pause(reply) => {
+                let _ = reply.send(self.set_paused(true).await);
+            }
+            Command::Resume(reply) => {
+                let result = self.set_paused(false).await;
+                let ok = result.is_ok();
+                let _ = reply.send(result);
+                if ok {
+                    // Catch up on everything that arrived while paused.
+                    self.full_cycle("resumed", CycleOptions::default()).await;
+                }
+            }
+            Command::SyncMappings(reply) => {
+                let options = CycleOptions {
+                    force_mapping_sync: true,
+                    ..CycleOptions::default()
+                };
+                let result = match self.full_cycle("user-mapping sync requested", options).await {
+                    None => Err(self.connection_error()),
+                    Some(report) => report.mapping.ok_or_else(|| {
+                        EngineError::Failed(
+                            report
+                                .failures
+                                .iter()
+                                .find(|f| f.contains("mapping"))
+                                .cloned()
+                                .unwrap_or_else(|| "the user-mapping sync did not run".to_owned()),
+                        )
+                    }),
+                };
+                let _ = reply.send(result);
+            }
+            Command::Approve(id, reply) => {
+                let result = self.approve(id).await;
+                let _ = reply.send(result);
+                self.refresh_approvals().await;
+                self.publish(None);
+            }
+            Command::Refresh => {
+                self.refresh_approvals().await;
+                self.publish(None);
+            }
+            Command::Wake => {}
+        }
+    }
+
+    fn connection_error(&self) -> EngineError {
+        let open = self.incidents.open();
+        let text = open
+            .iter()
+            .find(|i| i.kind.is_error())
+            .map(|i| i.summary.clone())
+            .unwrap_or_else(|| "cannot work with AtHoc".to_owned());
+        EngineError::Failed(text)
+    }
+
+    async fn approve(&mut self, id: crate::store::ApprovalId) -> Result<(), EngineError> {
+        let pending = self.ctx.store().call(|s| s.pending_approvals()).await?;
+        let approval = pending
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(EngineError::NoSuchApproval(id))?;
+        match approval.kind {
+            ApprovalKind::MassClear => {
+                let report = self.ctx.cleanup(false, true).await?;
+                self.emit(EngineEvent::CleanupDone(report));
+            }
+            ApprovalKind::MappingPurge => {
+                let report = self
+                    .ctx
+                    .sync_mappings("approved by an operator".to_owned(), true)
+                    .await?;
+                self.emit(EngineEvent::MappingSyncDone(report));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn describe_files(files: &[String]) -> String {
+    match files {
+        [one] => one.clone(),
+        many => format!("{} files", many.len()),
+    }
+}

@@ -14,15 +14,15 @@
 //!   any order (names compared ignoring case, spaces and underscores; other
 //!   columns ignored), `On Duty`/`Off Duty`, `YYYY-MM-DD HH:MM:SS`.
 //!
-//! Tolerated everywhere: a UTF-8 byte-order mark, CRLF, blank lines,
-//! spaces around fields, quoted fields. Employee IDs stay text.
+//! Tolerated everywhere: a UTF-8 byte-order mark, CRLF or CR-only line ends,
+//! blank lines, spaces around fields, quoted fields. Employee IDs stay text.
 //!
 //! Invariants: never panics on any input; one bad row never hides the good
 //! rows of the same file; every row that is not blank and not a header
 //! becomes exactly one event or one error. Row errors carry the physical
 //! 1-based line of the row; **line 0 means the file as a whole**.
 
-use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use chrono_tz::Tz;
 use csv::ByteRecord;
 use serde::{Deserialize, Serialize};
@@ -114,6 +114,37 @@ pub enum IngestError {
          e.g. 2025-06-17 14:30:00"
     )]
     BadTimestamp(String),
+    #[error(
+        "the time '{text}' is in the year {year}, before {MIN_YEAR}: it cannot be a real BOBO \
+         time; check the export's clock and date columns"
+    )]
+    ImplausibleYear { text: String, year: i32 },
+    #[error(
+        "a quoted field that starts on this line is not closed until line {last_line} (or the end \
+         of the file), so lines {first_line}-{last_line} were read as this one row: remove the \
+         stray '\"' and drop the file again"
+    )]
+    QuoteSpansLines { first_line: u32, last_line: u32 },
+}
+
+/// The earliest year accepted in a BOBO time: year 0000 or 1900 (Excel's
+/// zero date) would otherwise be read as a very old book-on.
+pub const MIN_YEAR: i32 = 1970;
+
+/// The most characters of a field quoted in a message: a field of several
+/// megabytes must not flood the log and the failed-file note.
+const SHOWN_CHARS: usize = 60;
+
+/// `text` for quoting in a message: cut after [`SHOWN_CHARS`] characters.
+fn shown(text: &str) -> String {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!(
+            "{}… ({} characters in all)",
+            &text[..cut],
+            text.chars().count()
+        ),
+    }
 }
 
 /// A hint added to a too-few-columns error when the row looks as if
@@ -231,7 +262,16 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
         };
         match row {
             Ok(row) => intake.event(line, row),
-            Err(problems) => intake.errors(line, &problems),
+            Err(mut problems) => {
+                let spanned = breaks_inside(&record);
+                if spanned > 0 {
+                    problems.push(IngestError::QuoteSpansLines {
+                        first_line: line,
+                        last_line: line.saturating_add(spanned),
+                    });
+                }
+                intake.errors(line, &problems)
+            }
         }
     }
     intake.parsed
@@ -240,7 +280,7 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
 /// Physical 1-based line numbers from byte offsets. The CSV reader's own
 /// line count does not count the blank lines it skips, so lines are
 /// counted here: records come in file order, so counting resumes from the
-/// previous record's start.
+/// previous record's start. Line ends are `\n`, `\r\n` and a lone `\r`.
 struct LineCounter<'b> {
     body: &'b [u8],
     offset: usize,
@@ -266,9 +306,14 @@ impl<'b> LineCounter<'b> {
         while matches!(self.body.get(start), Some(b'\r' | b'\n')) {
             start += 1;
         }
+        // A line ends at `\n`, `\r\n` or a lone `\r` (old Mac files), as the
+        // CSV reader ends records.
         let breaks = self.body[self.offset..start]
             .iter()
-            .filter(|&&b| b == b'\n')
+            .enumerate()
+            .filter(|&(i, &b)| {
+                b == b'\n' || (b == b'\r' && self.body.get(self.offset + i + 1) != Some(&b'\n'))
+            })
             .count();
         self.line = self
             .line
@@ -276,6 +321,23 @@ impl<'b> LineCounter<'b> {
         self.offset = start;
         self.line
     }
+}
+
+/// How many line breaks (`\n`, `\r\n`, lone `\r`) the record's fields hold
+/// before their trailing ones: a quoted field running over several lines.
+fn breaks_inside(record: &ByteRecord) -> u32 {
+    let count = record
+        .iter()
+        .map(|field| {
+            let field = field.trim_ascii_end();
+            field
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && field.get(i + 1) != Some(&b'\n')))
+                .count()
+        })
+        .sum::<usize>();
+    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 /// A good row before it gets its instant and source.
@@ -332,13 +394,20 @@ impl Intake<'_> {
     }
 }
 
+/// A byte-order mark as a character: Excel writes one at the start of each
+/// file, so files joined together carry them mid-file.
+const BOM: char = '\u{feff}';
+
 /// The record's fields as trimmed text (surrounding quotes left by a space
-/// before the opening quote are dropped too); `None` when not UTF-8.
+/// before the opening quote are dropped too, and so are stray byte-order
+/// marks); `None` when not UTF-8.
 fn text_fields(record: &ByteRecord) -> Option<Vec<String>> {
     record
         .iter()
         .map(|field| {
-            let text = std::str::from_utf8(field).ok()?.trim();
+            let text = std::str::from_utf8(field)
+                .ok()?
+                .trim_matches(|c: char| c.is_whitespace() || c == BOM);
             let unquoted = text
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
@@ -391,7 +460,7 @@ fn detect(fields: &[String]) -> Detected {
                 .collect();
             Detected::Header(Err(IngestError::MissingColumns {
                 missing: missing.join(" or "),
-                found: fields.join(","),
+                found: shown(&fields.join(",")),
             }))
         }
     }
@@ -427,11 +496,12 @@ fn headerless_row(fields: &[String]) -> Result<Row, Vec<IngestError>> {
     let duty = match fields[0].to_ascii_uppercase().as_str() {
         "BON" => Ok(Duty::BookOn),
         "BOF" => Ok(Duty::BookOff),
-        _ => Err(IngestError::UnknownTransaction(fields[0].clone())),
+        _ => Err(IngestError::UnknownTransaction(shown(&fields[0]))),
     };
     let employee = EmployeeId::new(&fields[1]).ok_or(IngestError::EmptyEmployee);
-    let local =
-        compact_datetime(&fields[5]).ok_or_else(|| IngestError::BadCreated(fields[5].clone()));
+    let local = compact_datetime(&fields[5])
+        .ok_or_else(|| IngestError::BadCreated(shown(&fields[5])))
+        .and_then(|t| plausible(t, &fields[5]));
     collect_row(duty, employee, local)
 }
 
@@ -447,12 +517,13 @@ fn headed_row(fields: &[String], columns: HeadedColumns) -> Result<Row, Vec<Inge
     let duty = match normalized(status).as_str() {
         "onduty" | "bon" => Ok(Duty::BookOn),
         "offduty" | "bof" => Ok(Duty::BookOff),
-        _ => Err(IngestError::UnknownStatus(status.clone())),
+        _ => Err(IngestError::UnknownStatus(shown(status))),
     };
     let employee = EmployeeId::new(&fields[columns.employee]).ok_or(IngestError::EmptyEmployee);
     let timestamp = &fields[columns.timestamp];
-    let local =
-        headed_timestamp(timestamp).ok_or_else(|| IngestError::BadTimestamp(timestamp.clone()));
+    let local = headed_timestamp(timestamp)
+        .ok_or_else(|| IngestError::BadTimestamp(shown(timestamp)))
+        .and_then(|t| plausible(t, timestamp));
     collect_row(duty, employee, local)
 }
 
@@ -473,6 +544,17 @@ fn collect_row(
             .flatten()
             .collect()),
     }
+}
+
+/// `local` unless its year is before [`MIN_YEAR`].
+fn plausible(local: NaiveDateTime, text: &str) -> Result<NaiveDateTime, IngestError> {
+    if local.year() < MIN_YEAR {
+        return Err(IngestError::ImplausibleYear {
+            text: shown(text),
+            year: local.year(),
+        });
+    }
+    Ok(local)
 }
 
 /// `YYYYMMDDHHMMSS`, exactly 14 ASCII digits.

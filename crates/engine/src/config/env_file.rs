@@ -144,24 +144,72 @@ fn strip_comment(value: &str) -> &str {
 }
 
 /// A syntax error naming the line number and key, never the value.
-/// dotenvy reports the line or the value text; the line is found by it.
+/// dotenvy reports the offending line (or only its value) as text; the line
+/// is found among the lines that start an entry — never a line inside a
+/// multi-line quoted value, which may be part of a secret — and only a key
+/// BoboSync knows is named (a fixed string, so no file text is ever shown).
 fn syntax_error(text: &str, path: &Path, bad_value: &str, column: usize) -> LoadError {
     let first = bad_value.lines().next().unwrap_or("").trim();
-    let found = text.lines().enumerate().find_map(|(i, l)| {
-        let (key, value) = l.split_once('=')?;
-        let matches = l.trim_start().starts_with(first) || value.trim_start().starts_with(first);
-        (!first.is_empty() && matches).then(|| (i + 1, key.trim()))
+    let entries = entry_lines(text);
+    let value_of = |l: &str| l.split_once('=').map(|(_, v)| v.trim_start().to_owned());
+    let found = entries.iter().find(|(_, l)| l.trim() == first).or_else(|| {
+        entries.iter().find(|(_, l)| {
+            !first.is_empty()
+                && (l.trim_start().starts_with(first)
+                    || value_of(l).is_some_and(|v| v.starts_with(first)))
+        })
     });
-    let (line, key) = found.unwrap_or((0, "a key"));
-    let key = key.strip_prefix("export ").unwrap_or(key).trim();
-    LoadError::Syntax {
-        path: path.to_path_buf(),
-        line,
-        message: format!(
+    let line = found.map_or(0, |(number, _)| *number);
+    let key = found
+        .and_then(|(_, l)| l.split_once('='))
+        .map(|(key, _)| key.trim())
+        .map(|key| key.strip_prefix("export ").unwrap_or(key).trim())
+        .and_then(keys::by_env)
+        .map(|k| k.env);
+    let message = match key {
+        Some(key) => format!(
             "the value of {key} cannot be read (at character {column}); check its quotes (a value in \"...\" \
              or '...' must end with the same quote)"
         ),
+        None => format!(
+            "the line cannot be read as KEY=value (at character {column}); check that it has an '=' and \
+             that its quotes are closed (the line is not shown: it may hold a secret)"
+        ),
+    };
+    LoadError::Syntax {
+        path: path.to_path_buf(),
+        line,
+        message,
     }
+}
+
+/// The lines of `text` that start an entry (1-based number, text): every
+/// line except those continuing a quoted value opened on an earlier line,
+/// tracked as [`quote_unquoted_values`] tracks them.
+fn entry_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut entries = Vec::new();
+    let mut open_quote: Option<char> = None;
+    for (index, line) in text.lines().enumerate() {
+        if let Some(q) = open_quote {
+            if closes(line, q) {
+                open_quote = None;
+            }
+            continue;
+        }
+        entries.push((index + 1, line));
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        if let Some((_, value)) = line.split_once('=') {
+            let value = value.trim_start();
+            if let Some(q) = value.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                if !closes(&value[1..], q) {
+                    open_quote = Some(q);
+                }
+            }
+        }
+    }
+    entries
 }
 
 fn describe(error: &dotenvy::Error) -> &'static str {
@@ -229,6 +277,24 @@ mod tests {
         assert_eq!(raw.entry("PASSWORD").unwrap().text, "Pa$$w0rd#1 \\x\"y");
         assert_eq!(raw.get("CLIENT_ID"), Some("multi\nline"));
         assert_eq!(raw.get("LOG_LEVEL"), Some("DEBUG"));
+    }
+
+    /// Found by fuzzing (`fuzz/corpus/env_file/leak_multiline_secret_key.env`):
+    /// the second line of a multi-line password looked like `KEY=value`, and
+    /// the syntax error of a later line named it as the key.
+    #[test]
+    fn syntax_error_never_names_a_line_inside_a_quoted_secret() {
+        let err = parse("PASSWORD=\"Secret-1\nSecret-2=x\"\nC\n", &[]).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("Secret"), "{text}");
+        assert!(text.contains("line 3"), "{text}");
+        let err = parse("PASSWORD=\"Secret-1\nSecret-2=x\"\nCLIENT_ID=\"open\n", &[]).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("Secret"), "{text}");
+        assert!(
+            text.contains("line 3") && text.contains("CLIENT_ID"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -177,6 +177,26 @@ const ROW: &str = "BON,00042,51234,20250617,142955,20250617142955,1,54.89,-2.93,
     &[ev(1, "BON 1 2025-06-17 14:29:55"), ev(4, "BOF 2 2025-06-17 14:29:56")],
     &[],
 )]
+#[case::cr_only_line_ends_count_as_lines(
+    "BON,1,P,20250617,142955,20250617142955\r\rBON,00043\rBOF,2,P,20250617,142955,20250617142956\r\n",
+    &[ev(1, "BON 1 2025-06-17 14:29:55"), ev(4, "BOF 2 2025-06-17 14:29:56")],
+    &[(3, "found 2")],
+)]
+#[case::year_before_1970_is_refused(
+    "BON,1,P,00000101,120000,00000101120000\nBON,2,P,19000100,000000,19000101000000",
+    &[],
+    &[(1, "the time '00000101120000' is in the year 0, before 1970"), (2, "in the year 1900, before 1970")],
+)]
+#[case::stray_byte_order_marks_mid_file(
+    "\u{feff}BON,1,P,20250617,142955,20250617142955\r\n\u{feff}BON,2,P,20250617,142955,20250617142956\r\n",
+    &[ev(1, "BON 1 2025-06-17 14:29:55"), ev(2, "BON 2 2025-06-17 14:29:56")],
+    &[],
+)]
+#[case::unclosed_quote_names_the_lines_it_swallowed(
+    "BON,\"1,P,20250617,142955,20250617142955\nBON,2,P,20250617,142955,20250617142956\nBON,3,P,20250617,142955,20250617142957\n",
+    &[],
+    &[(1, "a quoted field that starts on this line is not closed until line 3 (or the end of the file), so lines 1-3 were read as this one row")],
+)]
 #[case::too_few_columns(
     "BON,00043",
     &[],
@@ -387,4 +407,20 @@ proptest! {
             .collect();
         prop_assert_eq!(seen, expected);
     }
+}
+
+#[test]
+fn a_huge_field_is_cut_short_in_the_message() {
+    let huge = "X".repeat(5_000_000);
+    let text = format!("{huge},1,P,20250617,142955,{huge}\n");
+    let parsed = parse_bobo("huge.csv", text.as_bytes(), London);
+    assert!(parsed.events.is_empty());
+    assert_eq!(parsed.errors.len(), 1);
+    let reason = &parsed.errors[0].reason;
+    assert!(reason.len() < 1_000, "{} bytes", reason.len());
+    assert!(reason.contains("(5000000 characters in all)"), "{reason}");
+    assert!(
+        reason.starts_with("unknown Transaction_Type 'XXXX"),
+        "{reason}"
+    );
 }

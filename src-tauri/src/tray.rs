@@ -60,9 +60,15 @@ pub fn health_word(health: Health) -> &'static str {
     }
 }
 
-/// The menu's status line, e.g. `Paused: paused by an operator`.
+/// The menu's status line, e.g. `Paused: paused by an operator`
+/// (shortened: a menu line is no place for a whole error message).
 pub fn status_line(s: &StatusDto) -> String {
-    format!("{}: {}", health_word(s.health), s.reason)
+    const MAX: usize = 90;
+    let line = format!("{}: {}", health_word(s.health), s.reason);
+    match line.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 /// The last-success line, in local time.
@@ -139,7 +145,12 @@ pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: &StatusDto) {
         items.tray.set_icon(Some(Image::from_bytes(icon_bytes(status.health))?))?;
         items
             .tray
-            .set_tooltip(Some(format!("BoboSync — {}\n{}", status_line(status), last_sync_line(status))))?;
+            .set_tooltip(Some(format!(
+                "BoboSync — {}: {}\n{}",
+                health_word(status.health),
+                status.reason,
+                last_sync_line(status)
+            )))?;
         items.status.set_text(status_line(status))?;
         items.last_sync.set_text(last_sync_line(status))?;
         items.pause_resume.set_text(if status.paused { "Resume" } else { "Pause" })?;

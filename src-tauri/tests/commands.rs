@@ -47,7 +47,7 @@ fn call(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<
             cmd: cmd.into(),
             callback: CallbackFn(0),
             error: CallbackFn(1),
-            url: "http://tauri.localhost".parse().expect("url"),
+            url: "tauri://localhost".parse().expect("url"),
             body: InvokeBody::Json(args),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),

@@ -28,16 +28,15 @@ fn tray_menu_pause_sync_now_and_open() {
     });
 
     // Pause: the label, the status line and the icon follow.
-    let icon_before = tray.property("IconName");
+    let icon_ok = wait_for("an icon", LIMIT, || Some(tray.icon_bytes()).filter(|b| !b.is_empty()));
     tray.click("Pause");
     wait_for("the Resume item", LIMIT, || tray.label_starting("Resume"));
     let status = tray.label_starting("Paused:").expect("a Paused status line");
     assert!(status.contains("paused"), "{status}");
     let icon_paused = wait_for("the paused icon", LIMIT, || {
-        let now = tray.property("IconName");
-        (now != icon_before).then_some(now)
+        let now = tray.icon_bytes();
+        (!now.is_empty() && now != icon_ok).then_some(now)
     });
-    assert!(!icon_paused.is_empty());
 
     // While paused, a new file is not applied (several 1 s rescans pass).
     site.drop_book_on("BOBO_20250101_000001_output.csv", "00003");
@@ -56,7 +55,8 @@ fn tray_menu_pause_sync_now_and_open() {
     tray.click("Resume");
     wait_for("the Pause item", LIMIT, || tray.label_starting("Pause"));
     wait_for("the icon to leave paused", LIMIT, || {
-        (tray.property("IconName") != icon_paused).then_some(())
+        let now = tray.icon_bytes();
+        (!now.is_empty() && now != icon_paused).then_some(())
     });
 
     // Open shows the window.

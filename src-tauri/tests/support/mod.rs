@@ -89,7 +89,7 @@ impl Site {
             sim.base_url, config.org_code, config.client_id, config.client_secret, config.username, config.password
         );
         std::fs::write(&env_file, env).expect("write .env");
-        for sub in ["drop", "processed", "failed", "logs", "xdg-config", "xdg-data", "home"] {
+        for sub in ["drop", "processed", "failed", "logs", "xdg-config", "xdg-data", "home", "tmp"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("site folder");
         }
         Site { dir, sim, env_file }
@@ -133,6 +133,8 @@ impl Site {
             .env("XDG_CONFIG_HOME", self.path("xdg-config"))
             .env("XDG_DATA_HOME", self.path("xdg-data"))
             .env("HOME", self.path("home"))
+            // The tray icon's image files go to the temp folder: one per app.
+            .env("TMPDIR", self.path("tmp"))
             .env_remove("BOBOSYNC_SHOW_WINDOW")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
@@ -187,15 +189,20 @@ pub struct TrayBus {
 }
 
 impl TrayBus {
-    /// Finds the connection of process `pid` that exports a tray item.
+    /// Finds the connection of process `pid` that exports the tray item
+    /// (`tray_icon_tray_app_<tray id>`, as the tray-icon crate names it).
     pub fn find(pid: u32) -> TrayBus {
         require("gdbus", "libglib2.0-bin");
-        wait_for("the app's tray item on D-Bus", Duration::from_secs(60), || {
+        let item = "/org/ayatana/NotificationItem/tray_icon_tray_app_bobosync".to_owned();
+        wait_for("the app's tray item on D-Bus", Duration::from_secs(90), || {
             let names = gdbus(&[
                 "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
                 "--method", "org.freedesktop.DBus.ListNames",
             ])?;
-            for name in names.split('\'').filter(|n| n.starts_with(':')) {
+            let mut names: Vec<&str> = names.split('\'').filter(|n| n.starts_with(':')).collect();
+            // Newest first: the app's first connection (accessibility) may not answer.
+            names.reverse();
+            for name in names {
                 let owner = gdbus(&[
                     "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
                     "--method", "org.freedesktop.DBus.GetConnectionUnixProcessID", name,
@@ -204,20 +211,11 @@ impl TrayBus {
                     continue;
                 }
                 let out = run(Command::new("timeout").args([
-                    "10", "gdbus", "introspect", "--session", "--dest", name, "--object-path",
-                    "/org/ayatana/NotificationItem",
+                    "3", "gdbus", "call", "--session", "--dest", name, "--object-path", &item,
+                    "--method", "org.freedesktop.DBus.Properties.Get", "org.kde.StatusNotifierItem", "Id",
                 ]));
-                let text = String::from_utf8_lossy(&out.stdout);
-                if let Some(node) = text
-                    .lines()
-                    .filter_map(|l| l.trim().strip_prefix("node "))
-                    .map(|n| n.trim_end_matches(" {").trim_end_matches('{').trim())
-                    .find(|n| !n.is_empty())
-                {
-                    return Some(TrayBus {
-                        dest: name.to_owned(),
-                        item: format!("/org/ayatana/NotificationItem/{node}"),
-                    });
+                if out.status.success() {
+                    return Some(TrayBus { dest: name.to_owned(), item: item.clone() });
                 }
             }
             None
@@ -271,6 +269,14 @@ impl TrayBus {
             "--method", "com.canonical.dbusmenu.Event", &id.to_string(), "clicked", "<int32 0>", "0",
         ])
         .unwrap_or_else(|| panic!("clicking {label:?} failed"));
+    }
+
+    /// The bytes of the icon image the tray item shows now (the tray-icon
+    /// crate writes each icon set to a file and exports its path).
+    pub fn icon_bytes(&self) -> Vec<u8> {
+        let name = self.property("IconName");
+        let path = name.split('\'').nth(1).unwrap_or_default().to_owned();
+        std::fs::read(&path).unwrap_or_default()
     }
 
     /// A StatusNotifierItem property, as gdbus prints it.

@@ -28,6 +28,8 @@ use chrono::{Datelike, NaiveDate};
 
 pub mod stream;
 
+pub mod tls;
+
 pub use athoc_sim::{
     generate_users, BackgroundSim, Endpoint, Fault, FaultKind, OffsetMode, RecordedRequest, Sim,
     SimConfig, SimUser,

@@ -100,6 +100,16 @@ pub enum AthocError {
     )]
     Timeout { endpoint: String, timeout: Duration },
 
+    /// The server's TLS certificate was refused: not trusted, expired,
+    /// issued for another host name, … Not retried: the same certificate
+    /// would come back.
+    #[error("AtHoc's TLS certificate was refused at {endpoint}: {problem}")]
+    Certificate {
+        endpoint: String,
+        /// What is wrong with the certificate and what to do.
+        problem: String,
+    },
+
     /// The connection could not be made or broke off.
     #[error(
         "could not talk to AtHoc at {endpoint}: {detail}; check ATHOC_SERVER_URL, the \
@@ -156,7 +166,8 @@ impl AthocError {
 
     /// Whether a later cycle may succeed without anyone changing a setting:
     /// everything retryable, plus unreadable replies and incomplete directory
-    /// fetches. Authentication, 403, 404 and rejected requests are permanent.
+    /// fetches. Authentication, 403, 404, refused certificates and rejected
+    /// requests are permanent.
     pub fn is_transient(&self) -> bool {
         self.is_retryable()
             || matches!(
@@ -178,6 +189,7 @@ impl AthocError {
             | AthocError::Throttled { endpoint, .. }
             | AthocError::Server { endpoint, .. }
             | AthocError::Timeout { endpoint, .. }
+            | AthocError::Certificate { endpoint, .. }
             | AthocError::Connection { endpoint, .. }
             | AthocError::InvalidResponse { endpoint, .. } => Some(endpoint),
         }
@@ -278,6 +290,14 @@ mod tests {
                 },
                 true,
                 true,
+            ),
+            (
+                AthocError::Certificate {
+                    endpoint: ep(),
+                    problem: d(),
+                },
+                false,
+                false,
             ),
             (
                 AthocError::InvalidResponse {

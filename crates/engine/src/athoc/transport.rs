@@ -59,6 +59,38 @@ pub(super) fn check_base_url(base: &Url) -> Result<(), AthocError> {
     }
 }
 
+/// The system trust store's CA certificates that rustls can use. A machine
+/// without any (no `ca-certificates` package, an empty or unreadable
+/// `/etc/ssl/certs`) is not an error: it is warned about, and only
+/// `SSL_CERT_PATH` is trusted. Certificates rustls cannot parse are skipped.
+fn system_roots(config: &ClientConfig) -> Vec<reqwest::Certificate> {
+    let loaded = rustls_native_certs::load_native_certs();
+    for error in &loaded.errors {
+        tracing::warn!(error = %error, "could not read part of the system's CA certificates");
+    }
+    let mut store = rustls::RootCertStore::empty();
+    let mut usable = Vec::new();
+    for der in loaded.certs {
+        if store.add(der.clone()).is_ok() {
+            if let Ok(cert) = reqwest::Certificate::from_der(&der) {
+                usable.push(cert);
+            }
+        }
+    }
+    if usable.is_empty() && config.tls.verification == TlsVerification::Verify {
+        let only = if config.tls.extra_ca.is_some() {
+            "only the CA in SSL_CERT_PATH is trusted"
+        } else {
+            "no server certificate can be trusted until SSL_CERT_PATH names AtHoc's CA"
+        };
+        tracing::warn!(
+            "the system trust store has no usable CA certificates (on Debian or Ubuntu, install \
+             the `ca-certificates` package); {only}"
+        );
+    }
+    usable
+}
+
 /// Builds the HTTP client: rustls with the OS trust store plus the extra CA,
 /// explicit proxies only (the process environment's proxies are ignored, and
 /// loopback hosts are never proxied), no redirects, the per-request timeout.
@@ -66,11 +98,14 @@ pub(super) fn build_http_client(config: &ClientConfig) -> Result<reqwest::Client
     check_base_url(&config.base_url)?;
     let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
-        .tls_built_in_native_certs(true)
+        .tls_built_in_root_certs(false)
         .timeout(effective_timeout(config))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("BoboSync/", env!("CARGO_PKG_VERSION")))
         .no_proxy();
+    for cert in system_roots(config) {
+        builder = builder.add_root_certificate(cert);
+    }
 
     if let Some(path) = &config.tls.extra_ca {
         let pem = std::fs::read(path).map_err(|e| AthocError::Config {
@@ -271,7 +306,12 @@ pub(super) fn api_status_error(endpoint: &str, reply: &Reply, config: &ClientCon
 }
 
 fn transport_error(endpoint: &str, error: &reqwest::Error, timeout: Duration) -> AthocError {
-    if error.is_timeout() {
+    if let Some(problem) = certificate_problem(error) {
+        AthocError::Certificate {
+            endpoint: endpoint.to_owned(),
+            problem,
+        }
+    } else if error.is_timeout() {
         AthocError::Timeout {
             endpoint: endpoint.to_owned(),
             timeout,
@@ -282,6 +322,96 @@ fn transport_error(endpoint: &str, error: &reqwest::Error, timeout: Duration) ->
             detail: error_chain(error),
         }
     }
+}
+
+/// What was wrong with the server's certificate, when `error` is a refused
+/// certificate somewhere in its chain of causes.
+fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(rustls::Error::InvalidCertificate(problem)) = find_rustls_error(e) {
+            return Some(describe_certificate_error(problem));
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// `error` itself as a rustls error, or the one wrapped (possibly several
+/// times) in an `io::Error`, whose `source()` skips the wrapped error.
+fn find_rustls_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a rustls::Error> {
+    if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let inner = error.downcast_ref::<std::io::Error>()?.get_ref()?;
+    find_rustls_error(inner)
+}
+
+/// An operator's description of a refused certificate and what to do.
+pub(super) fn describe_certificate_error(error: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as E;
+    let date = |t: &rustls::pki_types::UnixTime| {
+        i64::try_from(t.as_secs())
+            .ok()
+            .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+            .map_or_else(String::new, |d| {
+                format!(" on {}", d.format("%Y-%m-%d %H:%M UTC"))
+            })
+    };
+    match error {
+        E::UnknownIssuer => "the certificate is not trusted: it was not issued by a certificate \
+             authority this machine trusts (nor by the one in SSL_CERT_PATH, if set); if AtHoc \
+             uses a private or company CA, set SSL_CERT_PATH to that CA's certificate (PEM)"
+            .to_owned(),
+        E::Expired => "the certificate has expired; ask the AtHoc administrator to renew it \
+             (and check this machine's clock)"
+            .to_owned(),
+        E::ExpiredContext { not_after, .. } => format!(
+            "the certificate has expired{}; ask the AtHoc administrator \
+             to renew it (and check this machine's clock)",
+            date(not_after)
+        ),
+        E::NotValidYet => "the certificate is not valid yet; check this machine's clock".to_owned(),
+        E::NotValidYetContext { not_before, .. } => format!(
+            "the certificate is not valid yet (it becomes valid{}); check this machine's clock",
+            date(not_before)
+        ),
+        E::NotValidForName => "name mismatch: the certificate was issued for another host name; \
+             use the host name on the certificate in ATHOC_SERVER_URL"
+            .to_owned(),
+        E::NotValidForNameContext {
+            expected,
+            presented,
+        } => {
+            let names: Vec<String> = presented.iter().map(|n| presented_name(n)).collect();
+            format!(
+                "name mismatch: the address is {} but the certificate is for {}; use the host \
+                 name on the certificate in ATHOC_SERVER_URL",
+                expected.to_str(),
+                if names.is_empty() {
+                    "no host name".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            )
+        }
+        E::Revoked => "the certificate has been revoked; ask the AtHoc administrator".to_owned(),
+        other => format!(
+            "the certificate was refused ({other}); ask the AtHoc administrator, or set \
+             SSL_CERT_PATH to the CA that issued it"
+        ),
+    }
+}
+
+/// `DnsName("athoc.example.org")` (as rustls lists a certificate's names) → `athoc.example.org`.
+fn presented_name(name: &str) -> String {
+    let inner = name
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(name);
+    inner.trim_matches('"').to_owned()
 }
 
 /// The error and its causes, without the URL.
@@ -389,6 +519,29 @@ mod tests {
         let url = Url::parse(base).ok();
         let result = url.as_ref().map(check_base_url);
         assert_eq!(result.map(|r| r.is_ok()), Some(ok), "{base}");
+    }
+
+    #[rstest]
+    #[case::unknown_issuer(rustls::CertificateError::UnknownIssuer, "not trusted")]
+    #[case::expired(rustls::CertificateError::Expired, "expired")]
+    #[case::not_yet(rustls::CertificateError::NotValidYet, "clock")]
+    #[case::name(rustls::CertificateError::NotValidForName, "name mismatch")]
+    #[case::revoked(rustls::CertificateError::Revoked, "revoked")]
+    #[case::other(rustls::CertificateError::BadSignature, "refused")]
+    fn certificate_errors_say_what_is_wrong(
+        #[case] error: rustls::CertificateError,
+        #[case] says: &str,
+    ) {
+        let text = describe_certificate_error(&error);
+        assert!(text.contains(says), "{text}");
+    }
+
+    #[rstest]
+    #[case("DnsName(\"athoc.example.org\")", "athoc.example.org")]
+    #[case("IpAddress(10.0.0.1)", "10.0.0.1")]
+    #[case("plain", "plain")]
+    fn presented_names_lose_their_wrapper(#[case] raw: &str, #[case] name: &str) {
+        assert_eq!(presented_name(raw), name);
     }
 
     #[test]

@@ -6,9 +6,14 @@
 //! then the peak RSS of the real `bobosync once` process on the same workload
 //! (`wait4` rusage `ru_maxrss`).
 //!
+//! With `--parked-cycles K` it instead measures the recovery cycle after K
+//! cycles whose mapping sync found no collar numbers (every event parked as
+//! unmapped): the parked events join the first batch of the next cycle.
+//!
 //! ```text
 //! cargo build --release -p bobosync
 //! cargo run --release -p bobosync-bench --bin cycle -- [--rtt-ms 50] [--files 20] [--rows 500] [--users 2000]
+//! cargo run --release -p bobosync-bench --bin cycle -- --parked-cycles 2 --users 20000 --rtt-ms 0
 //! ```
 
 #[path = "../../benches/support/mod.rs"]
@@ -42,7 +47,7 @@ fn main() {
 }
 
 fn real_main() -> Result<(), BenchError> {
-    let args = support::args(&["rtt-ms", "files", "rows", "users"])?;
+    let args = support::args(&["rtt-ms", "files", "rows", "users", "parked-cycles"])?;
     let params = Params {
         rtt: Duration::from_millis(support::arg_u64(&args, "rtt-ms", 50)?),
         files: support::arg_u64(&args, "files", 20)? as usize,
@@ -57,6 +62,10 @@ fn real_main() -> Result<(), BenchError> {
         "cycle bench: {} files × {} rows, {} AtHoc users (+2 % unknown collar numbers), BATCH_SIZE=10, RTT {:?}",
         params.files, params.rows, params.users, params.rtt
     );
+    let parked_cycles = support::arg_u64(&args, "parked-cycles", 0)?;
+    if parked_cycles > 0 {
+        return runtime.block_on(parked_recovery(params, parked_cycles));
+    }
     runtime.block_on(async {
         for rtt in [Duration::ZERO, params.rtt] {
             for warm in [false, true] {
@@ -357,4 +366,57 @@ fn run_child(bin: &Path, env: &Path, root: &Path) -> Result<ChildRun, BenchError
         maxrss_kb: usage.ru_maxrss,
         output,
     })
+}
+
+/// K cycles with no usable mapping (the directory has no collar numbers, so
+/// every event is parked), then the directory is fixed and one more cycle
+/// runs: its first batch carries every parked event.
+async fn parked_recovery(params: Params, cycles: u64) -> Result<(), BenchError> {
+    let site = Site::new(params).await?;
+    let no_collars: Vec<athoc_sim::SimUser> = generate_users(params.users)
+        .into_iter()
+        .map(|u| athoc_sim::SimUser::new(u.login).with("FIRSTNAME", "Test"))
+        .collect();
+    site.server.sim.replace_users(no_collars);
+    let ctx = site.context()?;
+    let mut seed = 100;
+    for _ in 0..cycles {
+        site.drop_workload(params, seed)?;
+        seed += 1;
+        ctx.run_once(CycleOptions::default()).await;
+    }
+    let parked = ctx
+        .store()
+        .call(|s| s.parked_events())
+        .await
+        .map_err(|e| BenchError::Engine(e.to_string()))?
+        .len();
+    site.server.sim.replace_users(generate_users(params.users));
+    site.drop_workload(params, seed)?;
+    let t = Instant::now();
+    let report = ctx
+        .run_once(CycleOptions {
+            force_mapping_sync: true,
+            ..CycleOptions::default()
+        })
+        .await;
+    let took = t.elapsed();
+    let left = ctx
+        .store()
+        .call(|s| s.parked_events())
+        .await
+        .map_err(|e| BenchError::Engine(e.to_string()))?
+        .len();
+    println!(
+        "\nrecovery cycle after {cycles} unmapped cycle(s): {} parked events joined, {} still parked after; run_once {took:.3?}",
+        grouped_usize(parked),
+        grouped_usize(left)
+    );
+    print_report(&report);
+    site.server.stop().await;
+    Ok(())
+}
+
+fn grouped_usize(n: usize) -> String {
+    support::grouped(n as u64)
 }

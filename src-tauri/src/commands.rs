@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::dto::{
-    AppInfoDto, AppMode, ApprovalDto, BatchRowDto, CheckDto, CycleReportDto, FoldersDto, HistoryDto,
-    MappingReportDto, PreviewDto, RecordRowDto, StatusDto,
+    AppInfoDto, AppMode, ApprovalDto, BatchRowDto, CheckDto, CycleReportDto, FoldersDto,
+    HistoryDto, MappingReportDto, PreviewDto, RecordRowDto, StatusDto,
 };
 use crate::error::ApiError;
 use crate::settings::{
-    self as settings_io, ConfigErrorDto, ImportLegacyRequest, ImportResultDto, SecretOwner, SecretsStatus,
-    SettingsValues, StoreSecretsRequest,
+    self as settings_io, ConfigErrorDto, ImportLegacyRequest, ImportResultDto, SecretOwner,
+    SecretsStatus, SettingsValues, StoreSecretsRequest,
 };
 use crate::state::{self, AppState};
 
@@ -60,7 +60,11 @@ pub fn get_status(state: State<'_, AppState>) -> StatusDto {
 pub fn get_app_info(state: State<'_, AppState>) -> AppInfoDto {
     let current = state.current();
     let zone = current.settings.as_ref().map_or_else(
-        || Host::system().system_time_zone.unwrap_or_else(|| "UTC".to_owned()),
+        || {
+            Host::system()
+                .system_time_zone
+                .unwrap_or_else(|| "UTC".to_owned())
+        },
         |s| s.time_zone.name().to_owned(),
     );
     AppInfoDto {
@@ -112,7 +116,13 @@ pub async fn preview(state: State<'_, AppState>) -> Result<PreviewDto> {
 
 #[tauri::command]
 pub async fn list_approvals(state: State<'_, AppState>) -> Result<Vec<ApprovalDto>> {
-    Ok(state.handle()?.pending_approvals().await?.iter().map(Into::into).collect())
+    Ok(state
+        .handle()?
+        .pending_approvals()
+        .await?
+        .iter()
+        .map(Into::into)
+        .collect())
 }
 
 #[tauri::command]
@@ -134,8 +144,14 @@ pub struct HistoryQuery {
 
 #[tauri::command]
 pub async fn get_history(state: State<'_, AppState>, query: HistoryQuery) -> Result<HistoryDto> {
-    let who = query.who.map(|w| w.trim().to_owned()).filter(|w| !w.is_empty());
-    let history = state.handle()?.history(who, query.limit.clamp(1, 10_000)).await?;
+    let who = query
+        .who
+        .map(|w| w.trim().to_owned())
+        .filter(|w| !w.is_empty());
+    let history = state
+        .handle()?
+        .history(who, query.limit.clamp(1, 10_000))
+        .await?;
     Ok(HistoryDto {
         batches: history.batches.iter().map(BatchRowDto::from).collect(),
         records: history.records.iter().map(RecordRowDto::from).collect(),
@@ -143,7 +159,10 @@ pub async fn get_history(state: State<'_, AppState>, query: HistoryQuery) -> Res
 }
 
 #[tauri::command]
-pub async fn get_batch_records(state: State<'_, AppState>, batch_id: i64) -> Result<Vec<RecordRowDto>> {
+pub async fn get_batch_records(
+    state: State<'_, AppState>,
+    batch_id: i64,
+) -> Result<Vec<RecordRowDto>> {
     let records = state.handle()?.batch_records(BatchId(batch_id)).await?;
     Ok(records.iter().map(Into::into).collect())
 }
@@ -181,7 +200,10 @@ pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsSnapshotDto> {
 }
 
 #[tauri::command]
-pub fn validate_settings(state: State<'_, AppState>, values: SettingsValues) -> Vec<ConfigErrorDto> {
+pub fn validate_settings(
+    state: State<'_, AppState>,
+    values: SettingsValues,
+) -> Vec<ConfigErrorDto> {
     settings_io::validate(&values, &state.launch.locations)
 }
 
@@ -200,7 +222,10 @@ pub async fn save_settings<R: Runtime>(
 ) -> Result<SaveSettingsResultDto> {
     let errors = settings_io::save(&values, &state.launch.locations)?;
     if !errors.is_empty() {
-        return Ok(SaveSettingsResultDto { saved: false, errors });
+        return Ok(SaveSettingsResultDto {
+            saved: false,
+            errors,
+        });
     }
     // First run (or leaving the demo): start paused, so the wizard can
     // preview before going live.
@@ -208,9 +233,15 @@ pub async fn save_settings<R: Runtime>(
     match state.configured_settings() {
         Ok(Some(settings)) => {
             state::start(&app, settings, AppMode::Live, None, first_run).await?;
-            Ok(SaveSettingsResultDto { saved: true, errors: Vec::new() })
+            Ok(SaveSettingsResultDto {
+                saved: true,
+                errors: Vec::new(),
+            })
         }
-        Ok(None) => Ok(SaveSettingsResultDto { saved: true, errors: Vec::new() }),
+        Ok(None) => Ok(SaveSettingsResultDto {
+            saved: true,
+            errors: Vec::new(),
+        }),
         // Saved, but it cannot run yet (typically: a secret not stored).
         Err(engine::config::LoadError::Invalid { errors, .. }) => Ok(SaveSettingsResultDto {
             saved: true,
@@ -242,10 +273,19 @@ pub struct ConnectionTestDto {
 const STORE_CHECKS: &[&str] = &["database", "mapping_age", "unmapped"];
 
 #[tauri::command]
-pub async fn test_connection(state: State<'_, AppState>, values: SettingsValues) -> Result<ConnectionTestDto> {
+pub async fn test_connection(
+    state: State<'_, AppState>,
+    values: SettingsValues,
+) -> Result<ConnectionTestDto> {
     let settings = match settings_io::resolve(&values, &state.launch.locations, &Host::system()) {
         Ok(s) => s,
-        Err(errors) => return Ok(ConnectionTestDto { ok: false, errors, checks: Vec::new() }),
+        Err(errors) => {
+            return Ok(ConnectionTestDto {
+                ok: false,
+                errors,
+                checks: Vec::new(),
+            })
+        }
     };
     let store = Store::open_in_memory().map_err(|e| ApiError::Internal(e.to_string()))?;
     let ctx = SyncContext::with_store(settings, store, Arc::new(chrono::Utc::now))
@@ -255,8 +295,14 @@ pub async fn test_connection(state: State<'_, AppState>, values: SettingsValues)
         .into_iter()
         .filter(|c| !STORE_CHECKS.contains(&c.id))
         .collect();
-    let ok = !checks.iter().any(|c| c.status == engine::checks::CheckStatus::Fail);
-    Ok(ConnectionTestDto { ok, errors: Vec::new(), checks })
+    let ok = !checks
+        .iter()
+        .any(|c| c.status == engine::checks::CheckStatus::Fail);
+    Ok(ConnectionTestDto {
+        ok,
+        errors: Vec::new(),
+        checks,
+    })
 }
 
 #[tauri::command]
@@ -279,7 +325,9 @@ pub async fn import_legacy<R: Runtime>(
 #[tauri::command]
 pub fn write_export(path: String, contents: String) -> Result<()> {
     if !path.to_lowercase().ends_with(".csv") {
-        return Err(ApiError::Io(format!("{path}: exports are written only to .csv files; choose a name ending in .csv")));
+        return Err(ApiError::Io(format!(
+            "{path}: exports are written only to .csv files; choose a name ending in .csv"
+        )));
     }
     std::fs::write(&path, contents).map_err(|e| ApiError::Io(format!("cannot write {path}: {e}")))
 }

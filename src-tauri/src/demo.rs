@@ -124,11 +124,18 @@ fn env_text(base_url: &str, c: &SimConfig) -> String {
 /// temporary name, then renamed, so it is never seen half-written).
 fn write_sample_export(drop: &Path, cycle: u32) -> std::io::Result<()> {
     let now = Local::now().naive_local();
-    let name = format!("BOBO_{}_demo{cycle}_output.csv", now.format("%Y%m%d_%H%M%S"));
+    let name = format!(
+        "BOBO_{}_demo{cycle}_output.csv",
+        now.format("%Y%m%d_%H%M%S")
+    );
     let mut text = String::new();
     for i in 0..5u32 {
         let employee = 1 + (cycle * 3 + i * 7) % 30;
-        let duty = if (cycle + i) % 3 == 0 { "BOF" } else { "BON" };
+        let duty = if (cycle + i).is_multiple_of(3) {
+            "BOF"
+        } else {
+            "BON"
+        };
         let at = now - chrono::Duration::seconds(i64::from(10 * (5 - i)));
         row(&mut text, duty, &format!("{employee:05}"), at);
     }

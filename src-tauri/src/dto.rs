@@ -261,9 +261,15 @@ pub struct DutyEventDto {
     rename_all_fields = "camelCase"
 )]
 pub enum PlannedActionDto {
-    Set { login: String },
-    Clear { login: String },
-    Superseded { by: SourceLineDto },
+    Set {
+        login: String,
+    },
+    Clear {
+        login: String,
+    },
+    Superseded {
+        by: SourceLineDto,
+    },
     SkipOlder {
         applied_at: DateTime<Utc>,
         applied_from: SourceLineDto,
@@ -524,7 +530,11 @@ impl From<&Incident> for IncidentDto {
 
 /// What the backend emits on the `engine-event` Tauri event.
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum EngineEventDto {
     BatchStarted { batch_id: i64, files: Vec<String> },
     BatchFinished { report: BatchReportDto },
@@ -569,15 +579,26 @@ mod tests {
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v["kind"], "skip_older");
         assert_eq!(v["appliedFrom"]["line"], 2);
-        assert_eq!(serde_json::to_value(PlannedActionDto::Unmapped).unwrap()["kind"], "unmapped");
+        assert_eq!(
+            serde_json::to_value(PlannedActionDto::Unmapped).unwrap()["kind"],
+            "unmapped"
+        );
     }
 
     #[test]
     fn setup_status_has_every_key() {
         let v = serde_json::to_value(StatusDto::setup(DateTime::<Utc>::UNIX_EPOCH)).unwrap();
         for key in [
-            "health", "reason", "since", "paused", "mode", "lastFileSeen", "lastSuccess",
-            "nextMappingSync", "pendingFiles", "pendingApprovals",
+            "health",
+            "reason",
+            "since",
+            "paused",
+            "mode",
+            "lastFileSeen",
+            "lastSuccess",
+            "nextMappingSync",
+            "pendingFiles",
+            "pendingApprovals",
         ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }

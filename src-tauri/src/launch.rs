@@ -45,12 +45,18 @@ impl Launch {
         locations: Option<Locations>,
     ) -> Result<Launch, LaunchError> {
         let mut hidden = false;
-        let mut env_file = var("BOBOSYNC_ENV_FILE").filter(|v| !v.is_empty()).map(PathBuf::from);
+        let mut env_file = var("BOBOSYNC_ENV_FILE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 HIDDEN_FLAG => hidden = true,
-                "--env-file" => env_file = Some(PathBuf::from(args.next().ok_or(LaunchError::MissingEnvFile)?)),
+                "--env-file" => {
+                    env_file = Some(PathBuf::from(
+                        args.next().ok_or(LaunchError::MissingEnvFile)?,
+                    ))
+                }
                 other => match other.strip_prefix("--env-file=") {
                     Some(path) if !path.is_empty() => env_file = Some(PathBuf::from(path)),
                     Some(_) => return Err(LaunchError::MissingEnvFile),
@@ -60,7 +66,8 @@ impl Launch {
                 },
             }
         }
-        let show_window = var("BOBOSYNC_SHOW_WINDOW").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+        let show_window =
+            var("BOBOSYNC_SHOW_WINDOW").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
         Ok(Launch {
             locations: locations.ok_or(LaunchError::NoHome)?,
             env_file,
@@ -88,7 +95,10 @@ mod tests {
     use super::*;
 
     fn parse(args: &[&str], vars: &[(&str, &str)]) -> Result<Launch, LaunchError> {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         Launch::parse(
             args.iter().map(|a| (*a).to_owned()),
             |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
@@ -110,12 +120,21 @@ mod tests {
         #[case] show: bool,
     ) {
         let l = parse(args, vars).unwrap();
-        assert_eq!((l.hidden, l.env_file.as_deref(), l.show_window), (hidden, env_file.map(Path::new), show));
+        assert_eq!(
+            (l.hidden, l.env_file.as_deref(), l.show_window),
+            (hidden, env_file.map(Path::new), show)
+        );
     }
 
     #[test]
     fn bad_options_say_what_is_accepted() {
-        assert_eq!(parse(&["--env-file"], &[]), Err(LaunchError::MissingEnvFile));
-        assert!(parse(&["--bogus"], &[]).unwrap_err().to_string().contains("--hidden"));
+        assert_eq!(
+            parse(&["--env-file"], &[]),
+            Err(LaunchError::MissingEnvFile)
+        );
+        assert!(parse(&["--bogus"], &[])
+            .unwrap_err()
+            .to_string()
+            .contains("--hidden"));
     }
 }

@@ -117,7 +117,10 @@ pub fn run() {
         }
     };
     app.run(|app, event| {
-        if let RunEvent::ExitRequested { code: None, api, .. } = event {
+        if let RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
             // The last window closed: stay in the tray unless quitting.
             if !app.state::<AppState>().quitting.load(Ordering::SeqCst) {
                 api.prevent_exit();

@@ -82,7 +82,10 @@ fn names(owner: &SecretOwner) -> (SecretName, SecretName) {
 }
 
 /// Whether `store` holds each secret of `owner`.
-pub fn secrets_status(store: &dyn SecretStore, owner: &SecretOwner) -> Result<SecretsStatus, ApiError> {
+pub fn secrets_status(
+    store: &dyn SecretStore,
+    owner: &SecretOwner,
+) -> Result<SecretsStatus, ApiError> {
     let (password, client_secret) = names(owner);
     Ok(SecretsStatus {
         password_stored: store.get(&password)?.is_some(),
@@ -92,10 +95,16 @@ pub fn secrets_status(store: &dyn SecretStore, owner: &SecretOwner) -> Result<Se
 
 /// Writes the given secrets (an empty one deletes the entry), then reports
 /// what is stored.
-pub fn store_secrets(store: &dyn SecretStore, request: &StoreSecretsRequest) -> Result<SecretsStatus, ApiError> {
+pub fn store_secrets(
+    store: &dyn SecretStore,
+    request: &StoreSecretsRequest,
+) -> Result<SecretsStatus, ApiError> {
     use secrecy::ExposeSecret as _;
     let (password, client_secret) = names(&request.owner);
-    for (name, value) in [(&password, &request.password), (&client_secret, &request.client_secret)] {
+    for (name, value) in [
+        (&password, &request.password),
+        (&client_secret, &request.client_secret),
+    ] {
         match value {
             Some(v) if v.expose_secret().is_empty() => store.delete(name)?,
             Some(v) => store.set(name, v)?,
@@ -107,7 +116,12 @@ pub fn store_secrets(store: &dyn SecretStore, request: &StoreSecretsRequest) -> 
 
 /// The owner named by raw values (`athoc.org_code`, …), when all are set.
 pub fn owner_of(values: &SettingsValues) -> Option<SecretOwner> {
-    let get = |k: &str| values.get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        values
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     Some(SecretOwner {
         org_code: get("athoc.org_code")?,
         client_id: get("athoc.client_id")?,
@@ -149,7 +163,9 @@ pub fn toml_to_values(text: &str) -> SettingsValues {
         return values;
     };
     for (section, table) in &root {
-        let toml::Value::Table(table) = table else { continue };
+        let toml::Value::Table(table) = table else {
+            continue;
+        };
         for (name, value) in table {
             let text = match value {
                 toml::Value::String(s) => s.clone(),
@@ -170,13 +186,11 @@ pub fn toml_to_values(text: &str) -> SettingsValues {
 /// are taken as present (they are checked by Test connection, not here).
 fn validation_host() -> Host {
     let system = Host::system();
-    let env: HashMap<String, String> = [
-        ("BOBOSYNC_CLIENT_SECRET", "x"),
-        ("BOBOSYNC_PASSWORD", "x"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    let env: HashMap<String, String> =
+        [("BOBOSYNC_CLIENT_SECRET", "x"), ("BOBOSYNC_PASSWORD", "x")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
     Host {
         env: Box::new(env),
         secrets: Arc::new(MemorySecretStore::new()),
@@ -187,7 +201,11 @@ fn validation_host() -> Host {
 
 /// Parses and resolves `values` with the engine's rules, as the settings
 /// file at `locations.config_file` would be. Every problem at once.
-pub fn resolve(values: &SettingsValues, locations: &Locations, host: &Host) -> Result<Settings, Vec<ConfigErrorDto>> {
+pub fn resolve(
+    values: &SettingsValues,
+    locations: &Locations,
+    host: &Host,
+) -> Result<Settings, Vec<ConfigErrorDto>> {
     let (text, mut errors) = values_to_toml(values);
     let (raw, found) = match parse_toml_text(&text, &locations.config_file) {
         Ok(parsed) => parsed,
@@ -223,11 +241,16 @@ pub fn resolve(values: &SettingsValues, locations: &Locations, host: &Host) -> R
 
 /// Every problem of `values`, secrets aside.
 pub fn validate(values: &SettingsValues, locations: &Locations) -> Vec<ConfigErrorDto> {
-    resolve(values, locations, &validation_host()).err().unwrap_or_default()
+    resolve(values, locations, &validation_host())
+        .err()
+        .unwrap_or_default()
 }
 
 /// Validates `values` and, when valid, writes them to the settings file.
-pub fn save(values: &SettingsValues, locations: &Locations) -> Result<Vec<ConfigErrorDto>, ApiError> {
+pub fn save(
+    values: &SettingsValues,
+    locations: &Locations,
+) -> Result<Vec<ConfigErrorDto>, ApiError> {
     let errors = validate(values, locations);
     if !errors.is_empty() {
         return Ok(errors);
@@ -239,7 +262,12 @@ pub fn save(values: &SettingsValues, locations: &Locations) -> Result<Vec<Config
 
 /// Writes the settings file (creating its folder), with a header.
 pub fn write_settings_file(path: &Path, body: &str) -> Result<(), ApiError> {
-    let io = |e: std::io::Error| ApiError::Io(format!("cannot write the settings file {}: {e}", path.display()));
+    let io = |e: std::io::Error| {
+        ApiError::Io(format!(
+            "cannot write the settings file {}: {e}",
+            path.display()
+        ))
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
@@ -297,7 +325,10 @@ pub fn import_legacy(
             return Ok(ImportResultDto {
                 imported: false,
                 values: read_saved(locations),
-                secrets: SecretsStatus { password_stored: false, client_secret_stored: false },
+                secrets: SecretsStatus {
+                    password_stored: false,
+                    client_secret_stored: false,
+                },
                 database_copied: false,
                 errors: errors.0.iter().map(ConfigErrorDto::from).collect(),
                 warnings: Vec::new(),
@@ -309,10 +340,17 @@ pub fn import_legacy(
     let mut database_copied = false;
     if let Some(db) = request.db_file.as_deref().filter(|d| !d.trim().is_empty()) {
         let target = locations.db_path.clone();
-        std::fs::create_dir_all(&locations.data_dir)
-            .map_err(|e| ApiError::Io(format!("cannot create {}: {e}", locations.data_dir.display())))?;
+        std::fs::create_dir_all(&locations.data_dir).map_err(|e| {
+            ApiError::Io(format!(
+                "cannot create {}: {e}",
+                locations.data_dir.display()
+            ))
+        })?;
         if target.exists() {
-            warnings.push(format!("{} already existed and was replaced by the imported database", target.display()));
+            warnings.push(format!(
+                "{} already existed and was replaced by the imported database",
+                target.display()
+            ));
             std::fs::remove_file(&target)
                 .map_err(|e| ApiError::Io(format!("cannot replace {}: {e}", target.display())))?;
         }
@@ -343,7 +381,10 @@ mod tests {
     use super::*;
 
     fn values(pairs: &[(&str, &str)]) -> SettingsValues {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -358,7 +399,10 @@ mod tests {
         assert!(errors.is_empty());
         let back = toml_to_values(&text);
         assert_eq!(back.get("athoc.page_size").map(String::as_str), Some("500"));
-        assert_eq!(back.get("fields.user_attributes").map(String::as_str), Some("A,B"));
+        assert_eq!(
+            back.get("fields.user_attributes").map(String::as_str),
+            Some("A,B")
+        );
         assert!(!back.contains_key("athoc.scope"));
     }
 
@@ -371,10 +415,20 @@ mod tests {
             &loc,
         );
         let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
-        for key in ["athoc.server_url", "athoc.page_size", "athoc.org_code", "athoc.client_id"] {
+        for key in [
+            "athoc.server_url",
+            "athoc.page_size",
+            "athoc.org_code",
+            "athoc.client_id",
+        ] {
             assert!(keys.contains(&key), "{key} not in {keys:?}");
         }
-        assert!(!keys.iter().any(|k| k.contains("PASSWORD") || k.contains("SECRET")), "{keys:?}");
+        assert!(
+            !keys
+                .iter()
+                .any(|k| k.contains("PASSWORD") || k.contains("SECRET")),
+            "{keys:?}"
+        );
     }
 
     #[test]

@@ -65,7 +65,10 @@ impl AppState {
 
     /// A snapshot of what runs.
     pub fn current(&self) -> Current {
-        self.current.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The running engine, or `not_configured`.
@@ -175,7 +178,10 @@ pub async fn start_demo<R: Runtime>(app: &AppHandle<R>) -> Result<StatusDto, Api
 }
 
 /// At launch: the configured settings when there are some, else setup mode.
-pub async fn start_configured<R: Runtime>(app: &AppHandle<R>, paused: bool) -> Result<StatusDto, ApiError> {
+pub async fn start_configured<R: Runtime>(
+    app: &AppHandle<R>,
+    paused: bool,
+) -> Result<StatusDto, ApiError> {
     let state = app.state::<AppState>();
     match state.configured_settings() {
         Ok(Some(settings)) => start(app, settings, AppMode::Live, None, paused).await,
@@ -223,24 +229,45 @@ fn forward<R: Runtime>(app: AppHandle<R>, handle: EngineHandle, mode: AppMode) {
     });
 }
 
-async fn to_dto(handle: &EngineHandle, event: EngineEvent, mode: AppMode) -> Option<EngineEventDto> {
+async fn to_dto(
+    handle: &EngineHandle,
+    event: EngineEvent,
+    mode: AppMode,
+) -> Option<EngineEventDto> {
     Some(match event {
-        EngineEvent::BatchStarted { files, .. } => EngineEventDto::BatchStarted { batch_id: 0, files },
-        EngineEvent::BatchFinished(r) => EngineEventDto::BatchFinished { report: (&r).into() },
+        EngineEvent::BatchStarted { files, .. } => {
+            EngineEventDto::BatchStarted { batch_id: 0, files }
+        }
+        EngineEvent::BatchFinished(r) => EngineEventDto::BatchFinished {
+            report: (&r).into(),
+        },
         EngineEvent::FileRejected { file, reason } => EngineEventDto::FileRejected { file, reason },
         EngineEvent::RecordFailures { count, .. } => EngineEventDto::RecordFailures { count },
-        EngineEvent::MappingSyncDone(r) => EngineEventDto::MappingSyncDone { report: (&r).into() },
-        EngineEvent::CleanupDone(r) => EngineEventDto::CleanupDone { report: (&r).into() },
+        EngineEvent::MappingSyncDone(r) => EngineEventDto::MappingSyncDone {
+            report: (&r).into(),
+        },
+        EngineEvent::CleanupDone(r) => EngineEventDto::CleanupDone {
+            report: (&r).into(),
+        },
         EngineEvent::ApprovalNeeded { summary } => {
             let pending = handle.pending_approvals().await.ok()?;
-            let approval = pending.iter().find(|a| a.summary == summary).or(pending.last())?;
-            EngineEventDto::ApprovalNeeded { approval: approval.into() }
+            let approval = pending
+                .iter()
+                .find(|a| a.summary == summary)
+                .or(pending.last())?;
+            EngineEventDto::ApprovalNeeded {
+                approval: approval.into(),
+            }
         }
         EngineEvent::HealthChanged(s) => EngineEventDto::HealthChanged {
             status: StatusDto::from_status(&s, mode),
         },
-        EngineEvent::IncidentOpened(i) => EngineEventDto::IncidentOpened { incident: (&i).into() },
-        EngineEvent::IncidentResolved(i) => EngineEventDto::IncidentResolved { incident: (&i).into() },
+        EngineEvent::IncidentOpened(i) => EngineEventDto::IncidentOpened {
+            incident: (&i).into(),
+        },
+        EngineEvent::IncidentResolved(i) => EngineEventDto::IncidentResolved {
+            incident: (&i).into(),
+        },
     })
 }
 

@@ -92,8 +92,12 @@ fn show<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
 
 /// An incident of `kind` opened.
 pub fn incident_opened<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
-    let Some((title, body)) = opened_text(kind) else { return };
-    let Some(toasts) = app.try_state::<Toasts>() else { return };
+    let Some((title, body)) = opened_text(kind) else {
+        return;
+    };
+    let Some(toasts) = app.try_state::<Toasts>() else {
+        return;
+    };
     let generation = {
         let mut next = toasts.next.lock().unwrap_or_else(|p| p.into_inner());
         *next += 1;
@@ -111,7 +115,9 @@ pub fn incident_opened<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 tokio::time::sleep(delay).await;
-                let Some(toasts) = app.try_state::<Toasts>() else { return };
+                let Some(toasts) = app.try_state::<Toasts>() else {
+                    return;
+                };
                 let still_open = {
                     let mut open = toasts.open.lock().unwrap_or_else(|p| p.into_inner());
                     match open.get_mut(&kind) {
@@ -132,8 +138,14 @@ pub fn incident_opened<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
 
 /// An incident of `kind` cleared: a toast when its opening was toasted.
 pub fn incident_resolved<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
-    let Some(toasts) = app.try_state::<Toasts>() else { return };
-    let was = toasts.open.lock().unwrap_or_else(|p| p.into_inner()).remove(&kind);
+    let Some(toasts) = app.try_state::<Toasts>() else {
+        return;
+    };
+    let was = toasts
+        .open
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&kind);
     if let Some((_, true)) = was {
         show(app, resolved_text(kind), "Open BoboSync for details.");
     }
@@ -147,10 +159,21 @@ mod tests {
     fn every_toast_text_is_fixed_and_names_no_one() {
         use IncidentKind::*;
         for kind in [
-            AuthenticationRejected, AthocUnreachable, FolderUnavailable, DatabaseLocked, FilesFailed,
-            RecordFailures, ApprovalWaiting, NoBoboFiles, UnmappedEmployees,
+            AuthenticationRejected,
+            AthocUnreachable,
+            FolderUnavailable,
+            DatabaseLocked,
+            FilesFailed,
+            RecordFailures,
+            ApprovalWaiting,
+            NoBoboFiles,
+            UnmappedEmployees,
         ] {
-            let texts = [opened_text(kind).map_or("", |t| t.0), opened_text(kind).map_or("", |t| t.1), resolved_text(kind)];
+            let texts = [
+                opened_text(kind).map_or("", |t| t.0),
+                opened_text(kind).map_or("", |t| t.1),
+                resolved_text(kind),
+            ];
             for t in texts {
                 assert!(!t.contains('@') && !t.contains('{'), "{t}");
             }

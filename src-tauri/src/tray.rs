@@ -74,7 +74,10 @@ pub fn status_line(s: &StatusDto) -> String {
 /// The last-success line, in local time.
 pub fn last_sync_line(s: &StatusDto) -> String {
     match s.last_success {
-        Some(at) => format!("Last successful sync: {}", at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S")),
+        Some(at) => format!(
+            "Last successful sync: {}",
+            at.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S")
+        ),
         None => "Last successful sync: none yet".to_owned(),
     }
 }
@@ -82,15 +85,34 @@ pub fn last_sync_line(s: &StatusDto) -> String {
 /// Builds the tray icon and its menu.
 pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let status = MenuItem::with_id(app, ids::STATUS, "Starting…", false, None::<&str>)?;
-    let last_sync = MenuItem::with_id(app, ids::LAST_SYNC, "Last successful sync: none yet", false, None::<&str>)?;
+    let last_sync = MenuItem::with_id(
+        app,
+        ids::LAST_SYNC,
+        "Last successful sync: none yet",
+        false,
+        None::<&str>,
+    )?;
     let open = MenuItem::with_id(app, ids::OPEN, "Open BoboSync", true, None::<&str>)?;
     let sync_now = MenuItem::with_id(app, ids::SYNC_NOW, "Sync now", true, None::<&str>)?;
     let pause_resume = MenuItem::with_id(app, ids::PAUSE_RESUME, "Pause", true, None::<&str>)?;
-    let sync_mappings = MenuItem::with_id(app, ids::SYNC_MAPPINGS, "Sync user mappings now", true, None::<&str>)?;
+    let sync_mappings = MenuItem::with_id(
+        app,
+        ids::SYNC_MAPPINGS,
+        "Sync user mappings now",
+        true,
+        None::<&str>,
+    )?;
     let open_drop = MenuItem::with_id(app, ids::OPEN_DROP, "Open drop folder", true, None::<&str>)?;
     let open_logs = MenuItem::with_id(app, ids::OPEN_LOGS, "Open logs folder", true, None::<&str>)?;
     let autostart_on = autostart_enabled(app);
-    let autostart = CheckMenuItem::with_id(app, ids::AUTOSTART, "Start at login", true, autostart_on, None::<&str>)?;
+    let autostart = CheckMenuItem::with_id(
+        app,
+        ids::AUTOSTART,
+        "Start at login",
+        true,
+        autostart_on,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, ids::QUIT, "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(
         app,
@@ -142,20 +164,24 @@ pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: &StatusDto) {
         return;
     };
     let result = (|| -> tauri::Result<()> {
-        items.tray.set_icon(Some(Image::from_bytes(icon_bytes(status.health))?))?;
         items
             .tray
-            .set_tooltip(Some(format!(
-                "BoboSync — {}: {}\n{}",
-                health_word(status.health),
-                status.reason,
-                last_sync_line(status)
-            )))?;
+            .set_icon(Some(Image::from_bytes(icon_bytes(status.health))?))?;
+        items.tray.set_tooltip(Some(format!(
+            "BoboSync — {}: {}\n{}",
+            health_word(status.health),
+            status.reason,
+            last_sync_line(status)
+        )))?;
         items.status.set_text(status_line(status))?;
         items.last_sync.set_text(last_sync_line(status))?;
-        items.pause_resume.set_text(if status.paused { "Resume" } else { "Pause" })?;
+        items
+            .pause_resume
+            .set_text(if status.paused { "Resume" } else { "Pause" })?;
         // Nothing to pause before there is an engine.
-        items.pause_resume.set_enabled(status.mode != crate::dto::AppMode::Setup)?;
+        items
+            .pause_resume
+            .set_enabled(status.mode != crate::dto::AppMode::Setup)?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -165,15 +191,22 @@ pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: &StatusDto) {
 
 fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
     use tauri_plugin_autostart::ManagerExt as _;
-    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+    if app
+        .try_state::<tauri_plugin_autostart::AutoLaunchManager>()
         .is_some()
-        .then(|| app.autolaunch().is_enabled().unwrap_or(false))
-        .unwrap_or(false)
+    {
+        app.autolaunch().is_enabled().unwrap_or(false)
+    } else {
+        false
+    }
 }
 
 fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
     use tauri_plugin_autostart::ManagerExt as _;
-    if app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().is_none() {
+    if app
+        .try_state::<tauri_plugin_autostart::AutoLaunchManager>()
+        .is_none()
+    {
         return;
     }
     let manager = app.autolaunch();
@@ -194,7 +227,11 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
         ids::AUTOSTART => toggle_autostart(app),
         ids::OPEN_DROP | ids::OPEN_LOGS => {
             let folders = commands::folders(&app.state::<AppState>());
-            let path = if id == ids::OPEN_DROP { folders.drop } else { folders.logs };
+            let path = if id == ids::OPEN_DROP {
+                folders.drop
+            } else {
+                folders.logs
+            };
             if let Err(e) = std::fs::create_dir_all(&path) {
                 tracing::warn!("cannot create {path}: {e}");
             }

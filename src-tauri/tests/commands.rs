@@ -63,32 +63,76 @@ fn setup_mode_answers_and_refuses_with_not_configured() {
     assert_eq!(call(&w, "is_configured", json!({})), Ok(json!(false)));
     let status = call(&w, "get_status", json!({})).unwrap();
     assert_eq!(status["mode"], "setup");
-    for key in ["health", "reason", "since", "paused", "lastFileSeen", "lastSuccess", "nextMappingSync", "pendingFiles", "pendingApprovals"] {
-        assert!(status.get(key).is_some(), "get_status lacks {key}: {status}");
+    for key in [
+        "health",
+        "reason",
+        "since",
+        "paused",
+        "lastFileSeen",
+        "lastSuccess",
+        "nextMappingSync",
+        "pendingFiles",
+        "pendingApprovals",
+    ] {
+        assert!(
+            status.get(key).is_some(),
+            "get_status lacks {key}: {status}"
+        );
     }
     let info = call(&w, "get_app_info", json!({})).unwrap();
     assert_eq!(info["configured"], false);
-    assert!(info["settingsPath"].as_str().unwrap().ends_with("settings.toml"));
+    assert!(info["settingsPath"]
+        .as_str()
+        .unwrap()
+        .ends_with("settings.toml"));
     assert!(info["folders"]["drop"].as_str().unwrap().contains("data"));
     let err = call(&w, "sync_now", json!({})).unwrap_err();
     assert_eq!(err["kind"], "not_configured", "{err}");
     assert!(err["message"].as_str().unwrap().contains("wizard"));
-    let err = call(&w, "get_history", json!({"query": {"who": null, "limit": 10}})).unwrap_err();
+    let err = call(
+        &w,
+        "get_history",
+        json!({"query": {"who": null, "limit": 10}}),
+    )
+    .unwrap_err();
     assert_eq!(err["kind"], "not_configured");
     let settings = call(&w, "get_settings", json!({})).unwrap();
     assert_eq!(settings["values"], json!({}));
-    assert_eq!(settings["secrets"], json!({"passwordStored": false, "clientSecretStored": false}));
+    assert_eq!(
+        settings["secrets"],
+        json!({"passwordStored": false, "clientSecretStored": false})
+    );
 }
 
 #[test]
 fn settings_are_validated_by_the_engine_and_saved_without_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, w) = app(dir.path());
-    let errors = call(&w, "validate_settings", json!({"values": {"athoc.server_url": "ftp://nope", "athoc.page_size": "lots"}})).unwrap();
-    let keys: Vec<&str> = errors.as_array().unwrap().iter().map(|e| e["key"].as_str().unwrap()).collect();
-    assert!(keys.contains(&"athoc.server_url") && keys.contains(&"athoc.page_size") && keys.contains(&"athoc.org_code"), "{keys:?}");
+    let errors = call(
+        &w,
+        "validate_settings",
+        json!({"values": {"athoc.server_url": "ftp://nope", "athoc.page_size": "lots"}}),
+    )
+    .unwrap();
+    let keys: Vec<&str> = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"athoc.server_url")
+            && keys.contains(&"athoc.page_size")
+            && keys.contains(&"athoc.org_code"),
+        "{keys:?}"
+    );
     assert!(errors[0].get("problem").is_some() && errors[0].get("expected").is_some());
-    let saved = call(&w, "save_settings", json!({"values": {"athoc.server_url": "ftp://nope"}})).unwrap();
+    let saved = call(
+        &w,
+        "save_settings",
+        json!({"values": {"athoc.server_url": "ftp://nope"}}),
+    )
+    .unwrap();
     assert_eq!(saved["saved"], false);
     assert!(!dir.path().join("config/settings.toml").exists());
 
@@ -99,11 +143,17 @@ fn settings_are_validated_by_the_engine_and_saved_without_secrets() {
         "athoc.username": "svc",
         "time.zone": "Europe/London",
     });
-    assert_eq!(call(&w, "validate_settings", json!({"values": valid})), Ok(json!([])));
+    assert_eq!(
+        call(&w, "validate_settings", json!({"values": valid})),
+        Ok(json!([]))
+    );
     let saved = call(&w, "save_settings", json!({"values": valid})).unwrap();
     assert_eq!(saved["saved"], true, "{saved}");
     let text = std::fs::read_to_string(dir.path().join("config/settings.toml")).unwrap();
-    assert!(text.contains("ORG1") && !text.to_lowercase().contains("password ="), "{text}");
+    assert!(
+        text.contains("ORG1") && !text.to_lowercase().contains("password ="),
+        "{text}"
+    );
     let back = call(&w, "get_settings", json!({})).unwrap();
     assert_eq!(back["values"]["athoc.org_code"], "ORG1");
     assert_eq!(back["values"]["time.zone"], "Europe/London");
@@ -114,11 +164,21 @@ fn exports_are_written_only_to_csv_files() {
     let dir = tempfile::tempdir().unwrap();
     let (_app, w) = app(dir.path());
     let txt = dir.path().join("out.txt");
-    let err = call(&w, "write_export", json!({"path": txt, "contents": "a,b\n"})).unwrap_err();
+    let err = call(
+        &w,
+        "write_export",
+        json!({"path": txt, "contents": "a,b\n"}),
+    )
+    .unwrap_err();
     assert_eq!(err["kind"], "io");
     assert!(!txt.exists());
     let csv = dir.path().join("out.csv");
-    call(&w, "write_export", json!({"path": csv, "contents": "a,b\n"})).unwrap();
+    call(
+        &w,
+        "write_export",
+        json!({"path": csv, "contents": "a,b\n"}),
+    )
+    .unwrap();
     assert_eq!(std::fs::read_to_string(csv).unwrap(), "a,b\n");
 }
 
@@ -129,20 +189,51 @@ fn demo_mode_runs_the_engine_against_the_simulator() {
     let status = call(&w, "start_demo", json!({})).unwrap();
     assert_eq!(status["mode"], "demo");
     let report = call(&w, "sync_now", json!({})).unwrap();
-    assert!(report.get("batches").is_some() && report.get("approvalsNeeded").is_some(), "{report}");
-    let history = call(&w, "get_history", json!({"query": {"who": null, "limit": 20}})).unwrap();
+    assert!(
+        report.get("batches").is_some() && report.get("approvalsNeeded").is_some(),
+        "{report}"
+    );
+    let history = call(
+        &w,
+        "get_history",
+        json!({"query": {"who": null, "limit": 20}}),
+    )
+    .unwrap();
     let batches = history["batches"].as_array().unwrap();
     assert!(!batches.is_empty(), "{history}");
     let id = batches[0]["id"].as_i64().unwrap();
     let records = call(&w, "get_batch_records", json!({"batchId": id})).unwrap();
     let first = &records.as_array().unwrap()[0];
-    for key in ["employee", "duty", "local", "at", "source", "action", "login", "reason", "state", "details", "athocUserId", "attempts"] {
+    for key in [
+        "employee",
+        "duty",
+        "local",
+        "at",
+        "source",
+        "action",
+        "login",
+        "reason",
+        "state",
+        "details",
+        "athocUserId",
+        "attempts",
+    ] {
         assert!(first.get(key).is_some(), "record lacks {key}: {first}");
     }
     let checks = call(&w, "run_checks", json!({})).unwrap();
-    assert!(checks.as_array().unwrap().iter().any(|c| c["id"] == "connection" && c["status"] == "pass"), "{checks}");
+    assert!(
+        checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "connection" && c["status"] == "pass"),
+        "{checks}"
+    );
     let paused = call(&w, "pause", json!({})).unwrap();
-    assert_eq!((paused["paused"].clone(), paused["health"].clone()), (json!(true), json!("paused")));
+    assert_eq!(
+        (paused["paused"].clone(), paused["health"].clone()),
+        (json!(true), json!("paused"))
+    );
     let resumed = call(&w, "resume", json!({})).unwrap();
     assert_eq!(resumed["paused"], false);
     assert_eq!(call(&w, "list_approvals", json!({})), Ok(json!([])));
@@ -158,12 +249,17 @@ fn demo_mode_runs_the_engine_against_the_simulator() {
 fn secrets_go_to_the_real_keyring_and_never_back() {
     let home = std::env::var_os("BOBOSYNC_TEST_HOME")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("bobosync-keyring-{}", std::process::id())));
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("bobosync-keyring-{}", std::process::id()))
+        });
     if std::env::var_os(support::INSIDE).is_none() {
         std::fs::create_dir_all(&home).unwrap();
         std::env::set_var("BOBOSYNC_TEST_HOME", &home);
     }
-    if !inside("secrets_go_to_the_real_keyring_and_never_back", Session::Keyring { home: home.clone() }) {
+    if !inside(
+        "secrets_go_to_the_real_keyring_and_never_back",
+        Session::Keyring { home: home.clone() },
+    ) {
         let _ = std::fs::remove_dir_all(&home);
         return;
     }
@@ -171,35 +267,59 @@ fn secrets_go_to_the_real_keyring_and_never_back() {
     let (_app, w) = app(dir.path());
     let owner = json!({"orgCode": "ORG1", "clientId": "app", "username": "svc"});
     let none = json!({"passwordStored": false, "clientSecretStored": false});
-    assert_eq!(call(&w, "secrets_status", json!({"owner": owner})), Ok(none.clone()));
+    assert_eq!(
+        call(&w, "secrets_status", json!({"owner": owner})),
+        Ok(none.clone())
+    );
     let stored = call(&w, "store_secrets", json!({"request": {"orgCode": "ORG1", "clientId": "app", "username": "svc", "password": "first-Pa$$word", "clientSecret": "cs-first-value"}})).unwrap();
-    assert_eq!(stored, json!({"passwordStored": true, "clientSecretStored": true}));
+    assert_eq!(
+        stored,
+        json!({"passwordStored": true, "clientSecretStored": true})
+    );
     // Read back through the engine's store: what the engine will use.
     use engine::config::{KeyringStore, SecretName, SecretStore};
     use secrecy::ExposeSecret;
     let store = KeyringStore::new();
-    let pw = store.get(&SecretName::password("ORG1", "svc")).unwrap().unwrap();
+    let pw = store
+        .get(&SecretName::password("ORG1", "svc"))
+        .unwrap()
+        .unwrap();
     assert_eq!(pw.expose_secret(), "first-Pa$$word");
     // Replace the password only.
     call(&w, "store_secrets", json!({"request": {"orgCode": "ORG1", "clientId": "app", "username": "svc", "password": "second-Pa$$word"}})).unwrap();
-    let pw = store.get(&SecretName::password("ORG1", "svc")).unwrap().unwrap();
+    let pw = store
+        .get(&SecretName::password("ORG1", "svc"))
+        .unwrap()
+        .unwrap();
     assert_eq!(pw.expose_secret(), "second-Pa$$word");
-    let cs = store.get(&SecretName::client_secret("ORG1", "app")).unwrap().unwrap();
+    let cs = store
+        .get(&SecretName::client_secret("ORG1", "app"))
+        .unwrap()
+        .unwrap();
     assert_eq!(cs.expose_secret(), "cs-first-value");
     // Nothing in clear on disk: not in HOME (the keyring's files), not in the app's folders.
     for root in [home.as_path(), dir.path()] {
         for needle in ["second-Pa$$word", "first-Pa$$word", "cs-first-value"] {
-            assert!(!contains_in_files(root, needle.as_bytes()), "{needle} found in clear under {}", root.display());
+            assert!(
+                !contains_in_files(root, needle.as_bytes()),
+                "{needle} found in clear under {}",
+                root.display()
+            );
         }
     }
     // Delete (an empty value), then nothing is stored.
     let after = call(&w, "store_secrets", json!({"request": {"orgCode": "ORG1", "clientId": "app", "username": "svc", "password": "", "clientSecret": ""}})).unwrap();
     assert_eq!(after, none);
-    assert!(store.get(&SecretName::password("ORG1", "svc")).unwrap().is_none());
+    assert!(store
+        .get(&SecretName::password("ORG1", "svc"))
+        .unwrap()
+        .is_none());
 }
 
 fn contains_in_files(root: &Path, needle: &[u8]) -> bool {
-    let Ok(entries) = std::fs::read_dir(root) else { return false };
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return false;
+    };
     entries.flatten().any(|e| {
         let p = e.path();
         if p.is_dir() {

@@ -24,14 +24,19 @@ fn tray_menu_pause_sync_now_and_open() {
     let app = site.launch_app(&[]);
     let tray = TrayBus::find(app.child.id());
     wait_for("the engine to be up", LIMIT, || {
-        tray.label_starting("OK:").or_else(|| tray.label_starting("Warning:"))
+        tray.label_starting("OK:")
+            .or_else(|| tray.label_starting("Warning:"))
     });
 
     // Pause: the label, the status line and the icon follow.
-    let icon_ok = wait_for("an icon", LIMIT, || Some(tray.icon_bytes()).filter(|b| !b.is_empty()));
+    let icon_ok = wait_for("an icon", LIMIT, || {
+        Some(tray.icon_bytes()).filter(|b| !b.is_empty())
+    });
     tray.click("Pause");
     wait_for("the Resume item", LIMIT, || tray.label_starting("Resume"));
-    let status = tray.label_starting("Paused:").expect("a Paused status line");
+    let status = tray
+        .label_starting("Paused:")
+        .expect("a Paused status line");
     assert!(status.contains("paused"), "{status}");
     let icon_paused = wait_for("the paused icon", LIMIT, || {
         let now = tray.icon_bytes();
@@ -41,14 +46,27 @@ fn tray_menu_pause_sync_now_and_open() {
     // While paused, a new file is not applied (several 1 s rescans pass).
     site.drop_book_on("BOBO_20250101_000001_output.csv", "00003");
     std::thread::sleep(Duration::from_secs(4));
-    assert_eq!(site.duty_of("00003"), None, "a file was applied while paused");
-    assert!(site.path("drop").join("BOBO_20250101_000001_output.csv").exists());
+    assert_eq!(
+        site.duty_of("00003"),
+        None,
+        "a file was applied while paused"
+    );
+    assert!(site
+        .path("drop")
+        .join("BOBO_20250101_000001_output.csv")
+        .exists());
 
     // Sync now runs a batch even while paused.
     tray.click("Sync now");
-    wait_for("the book-on to reach AtHoc", LIMIT, || site.duty_of("00003"));
+    wait_for("the book-on to reach AtHoc", LIMIT, || {
+        site.duty_of("00003")
+    });
     wait_for("the file to leave the drop folder", LIMIT, || {
-        (!site.path("drop").join("BOBO_20250101_000001_output.csv").exists()).then_some(())
+        (!site
+            .path("drop")
+            .join("BOBO_20250101_000001_output.csv")
+            .exists())
+        .then_some(())
     });
 
     // Resume: the label goes back, the icon leaves the paused state.
@@ -60,11 +78,20 @@ fn tray_menu_pause_sync_now_and_open() {
     });
 
     // Open shows the window.
-    let no_window = Command::new("xdotool").args(["search", "--name", "^BoboSync$"]).output().expect("xdotool");
-    assert!(String::from_utf8_lossy(&no_window.stdout).trim().is_empty(), "a window was open at a hidden start");
+    let no_window = Command::new("xdotool")
+        .args(["search", "--name", "^BoboSync$"])
+        .output()
+        .expect("xdotool");
+    assert!(
+        String::from_utf8_lossy(&no_window.stdout).trim().is_empty(),
+        "a window was open at a hidden start"
+    );
     tray.click("Open BoboSync");
     wait_for("the BoboSync window", LIMIT, || {
-        let out = Command::new("xdotool").args(["search", "--onlyvisible", "--name", "^BoboSync$"]).output().ok()?;
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^BoboSync$"])
+            .output()
+            .ok()?;
         let ids = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         (!ids.is_empty()).then_some(ids)
     });
@@ -73,7 +100,10 @@ fn tray_menu_pause_sync_now_and_open() {
 
 #[test]
 fn toasts_one_per_incident_and_one_when_resolved() {
-    if !inside("toasts_one_per_incident_and_one_when_resolved", Session::DisplayAndBus) {
+    if !inside(
+        "toasts_one_per_incident_and_one_when_resolved",
+        Session::DisplayAndBus,
+    ) {
         return;
     }
     let site = Site::new();
@@ -84,11 +114,15 @@ fn toasts_one_per_incident_and_one_when_resolved() {
 
     // Break the credentials: every cycle now fails to authenticate.
     let good = site.sim.sim.config().password;
-    site.sim.sim.update_config(|c| c.password = "changed-by-the-test".to_owned());
+    site.sim
+        .sim
+        .update_config(|c| c.password = "changed-by-the-test".to_owned());
     site.sim.sim.expire_tokens();
     tray.click("Sync now");
     let opened = "BoboSync: AtHoc refused the credentials";
-    wait_for("the authentication toast", LIMIT, || (monitor.count(opened) == 1).then_some(()));
+    wait_for("the authentication toast", LIMIT, || {
+        (monitor.count(opened) == 1).then_some(())
+    });
     wait_for("the Error status", LIMIT, || tray.label_starting("Error:"));
     // Still broken: no second toast for the same incident.
     tray.click("Sync now");
@@ -99,11 +133,16 @@ fn toasts_one_per_incident_and_one_when_resolved() {
     site.sim.sim.update_config(|c| c.password = good.clone());
     tray.click("Sync now");
     let resolved = "BoboSync: AtHoc accepts the credentials again";
-    wait_for("the resolved toast", LIMIT, || (monitor.count(resolved) == 1).then_some(()));
+    wait_for("the resolved toast", LIMIT, || {
+        (monitor.count(resolved) == 1).then_some(())
+    });
     wait_for("the OK status", LIMIT, || tray.label_starting("OK:"));
     let text = monitor.text();
     assert_eq!(monitor.count(opened), 1, "{text}");
     assert!(!text.contains(&good), "a secret reached a toast");
-    assert!(!text.contains("changed-by-the-test"), "a secret reached a toast");
+    assert!(
+        !text.contains("changed-by-the-test"),
+        "a secret reached a toast"
+    );
     drop(app);
 }

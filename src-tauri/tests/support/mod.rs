@@ -45,7 +45,17 @@ pub fn inside(name: &str, session: Session) -> bool {
         Session::DisplayAndBus => {
             require("xvfb-run", "xvfb xauth");
             let mut c = Command::new("timeout");
-            c.args(["-k", "10", "240", "xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--"]);
+            c.args([
+                "-k",
+                "10",
+                "240",
+                "xvfb-run",
+                "-a",
+                "-s",
+                "-screen 0 1280x800x24",
+                "dbus-run-session",
+                "--",
+            ]);
             c.arg(&exe);
             c
         }
@@ -59,9 +69,15 @@ pub fn inside(name: &str, session: Session) -> bool {
             c
         }
     };
-    cmd.args(["--exact", name, "--nocapture", "--test-threads", "1"]).env(INSIDE, "1");
-    let status = cmd.status().expect("cannot run the test inside its session");
-    assert!(status.success(), "{name} failed inside its session ({status}); see the output above");
+    cmd.args(["--exact", name, "--nocapture", "--test-threads", "1"])
+        .env(INSIDE, "1");
+    let status = cmd
+        .status()
+        .expect("cannot run the test inside its session");
+    assert!(
+        status.success(),
+        "{name} failed inside its session ({status}); see the output above"
+    );
     false
 }
 
@@ -79,7 +95,8 @@ impl Site {
     pub fn new() -> Site {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = SimConfig::default();
-        let sim = BackgroundSim::start(Sim::new(config.clone(), generate_users(20))).expect("simulator");
+        let sim =
+            BackgroundSim::start(Sim::new(config.clone(), generate_users(20))).expect("simulator");
         let env_file = dir.path().join(".env");
         let env = format!(
             "ATHOC_SERVER_URL={}\nORG_CODE={}\nCLIENT_ID={}\nCLIENT_SECRET={}\nAPIUSER={}\nPASSWORD={}\n\
@@ -89,7 +106,16 @@ impl Site {
             sim.base_url, config.org_code, config.client_id, config.client_secret, config.username, config.password
         );
         std::fs::write(&env_file, env).expect("write .env");
-        for sub in ["drop", "processed", "failed", "logs", "xdg-config", "xdg-data", "home", "tmp"] {
+        for sub in [
+            "drop",
+            "processed",
+            "failed",
+            "logs",
+            "xdg-config",
+            "xdg-data",
+            "home",
+            "tmp",
+        ] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("site folder");
         }
         Site { dir, sim, env_file }
@@ -172,11 +198,14 @@ pub fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>
 }
 
 fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 fn gdbus(args: &[&str]) -> Option<String> {
-    let out = run(Command::new("timeout").args(["10", "gdbus", "call", "--session"]).args(args));
+    let out = run(Command::new("timeout")
+        .args(["10", "gdbus", "call", "--session"])
+        .args(args));
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
@@ -194,32 +223,63 @@ impl TrayBus {
     pub fn find(pid: u32) -> TrayBus {
         require("gdbus", "libglib2.0-bin");
         let item = "/org/ayatana/NotificationItem/tray_icon_tray_app_bobosync".to_owned();
-        wait_for("the app's tray item on D-Bus", Duration::from_secs(90), || {
-            let names = gdbus(&[
-                "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
-                "--method", "org.freedesktop.DBus.ListNames",
-            ])?;
-            let mut names: Vec<&str> = names.split('\'').filter(|n| n.starts_with(':')).collect();
-            // Newest first: the app's first connection (accessibility) may not answer.
-            names.reverse();
-            for name in names {
-                let owner = gdbus(&[
-                    "--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
-                    "--method", "org.freedesktop.DBus.GetConnectionUnixProcessID", name,
-                ]);
-                if owner.as_deref().map(|o| o.contains(&format!("uint32 {pid},"))) != Some(true) {
-                    continue;
+        wait_for(
+            "the app's tray item on D-Bus",
+            Duration::from_secs(90),
+            || {
+                let names = gdbus(&[
+                    "--dest",
+                    "org.freedesktop.DBus",
+                    "--object-path",
+                    "/org/freedesktop/DBus",
+                    "--method",
+                    "org.freedesktop.DBus.ListNames",
+                ])?;
+                let mut names: Vec<&str> =
+                    names.split('\'').filter(|n| n.starts_with(':')).collect();
+                // Newest first: the app's first connection (accessibility) may not answer.
+                names.reverse();
+                for name in names {
+                    let owner = gdbus(&[
+                        "--dest",
+                        "org.freedesktop.DBus",
+                        "--object-path",
+                        "/org/freedesktop/DBus",
+                        "--method",
+                        "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                        name,
+                    ]);
+                    if owner
+                        .as_deref()
+                        .map(|o| o.contains(&format!("uint32 {pid},")))
+                        != Some(true)
+                    {
+                        continue;
+                    }
+                    let out = run(Command::new("timeout").args([
+                        "3",
+                        "gdbus",
+                        "call",
+                        "--session",
+                        "--dest",
+                        name,
+                        "--object-path",
+                        &item,
+                        "--method",
+                        "org.freedesktop.DBus.Properties.Get",
+                        "org.kde.StatusNotifierItem",
+                        "Id",
+                    ]));
+                    if out.status.success() {
+                        return Some(TrayBus {
+                            dest: name.to_owned(),
+                            item: item.clone(),
+                        });
+                    }
                 }
-                let out = run(Command::new("timeout").args([
-                    "3", "gdbus", "call", "--session", "--dest", name, "--object-path", &item,
-                    "--method", "org.freedesktop.DBus.Properties.Get", "org.kde.StatusNotifierItem", "Id",
-                ]));
-                if out.status.success() {
-                    return Some(TrayBus { dest: name.to_owned(), item: item.clone() });
-                }
-            }
-            None
-        })
+                None
+            },
+        )
     }
 
     fn menu_path(&self) -> String {
@@ -229,8 +289,16 @@ impl TrayBus {
     /// `(id, label)` of every menu item.
     pub fn items(&self) -> Vec<(i32, String)> {
         let layout = gdbus(&[
-            "--dest", &self.dest, "--object-path", &self.menu_path(),
-            "--method", "com.canonical.dbusmenu.GetLayout", "--", "0", "-1", "['label']",
+            "--dest",
+            &self.dest,
+            "--object-path",
+            &self.menu_path(),
+            "--method",
+            "com.canonical.dbusmenu.GetLayout",
+            "--",
+            "0",
+            "-1",
+            "['label']",
         ])
         .unwrap_or_default();
         let mut items = Vec::new();
@@ -253,7 +321,10 @@ impl TrayBus {
 
     /// The label of the item whose label starts with `prefix`.
     pub fn label_starting(&self, prefix: &str) -> Option<String> {
-        self.items().into_iter().map(|(_, l)| l).find(|l| l.starts_with(prefix))
+        self.items()
+            .into_iter()
+            .map(|(_, l)| l)
+            .find(|l| l.starts_with(prefix))
     }
 
     /// Clicks the item labelled exactly `label`.
@@ -265,8 +336,16 @@ impl TrayBus {
             .map(|(id, _)| *id)
             .unwrap_or_else(|| panic!("no menu item {label:?} in {items:?}"));
         gdbus(&[
-            "--dest", &self.dest, "--object-path", &self.menu_path(),
-            "--method", "com.canonical.dbusmenu.Event", &id.to_string(), "clicked", "<int32 0>", "0",
+            "--dest",
+            &self.dest,
+            "--object-path",
+            &self.menu_path(),
+            "--method",
+            "com.canonical.dbusmenu.Event",
+            &id.to_string(),
+            "clicked",
+            "<int32 0>",
+            "0",
         ])
         .unwrap_or_else(|| panic!("clicking {label:?} failed"));
     }
@@ -282,8 +361,14 @@ impl TrayBus {
     /// A StatusNotifierItem property, as gdbus prints it.
     pub fn property(&self, name: &str) -> String {
         gdbus(&[
-            "--dest", &self.dest, "--object-path", &self.item,
-            "--method", "org.freedesktop.DBus.Properties.Get", "org.kde.StatusNotifierItem", name,
+            "--dest",
+            &self.dest,
+            "--object-path",
+            &self.item,
+            "--method",
+            "org.freedesktop.DBus.Properties.Get",
+            "org.kde.StatusNotifierItem",
+            name,
         ])
         .unwrap_or_default()
     }
@@ -300,13 +385,19 @@ impl NotifyMonitor {
         require("dbus-monitor", "dbus-bin");
         let file = std::fs::File::create(log).expect("monitor log");
         let child = Command::new("dbus-monitor")
-            .args(["--session", "type=method_call,interface=org.freedesktop.Notifications,member=Notify"])
+            .args([
+                "--session",
+                "type=method_call,interface=org.freedesktop.Notifications,member=Notify",
+            ])
             .stdout(file)
             .stderr(Stdio::null())
             .spawn()
             .expect("cannot start dbus-monitor");
         std::thread::sleep(Duration::from_millis(500));
-        NotifyMonitor { child, log: log.to_path_buf() }
+        NotifyMonitor {
+            child,
+            log: log.to_path_buf(),
+        }
     }
 
     /// The captured text.

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::event::DutyEvent;
+use crate::event::{DutyEvent, EmployeeId, SourceLine};
 use crate::execute::{self, Target};
 use crate::folder::{self, Candidate, ReadyFile};
 use crate::ingest;
@@ -247,16 +247,17 @@ impl SyncContext {
 
         // Parked events with a final outcome leave the parking lot; the
         // still-unmapped ones stay for the next mapping sync.
+        let finished: HashSet<(&SourceLine, &EmployeeId)> = journalled
+            .iter()
+            .filter(|(id, r)| {
+                !matches!(r.action, Action::Unmapped)
+                    && !matches!(outcome_of.get(id), Some(RecordOutcome::Failed { .. }))
+            })
+            .map(|(_, r)| (&r.event.source, &r.event.employee))
+            .collect();
         let done_parked: Vec<_> = parked_current
             .iter()
-            .filter(|p| {
-                journalled.iter().any(|(id, r)| {
-                    r.event.source == p.event.source
-                        && r.event.employee == p.event.employee
-                        && !matches!(r.action, Action::Unmapped)
-                        && !matches!(outcome_of.get(id), Some(RecordOutcome::Failed { .. }))
-                })
-            })
+            .filter(|p| finished.contains(&(&p.event.source, &p.event.employee)))
             .map(|p| p.id)
             .collect();
         self.store

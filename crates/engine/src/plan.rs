@@ -91,8 +91,8 @@ impl MassChangeGuard {
 /// 1. within the batch the latest event wins (by `at`; on equal times the
 ///    later source wins, by file name, then line); the others are
 ///    [`Action::Superseded`] by it;
-/// 2. a winner at or before the ledger's last applied event is
-///    [`Action::SkipOlder`];
+/// 2. a winner at or before the ledger's last applied event (in the same
+///    order: time, then source) is [`Action::SkipOlder`];
 /// 3. a winner without a mapping is [`Action::Unmapped`];
 /// 4. a book-on is [`Action::Set`], a book-off [`Action::Clear`]; a book-on
 ///    older than `stale_after` at `now` is a `Clear`: the person is treated
@@ -182,7 +182,10 @@ fn decide(event: &DutyEvent, input: &PlanInput<'_>) -> (Action, String) {
         event.source
     );
     if let Some(applied) = input.ledger.get(&event.employee) {
-        if event.at <= applied.at {
+        // The same order as within a batch: time, then source. So two
+        // events at the same second end the same way whether they arrive in
+        // one batch or in two.
+        if (event.at, &event.source) <= (applied.at, &applied.source) {
             let reason = format!(
                 "{what} is skipped: a {} at {} UTC from {} was already applied, \
                  and older data never overwrites newer",

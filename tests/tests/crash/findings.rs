@@ -1,6 +1,6 @@
 //! Divergences from the latest-wins oracle found by the trials, each reduced to the smallest
-//! deterministic scenario. A test here that is `#[ignore]`d documents an engine bug still open:
-//! it asserts the right outcome and fails today; remove the `ignore` with the fix.
+//! deterministic scenario (each was an engine bug found by the trials, fixed since):
+//! it asserts the right outcome.
 
 use std::time::{Duration, Instant};
 
@@ -42,7 +42,6 @@ fn sync_in_flight(h: &Harness) -> bool {
 /// and is killed while sending the parked book-on. Cycle 3 runs clean.
 /// Expected: the book-on's time in AtHoc. Today: nothing.
 #[test]
-#[ignore = "open engine bug (crash-trial finding 1): parked events are re-planned only in a cycle whose mapping sync ran"]
 fn parked_events_survive_a_crash_after_the_mapping_sync() {
     let mut h = Harness::new(generate_users(5));
     h.set("BATCH_SIZE", "10");
@@ -85,7 +84,6 @@ fn parked_events_survive_a_crash_after_the_mapping_sync() {
 /// them (AtHoc answers 503 through every retry); they stay parked, the next cycle does not
 /// sync the mappings, so they are never sent.
 #[test]
-#[ignore = "open engine bug (crash-trial finding 1): parked events are re-planned only in a cycle whose mapping sync ran"]
 fn parked_events_survive_a_failed_send_after_the_mapping_sync() {
     let mut h = Harness::new(generate_users(5));
     h.set("BATCH_SIZE", "10");
@@ -126,7 +124,6 @@ fn parked_events_survive_a_failed_send_after_the_mapping_sync() {
 /// the outcome depends on `BATCH_SIZE` and on when the files arrived. The latest-wins order
 /// (time, then file, then line) says the later file's book-off wins either way.
 #[test]
-#[ignore = "open engine bug (crash-trial finding 2): equal-time events are ordered by file within a batch but first-applied-wins across batches"]
 fn equal_times_across_batches_follow_the_same_order_as_within_one() {
     for batch_size in ["10", "1"] {
         let mut h = Harness::new(generate_users(5));

@@ -32,16 +32,22 @@ impl SyncContext {
                 return;
             }
         };
-        let mut parked = if mappings_refreshed {
-            match self.store.call(|s| s.parked_events()).await {
-                Ok(parked) => parked,
-                Err(e) => {
-                    report.failures.push(e.to_string());
-                    Vec::new()
-                }
+        // Parked (unmapped) events are planned again after a mapping sync,
+        // and in any later cycle once their employee has a mapping, so a
+        // crash or failed send after the sync cannot strand them.
+        let mut parked = match self
+            .store
+            .call(|s| Ok((s.parked_events()?, s.load_mappings()?)))
+            .await
+        {
+            Ok((parked, mappings)) => parked
+                .into_iter()
+                .filter(|p| mappings_refreshed || mappings.contains_key(&p.event.employee))
+                .collect(),
+            Err(e) => {
+                report.failures.push(e.to_string());
+                Vec::new()
             }
-        } else {
-            Vec::new()
         };
         if files.is_empty() && parked.is_empty() {
             return;

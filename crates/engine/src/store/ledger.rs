@@ -90,16 +90,18 @@ pub(super) fn advance(
     record: RecordId,
 ) -> Result<bool, StoreError> {
     let action = "advance the ledger";
-    let current: Option<String> = conn
+    let current: Option<(String, String, u32)> = conn
         .query_row(
-            "SELECT at FROM ledger WHERE employee_id = ?1",
+            "SELECT at, file, line FROM ledger WHERE employee_id = ?1",
             [employee.as_str()],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()
         .map_err(sql(action))?;
-    if let Some(current) = current {
-        if parse_ts("ledger", employee.as_str(), &current)? >= entry.at {
+    if let Some((at, file, line)) = current {
+        // Latest-wins order, as the planner uses it: time, then source.
+        let current = (parse_ts("ledger", employee.as_str(), &at)?, file, line);
+        if current >= (entry.at, entry.source.file.clone(), entry.source.line) {
             return Ok(false);
         }
     }

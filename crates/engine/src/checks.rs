@@ -97,6 +97,10 @@ fn connection_failure(e: &AthocError) -> CheckResult {
             "give the API operator a role that may read and update users, or renew its expired password"
         }
         AthocError::NotFound { .. } => "check ORG_CODE and ATHOC_SERVER_URL",
+        AthocError::Certificate { .. } => {
+            "the server's TLS certificate was refused (see above): trust its CA with SSL_CERT_PATH, \
+             or have the AtHoc administrator renew or correct the certificate"
+        }
         _ => "check ATHOC_SERVER_URL, the network, proxy and TLS settings, then try again",
     };
     CheckResult::new(

@@ -248,6 +248,10 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
     tracing::info!("stopping: the batch in flight finishes first (Ctrl-C again to stop at once)");
     tokio::select! {
         () = engine.shutdown() => {
+            // What the last batch did.
+            while let Ok(event) = events.try_recv() {
+                print_event(&event);
+            }
             tracing::info!("stopped");
             Ok(exit::OK)
         }

@@ -148,7 +148,10 @@ impl Engine {
     /// Takes the data-directory lock (refusing, with a message naming the
     /// holder, when another engine has it), opens the store, spawns the
     /// engine task on the current tokio runtime and starts watching.
-    pub async fn start(settings: Settings, options: EngineOptions) -> Result<EngineHandle, EngineError> {
+    pub async fn start(
+        settings: Settings,
+        options: EngineOptions,
+    ) -> Result<EngineHandle, EngineError> {
         let db = settings.paths.db_path.clone();
         if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| {
@@ -174,6 +177,8 @@ struct Inner {
     commands: mpsc::Sender<Command>,
     status: watch::Receiver<Status>,
     events: broadcast::Sender<EngineEvent>,
+    /// Subscribed before the task started, for the first subscriber.
+    first_subscriber: Mutex<Option<broadcast::Receiver<EngineEvent>>>,
     ctx: Arc<SyncContext>,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
@@ -199,9 +204,17 @@ impl EngineHandle {
         self.inner.status.clone()
     }
 
-    /// The event stream from now on (a slow subscriber misses the oldest).
+    /// The event stream. The first call gets every event since the engine
+    /// started (so nothing of the first cycle is missed); later calls get
+    /// events from now on. A slow subscriber misses the oldest (`Lagged`).
     pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
-        self.inner.events.subscribe()
+        let first = self
+            .inner
+            .first_subscriber
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        first.unwrap_or_else(|| self.inner.events.subscribe())
     }
 
     /// A full cycle now (even while paused: an operator asked for it).
@@ -234,7 +247,12 @@ impl EngineHandle {
 
     /// Guarded mass changes waiting for an operator.
     pub async fn pending_approvals(&self) -> Result<Vec<Approval>, EngineError> {
-        Ok(self.inner.ctx.store().call(|s| s.pending_approvals()).await?)
+        Ok(self
+            .inner
+            .ctx
+            .store()
+            .call(|s| s.pending_approvals())
+            .await?)
     }
 
     /// Approves a pending mass change and carries it out.

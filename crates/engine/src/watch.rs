@@ -59,10 +59,13 @@ impl std::fmt::Debug for FolderWatcher {
     }
 }
 
-/// Starts watching `dir` (not its sub-folders); signals arrive on the
-/// returned channel.
+/// Starts watching `dir` (not its sub-folders). Each signal is handed to
+/// `sink` on the watcher's own thread, as soon as the event arrives (so
+/// state it updates is current even while the engine is busy), then sent
+/// on the returned channel to wake the engine.
 pub fn watch(
     dir: &Path,
+    sink: impl Fn(&WatchSignal) + Send + 'static,
 ) -> Result<(FolderWatcher, mpsc::UnboundedReceiver<WatchSignal>), WatchError> {
     let (tx, rx) = mpsc::unbounded_channel();
     let platform = Platform::current();
@@ -72,6 +75,7 @@ pub fn watch(
             Err(_) => vec![WatchSignal::Rescan],
         };
         for signal in signals {
+            sink(&signal);
             // The receiver is gone only while the engine shuts down.
             let _ = tx.send(signal);
         }

@@ -116,7 +116,11 @@ pub(crate) const KEYS: &[Key] = &[
     k(LOG_PURGE_DAYS, "logging", "purge_days"),
     env_only(BOBO_ENCRYPTION_KEY_PATH),
     k(RESCAN_SECONDS, "runtime", "rescan_seconds"),
-    k(NO_FILE_WARNING_MINUTES, "runtime", "no_file_warning_minutes"),
+    k(
+        NO_FILE_WARNING_MINUTES,
+        "runtime",
+        "no_file_warning_minutes",
+    ),
     k(ACTIVE_HOURS, "runtime", "active_hours"),
 ];
 

@@ -235,7 +235,11 @@ impl Settings {
 
         let rt = &self.runtime;
         let mut runtime = Table::new();
-        put(&mut runtime, "rescan_seconds", number(rt.rescan.as_secs_f64()));
+        put(
+            &mut runtime,
+            "rescan_seconds",
+            number(rt.rescan.as_secs_f64()),
+        );
         put(
             &mut runtime,
             "no_file_warning_minutes",

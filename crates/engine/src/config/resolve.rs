@@ -273,13 +273,24 @@ impl Settings {
                 RESCAN_SECONDS,
                 Duration::from_secs_f64(defaults::RESCAN_SECONDS),
                 "seconds from 1 to 3600 (decimals allowed)",
-                |t| parse_seconds(t).and_then(|d| if d.as_secs_f64() < 1.0 { Err(format!("{t} is out of range")) } else { Ok(d) }),
+                |t| {
+                    parse_seconds(t).and_then(|d| {
+                        if d.as_secs_f64() < 1.0 {
+                            Err(format!("{t} is out of range"))
+                        } else {
+                            Ok(d)
+                        }
+                    })
+                },
             ),
             no_file_warning: r.parse(
                 NO_FILE_WARNING_MINUTES,
                 None,
                 "whole minutes from 0 (off) to 10080",
-                |t| parse_in_range::<u64>(t, 0, 10_080).map(|m| (m > 0).then(|| Duration::from_secs(m * 60))),
+                |t| {
+                    parse_in_range::<u64>(t, 0, 10_080)
+                        .map(|m| (m > 0).then(|| Duration::from_secs(m * 60)))
+                },
             ),
             active_hours: r.parse(
                 ACTIVE_HOURS,

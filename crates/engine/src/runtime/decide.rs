@@ -77,14 +77,21 @@ pub fn backoff(intervals: &Intervals, failures: u32) -> Duration {
 }
 
 /// When the next full cycle is due (`None`: paused).
-fn next_cycle(memory: &Memory, intervals: &Intervals, paused: bool) -> Option<(DateTime<Utc>, CycleReason)> {
+fn next_cycle(
+    memory: &Memory,
+    intervals: &Intervals,
+    paused: bool,
+) -> Option<(DateTime<Utc>, CycleReason)> {
     if paused {
         return None;
     }
     let Some(last) = memory.last_cycle else {
         return Some((DateTime::<Utc>::MIN_UTC, CycleReason::Start));
     };
-    let mut candidates = vec![(last + chrono(intervals.maintenance), CycleReason::Maintenance)];
+    let mut candidates = vec![(
+        last + chrono(intervals.maintenance),
+        CycleReason::Maintenance,
+    )];
     let earliest_retry = if memory.failures_in_a_row > 0 {
         let at = last + chrono(backoff(intervals, memory.failures_in_a_row));
         candidates.push((at, CycleReason::Retry));
@@ -127,7 +134,11 @@ pub fn next_wake(
 /// Settle-window completeness, for files without a platform signal: `None`
 /// when the file has been unchanged for `settle`, else how much longer to
 /// wait. A modification time in the future (clock skew) waits the full window.
-pub fn settle_remaining(now: SystemTime, modified: SystemTime, settle: Duration) -> Option<Duration> {
+pub fn settle_remaining(
+    now: SystemTime,
+    modified: SystemTime,
+    settle: Duration,
+) -> Option<Duration> {
     match now.duration_since(modified) {
         Ok(age) if age >= settle => None,
         Ok(age) => Some(settle - age),
@@ -164,7 +175,11 @@ pub fn no_files_warning(
     started: DateTime<Utc>,
     rule: &StaleExportRule,
 ) -> Option<String> {
-    if !within_hours(now.with_timezone(&tz).time(), rule.active_from, rule.active_until) {
+    if !within_hours(
+        now.with_timezone(&tz).time(),
+        rule.active_from,
+        rule.active_until,
+    ) {
         return None;
     }
     let since = last_seen.unwrap_or(started);
@@ -205,7 +220,11 @@ mod tests {
         retry: Duration::from_secs(30),
     };
 
-    fn mem(last_cycle: Option<DateTime<Utc>>, failures: u32, mapping: Option<DateTime<Utc>>) -> Memory {
+    fn mem(
+        last_cycle: Option<DateTime<Utc>>,
+        failures: u32,
+        mapping: Option<DateTime<Utc>>,
+    ) -> Memory {
         Memory {
             last_cycle,
             failures_in_a_row: failures,
@@ -218,13 +237,43 @@ mod tests {
     #[case::first_cycle_at_start(mem(None, 0, None), at(12, 0, 0), false, Some(CycleReason::Start))]
     #[case::paused_never(mem(None, 0, None), at(12, 0, 0), true, None)]
     #[case::idle_before_maintenance(mem(Some(at(12, 0, 0)), 0, None), at(12, 4, 59), false, None)]
-    #[case::maintenance(mem(Some(at(12, 0, 0)), 0, None), at(12, 5, 0), false, Some(CycleReason::Maintenance))]
-    #[case::mapping_due(mem(Some(at(12, 0, 0)), 0, Some(at(12, 1, 0))), at(12, 1, 0), false, Some(CycleReason::MappingSyncDue))]
-    #[case::mapping_not_yet(mem(Some(at(12, 0, 0)), 0, Some(at(13, 0, 0))), at(12, 1, 0), false, None)]
-    #[case::retry_after_30s(mem(Some(at(12, 0, 0)), 1, None), at(12, 0, 30), false, Some(CycleReason::Retry))]
+    #[case::maintenance(
+        mem(Some(at(12, 0, 0)), 0, None),
+        at(12, 5, 0),
+        false,
+        Some(CycleReason::Maintenance)
+    )]
+    #[case::mapping_due(
+        mem(Some(at(12, 0, 0)), 0, Some(at(12, 1, 0))),
+        at(12, 1, 0),
+        false,
+        Some(CycleReason::MappingSyncDue)
+    )]
+    #[case::mapping_not_yet(
+        mem(Some(at(12, 0, 0)), 0, Some(at(13, 0, 0))),
+        at(12, 1, 0),
+        false,
+        None
+    )]
+    #[case::retry_after_30s(
+        mem(Some(at(12, 0, 0)), 1, None),
+        at(12, 0, 30),
+        false,
+        Some(CycleReason::Retry)
+    )]
     #[case::second_retry_waits_60s(mem(Some(at(12, 0, 0)), 2, None), at(12, 0, 59), false, None)]
-    #[case::failing_mapping_waits_the_backoff(mem(Some(at(12, 0, 0)), 1, Some(at(11, 0, 0))), at(12, 0, 10), false, None)]
-    #[case::failing_mapping_then_retries(mem(Some(at(12, 0, 0)), 1, Some(at(11, 0, 0))), at(12, 0, 30), false, Some(CycleReason::Retry))]
+    #[case::failing_mapping_waits_the_backoff(
+        mem(Some(at(12, 0, 0)), 1, Some(at(11, 0, 0))),
+        at(12, 0, 10),
+        false,
+        None
+    )]
+    #[case::failing_mapping_then_retries(
+        mem(Some(at(12, 0, 0)), 1, Some(at(11, 0, 0))),
+        at(12, 0, 30),
+        false,
+        Some(CycleReason::Retry)
+    )]
     #[case::paused_no_maintenance(mem(Some(at(12, 0, 0)), 0, None), at(13, 0, 0), true, None)]
     fn full_cycles(
         #[case] memory: Memory,
@@ -292,7 +341,12 @@ mod tests {
     #[case(t(22, 0), t(6, 0), t(5, 59), true)]
     #[case(t(22, 0), t(6, 0), t(12, 0), false)]
     #[case(t(0, 0), t(0, 0), t(3, 0), true)]
-    fn active_hours(#[case] from: NaiveTime, #[case] until: NaiveTime, #[case] now: NaiveTime, #[case] inside: bool) {
+    fn active_hours(
+        #[case] from: NaiveTime,
+        #[case] until: NaiveTime,
+        #[case] now: NaiveTime,
+        #[case] inside: bool,
+    ) {
         assert_eq!(within_hours(now, from, until), inside);
     }
 
@@ -302,13 +356,23 @@ mod tests {
     #[case::recent_file(Some(at(11, 45, 0)), at(12, 0, 0), false)]
     #[case::since_start(None, at(12, 0, 0), true)]
     #[case::outside_hours(Some(at(1, 0, 0)), at(23, 0, 0), false)]
-    fn no_files(#[case] last_seen: Option<DateTime<Utc>>, #[case] now: DateTime<Utc>, #[case] warns: bool) {
+    fn no_files(
+        #[case] last_seen: Option<DateTime<Utc>>,
+        #[case] now: DateTime<Utc>,
+        #[case] warns: bool,
+    ) {
         let rule = StaleExportRule {
             after: Duration::from_secs(30 * 60),
             active_from: t(7, 0),
             active_until: t(23, 0),
         };
-        let warning = no_files_warning(now, chrono_tz::Europe::London, last_seen, at(10, 0, 0), &rule);
+        let warning = no_files_warning(
+            now,
+            chrono_tz::Europe::London,
+            last_seen,
+            at(10, 0, 0),
+            &rule,
+        );
         assert_eq!(warning.is_some(), warns, "{warning:?}");
         if let Some(text) = warning {
             assert!(text.contains("BOBO export"), "{text}");

@@ -18,6 +18,11 @@ pub struct FileTracker {
     ready: BTreeSet<PathBuf>,
     /// Every name seen (to tell new files).
     seen: HashSet<PathBuf>,
+    /// Whose last signal said complete (until changed or removed).
+    closed: HashSet<PathBuf>,
+    /// Whether any signal has revealed a new name since the last
+    /// [`FileTracker::take_news`].
+    news: bool,
 }
 
 impl FileTracker {
@@ -26,17 +31,20 @@ impl FileTracker {
         match signal {
             WatchSignal::Changed(path) => {
                 self.ready.remove(&path);
+                self.closed.remove(&path);
                 self.writing.insert(path.clone());
-                self.seen.insert(path)
+                self.note(path)
             }
             WatchSignal::Closed(path) => {
                 self.writing.remove(&path);
                 self.ready.insert(path.clone());
-                self.seen.insert(path)
+                self.closed.insert(path.clone());
+                self.note(path)
             }
             WatchSignal::Removed(path) => {
                 self.writing.remove(&path);
                 self.ready.remove(&path);
+                self.closed.remove(&path);
                 self.seen.remove(&path);
                 false
             }
@@ -47,6 +55,22 @@ impl FileTracker {
                 false
             }
         }
+    }
+
+    fn note(&mut self, path: PathBuf) -> bool {
+        let new = self.seen.insert(path);
+        self.news |= new;
+        new
+    }
+
+    /// Whether a new name turned up since the last call.
+    pub fn take_news(&mut self) -> bool {
+        std::mem::take(&mut self.news)
+    }
+
+    /// Whether the platform's last word on `path` was "complete".
+    pub fn is_closed(&self, path: &Path) -> bool {
+        self.closed.contains(path)
     }
 
     /// Notes a name found by listing the folder; returns whether it is new.

@@ -127,7 +127,11 @@ pub fn derive(paused: bool, syncing: Option<&str>, incidents: &Incidents) -> (He
         [first, rest @ ..] => format!("{} (and {} more)", first.summary, rest.len()),
     };
     let errors: Vec<&Incident> = open.iter().copied().filter(|i| i.kind.is_error()).collect();
-    let warnings: Vec<&Incident> = open.iter().copied().filter(|i| !i.kind.is_error()).collect();
+    let warnings: Vec<&Incident> = open
+        .iter()
+        .copied()
+        .filter(|i| !i.kind.is_error())
+        .collect();
     if paused {
         (Health::Paused, "paused by an operator".to_owned())
     } else if !errors.is_empty() {
@@ -179,7 +183,10 @@ mod tests {
         let first = book.observe(at(0), Source::Connection, &[auth()]);
         assert!(matches!(first.as_slice(), [Change::Opened(i)] if i.id == 1 && i.since == at(0)));
         for minute in 1..10 {
-            assert_eq!(book.observe(at(minute), Source::Connection, &[auth()]), vec![]);
+            assert_eq!(
+                book.observe(at(minute), Source::Connection, &[auth()]),
+                vec![]
+            );
         }
         let resolved = book.observe(at(10), Source::Connection, &[]);
         assert!(
@@ -192,7 +199,10 @@ mod tests {
     fn a_source_resolves_only_its_own_kinds() {
         let mut book = Incidents::default();
         book.observe(at(0), Source::Connection, &[auth()]);
-        let folder = (IncidentKind::FolderUnavailable, "drop folder missing".to_owned());
+        let folder = (
+            IncidentKind::FolderUnavailable,
+            "drop folder missing".to_owned(),
+        );
         book.observe(at(1), Source::Folder, &[folder]);
         assert_eq!(book.observe(at(2), Source::Folder, &[]).len(), 1);
         assert!(book.is_open(IncidentKind::AuthenticationRejected));
@@ -204,7 +214,10 @@ mod tests {
     fn one_kind_replacing_another_resolves_the_old() {
         let mut book = Incidents::default();
         book.observe(at(0), Source::Connection, &[auth()]);
-        let down = (IncidentKind::AthocUnreachable, "AtHoc did not answer".to_owned());
+        let down = (
+            IncidentKind::AthocUnreachable,
+            "AtHoc did not answer".to_owned(),
+        );
         let changes = book.observe(at(1), Source::Connection, &[down]);
         assert!(matches!(
             changes.as_slice(),

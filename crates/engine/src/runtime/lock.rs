@@ -85,7 +85,9 @@ pub fn acquire(db: &Path, program: &str, now: DateTime<Utc>) -> Result<DataLock,
         now.format("%Y-%m-%d %H:%M:%S UTC")
     );
     let mut holder = File::create(&holder_path).map_err(io(&holder_path))?;
-    holder.write_all(text.as_bytes()).map_err(io(&holder_path))?;
+    holder
+        .write_all(text.as_bytes())
+        .map_err(io(&holder_path))?;
     Ok(DataLock {
         _file: file,
         holder_path,
@@ -110,10 +112,16 @@ mod tests {
         let first = acquire(&db, "bobosync run", Utc::now());
         assert!(first.is_ok(), "{first:?}");
         let second = acquire(&db, "tray", Utc::now());
-        let text = second.as_ref().err().map(ToString::to_string).unwrap_or_default();
+        let text = second
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default();
         assert!(matches!(second, Err(LockError::Held { .. })), "{second:?}");
         assert!(
-            text.contains(&format!("pid {}", std::process::id())) && text.contains("bobosync run") && text.contains("bobo_mapping.db"),
+            text.contains(&format!("pid {}", std::process::id()))
+                && text.contains("bobosync run")
+                && text.contains("bobo_mapping.db"),
             "{text}"
         );
         drop(first);

@@ -26,6 +26,11 @@ use super::lock::DataLock;
 use super::status::{EngineEvent, IncidentKind, Status};
 use super::{Command, EngineError, EngineHandle, EngineOptions, Inner};
 
+/// Where close events are watched, a file with no close event is read
+/// without one only when it has been quiet this long (its events may still
+/// be on their way).
+const UNSIGNALLED_FLOOR: Duration = Duration::from_secs(1);
+
 /// The key under which "paused" survives restarts.
 const PAUSED_KEY: &str = "paused";
 
@@ -43,17 +48,38 @@ pub(super) async fn spawn(
     let tracker = Arc::new(Mutex::new(FileTracker::default()));
     let platform = Platform::current();
     let gate_tracker = Arc::clone(&tracker);
+    let watching = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gate_watching = Arc::clone(&watching);
     ctx.set_file_gate(Arc::new(move |path| {
-        let writing = gate_tracker
+        let (writing, closed) = gate_tracker
             .lock()
-            .map(|t| t.is_writing(path))
-            .unwrap_or(false);
-        !writing && (platform != Platform::ExclusiveOpen || fswatch::writer_closed(path))
+            .map(|t| (t.is_writing(path), t.is_closed(path)))
+            .unwrap_or((false, false));
+        if writing {
+            return false;
+        }
+        match platform {
+            Platform::ExclusiveOpen => fswatch::writer_closed(path),
+            // With close events watched, a file without a close event yet
+            // may be one whose first events are still on their way: only
+            // one quiet for a moment is read without a signal.
+            Platform::CloseEvents if gate_watching.load(std::sync::atomic::Ordering::SeqCst) => {
+                closed
+                    || std::fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .map(|modified| {
+                            decide::settle_remaining(SystemTime::now(), modified, UNSIGNALLED_FLOOR)
+                                .is_none()
+                        })
+                        .unwrap_or(true)
+            }
+            _ => true,
+        }
     }));
     let ctx = Arc::new(ctx);
     let now = ctx.now();
     let (status_tx, status_rx) = watch::channel(Status::starting(now, paused));
-    let (events, _) = broadcast::channel(1024);
+    let (events, first_subscriber) = broadcast::channel(1024);
     let (commands, command_rx) = mpsc::channel(32);
     let (idle_tx, idle_rx) = mpsc::unbounded_channel();
     let mut state = State {
@@ -73,6 +99,7 @@ pub(super) async fn spawn(
         status: status_tx,
         events: events.clone(),
         settle_wake: None,
+        watching,
         _lock: lock,
     };
     state.start_watching();
@@ -82,6 +109,7 @@ pub(super) async fn spawn(
             commands,
             status: status_rx,
             events,
+            first_subscriber: Mutex::new(Some(first_subscriber)),
             ctx,
             task: Mutex::new(Some(task)),
         }),
@@ -110,6 +138,8 @@ struct State {
     events: broadcast::Sender<EngineEvent>,
     /// When a file waiting out its settle window is due for another look.
     settle_wake: Option<tokio::time::Instant>,
+    /// Whether change events are being watched (read by the file gate).
+    watching: Arc<std::sync::atomic::AtomicBool>,
     _lock: DataLock,
 }
 
@@ -135,8 +165,17 @@ impl State {
         if !dir.is_dir() {
             return;
         }
-        match fswatch::watch(&dir) {
+        let tracker = Arc::clone(&self.tracker);
+        let sink = move |signal: &WatchSignal| {
+            let mut tracker = tracker
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            tracker.on_signal(signal.clone());
+        };
+        match fswatch::watch(&dir, sink) {
             Ok((watcher, rx)) => {
+                self.watching
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
                 tracing::info!(folder = %dir.display(), "watching the drop folder for new files");
                 self.watcher = Some(watcher);
                 self.signals = rx;
@@ -151,6 +190,8 @@ impl State {
     /// Back to rescans only (the watcher's channel closed).
     fn stop_watching(&mut self) {
         self.watcher = None;
+        self.watching
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         let (tx, rx) = mpsc::unbounded_channel();
         self.signals = rx;
         self._idle_tx = Some(tx);
@@ -158,7 +199,6 @@ impl State {
 
     async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         tracing::info!(paused = self.paused, "BoboSync engine started");
-        self.publish(None);
         loop {
             let now = self.ctx.now();
             let wake = self.next_wake(now);
@@ -203,11 +243,12 @@ impl State {
         wake
     }
 
+    /// A signal arrived (the watcher already told the tracker).
     fn take_signal(&mut self, signal: WatchSignal) {
         if matches!(signal, WatchSignal::Rescan) {
             self.memory.last_rescan = None;
         }
-        let is_new = self.tracker().on_signal(signal);
+        let is_new = self.tracker().take_news();
         if is_new {
             let now = self.ctx.now();
             self.status.send_modify(|s| s.last_file_seen = Some(now));
@@ -223,13 +264,23 @@ impl State {
         }
         let now = self.ctx.now();
         let due = decide::due(now, &self.memory, &self.intervals, self.paused);
-        if due.rescan || self.settle_wake.is_some_and(|w| w <= tokio::time::Instant::now()) {
-            self.rescan().await;
-        }
         if let Some(reason) = due.cycle {
             if !self.ctx.stop_requested() {
-                self.full_cycle(reason.as_str(), CycleOptions::default()).await;
+                self.full_cycle(reason.as_str(), CycleOptions::default())
+                    .await;
             }
+        }
+        if due.rescan
+            || self
+                .settle_wake
+                .is_some_and(|w| w <= tokio::time::Instant::now())
+        {
+            self.rescan().await;
+        }
+        // Files reported complete during the cycle or rescan.
+        if !self.paused && self.tracker().has_ready() && !self.ctx.stop_requested() {
+            let ready = self.tracker().take_ready();
+            self.fast_path(ready, "file closed").await;
         }
     }
 
@@ -267,7 +318,10 @@ impl State {
                 .filter(|c| wanted.contains(&c.path))
                 .collect(),
             Err(e) => {
-                self.observe(Source::Folder, vec![(IncidentKind::FolderUnavailable, e.to_string())]);
+                self.observe(
+                    Source::Folder,
+                    vec![(IncidentKind::FolderUnavailable, e.to_string())],
+                );
                 return;
             }
         };
@@ -325,7 +379,10 @@ impl State {
                 list
             }
             Err(e) => {
-                self.observe(Source::Folder, vec![(IncidentKind::FolderUnavailable, e.to_string())]);
+                self.observe(
+                    Source::Folder,
+                    vec![(IncidentKind::FolderUnavailable, e.to_string())],
+                );
                 self.publish(None);
                 return;
             }
@@ -343,13 +400,23 @@ impl State {
             self.status.send_modify(|s| s.last_file_seen = Some(now));
         }
         self.handled.retain(|p, _| present.contains(p));
-        self.status.send_modify(|s| s.pending_files = candidates.len());
+        self.status
+            .send_modify(|s| s.pending_files = candidates.len());
         if let Some(rule) = self.options.stale_export {
             let last = self.status.borrow().last_file_seen;
-            let warning = decide::no_files_warning(now, self.ctx.settings().time_zone, last, self.started, &rule);
+            let warning = decide::no_files_warning(
+                now,
+                self.ctx.settings().time_zone,
+                last,
+                self.started,
+                &rule,
+            );
             self.observe(
                 Source::Staleness,
-                warning.map(|w| (IncidentKind::NoBoboFiles, w)).into_iter().collect(),
+                warning
+                    .map(|w| (IncidentKind::NoBoboFiles, w))
+                    .into_iter()
+                    .collect(),
             );
         }
         if self.paused {
@@ -361,7 +428,7 @@ impl State {
         // still be on their way waits a moment too.
         let mut settle = self.ctx.settings().files.settle;
         if self.watcher.is_some() && self.platform == Platform::CloseEvents {
-            settle = settle.max(Duration::from_secs(1));
+            settle = settle.max(UNSIGNALLED_FLOOR);
         }
         let wall = SystemTime::now();
         let mut ready = Vec::new();
@@ -401,9 +468,9 @@ impl State {
             return None;
         }
         let report = self.ctx.run_once(options).await;
-        // The cycle applied whatever was in the folder.
+        // The cycle applied whatever was complete in the folder when it
+        // looked; files reported complete since stay ready for the fast path.
         self.handled.clear();
-        self.tracker().take_ready();
         self.take_report(&report, false).await;
         if let Some(mapping) = &report.mapping {
             self.emit(EngineEvent::MappingSyncDone(mapping.clone()));
@@ -630,7 +697,10 @@ impl State {
                     force_mapping_sync: true,
                     ..CycleOptions::default()
                 };
-                let result = match self.full_cycle("user-mapping sync requested", options).await {
+                let result = match self
+                    .full_cycle("user-mapping sync requested", options)
+                    .await
+                {
                     None => Err(self.connection_error()),
                     Some(report) => report.mapping.ok_or_else(|| {
                         EngineError::Failed(

@@ -1,0 +1,177 @@
+//! The in-process `Engine` against the simulator: pause and resume (remembered across a
+//! restart), and health with incidents when AtHoc refuses the credentials.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bobosync_e2e::{athoc_on, bobo_row, login, org, stamp, Harness};
+use engine::config::{Host, MemorySecretStore, Settings};
+use engine::runtime::{Engine, EngineEvent, EngineHandle, EngineOptions, Health, IncidentKind};
+
+use crate::eventually;
+
+fn settings(h: &Harness) -> Settings {
+    let host = Host::isolated(HashMap::new(), Arc::new(MemorySecretStore::new()), h.home());
+    Settings::from_env_file(&h.env_path(), &host).unwrap_or_else(|e| panic!("settings: {e}"))
+}
+
+/// Quick retries and rescans, so the tests do not wait on production intervals.
+fn quick() -> EngineOptions {
+    EngineOptions {
+        rescan_interval: Duration::from_millis(200),
+        retry_interval: Duration::from_millis(100),
+        maintenance_interval: Duration::from_secs(2),
+        program: "runtime e2e".to_owned(),
+        ..EngineOptions::default()
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("tokio runtime: {e}"))
+}
+
+async fn start(h: &Harness) -> EngineHandle {
+    Engine::start(settings(h), quick())
+        .await
+        .unwrap_or_else(|e| panic!("start the engine: {e}"))
+}
+
+/// Waits (without blocking the runtime) until the status satisfies `check`.
+async fn status_until(
+    engine: &EngineHandle,
+    what: &str,
+    check: impl Fn(&engine::runtime::Status) -> bool,
+) {
+    let mut rx = engine.watch_status();
+    let waited = tokio::time::timeout(crate::PATIENCE, rx.wait_for(|s| check(s))).await;
+    assert!(
+        matches!(waited, Ok(Ok(_))),
+        "gave up waiting for {what}; status {:?}",
+        engine.status()
+    );
+}
+
+#[test]
+fn pause_stops_applying_survives_a_restart_and_resume_catches_up() {
+    let h = Harness::new(org(3, []));
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        status_until(&engine, "the first cycle", |s| s.last_success.is_some()).await;
+        engine
+            .pause()
+            .await
+            .unwrap_or_else(|e| panic!("pause: {e}"));
+        assert!(engine.status().paused && engine.status().health == Health::Paused);
+
+        h.drop_file("BOBO_1.csv", bobo_row("BON", "00001", &stamp(0, "070000")));
+        status_until(&engine, "the paused engine to see the file", |s| {
+            s.pending_files == 1
+        })
+        .await;
+        assert_eq!(h.duty(&login(1)), None, "applied while paused");
+
+        // Restart: still paused.
+        engine.shutdown().await;
+        let engine = start(&h).await;
+        assert!(engine.status().paused, "pause forgotten across a restart");
+        h.drop_file("BOBO_2.csv", bobo_row("BON", "00002", &stamp(0, "071500")));
+        status_until(&engine, "the restarted engine to see both files", |s| {
+            s.pending_files == 2
+        })
+        .await;
+        assert_eq!((h.duty(&login(1)), h.duty(&login(2))), (None, None));
+        h.assert_still_pending("BOBO_1.csv");
+
+        engine
+            .resume()
+            .await
+            .unwrap_or_else(|e| panic!("resume: {e}"));
+        let (one, two) = (athoc_on(0, "07:00:00"), athoc_on(0, "07:15:00"));
+        let sim = h.sim().clone();
+        tokio::task::spawn_blocking(move || {
+            let duty = |i| {
+                sim.user(&login(i))
+                    .and_then(|u| u.attributes.get(bobosync_e2e::DUTY).cloned())
+            };
+            eventually("both files applied after resume", || {
+                (duty(1) == Some(one.clone()) && duty(2) == Some(two.clone())).then_some(())
+            })
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!engine.status().paused);
+        engine.shutdown().await;
+    });
+    h.assert_processed("BOBO_1.csv");
+    h.assert_processed("BOBO_2.csv");
+}
+
+#[test]
+fn bad_credentials_are_one_error_incident_resolved_once_when_fixed() {
+    let mut h = Harness::new(org(2, []));
+    h.set("PASSWORD", "not-the-password");
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        let mut events = engine.subscribe();
+        status_until(&engine, "health error", |s| s.health == Health::Error).await;
+        let reason = engine.status().reason;
+        assert!(reason.to_lowercase().contains("credentials"), "{reason}");
+        // Let it retry (and fail) a few more times.
+        let mut seen = Vec::new();
+        let mut cycles = 0;
+        while cycles < 4 {
+            match tokio::time::timeout(crate::PATIENCE, events.recv()).await {
+                Ok(Ok(event)) => {
+                    if matches!(&event, EngineEvent::BatchStarted { files, .. } if files.is_empty())
+                    {
+                        cycles += 1;
+                    }
+                    seen.push(event);
+                }
+                other => panic!("event stream ended: {other:?}"),
+            }
+        }
+        // Fixed on the AtHoc side: the operator's password is now the configured one.
+        h.sim()
+            .update_config(|c| c.password = "not-the-password".to_owned());
+        status_until(&engine, "health back to ok", |s| s.health == Health::Ok).await;
+        let mut recovered = engine.subscribe();
+        h.drop_file("BOBO_1.csv", bobo_row("BON", "00001", &stamp(0, "083000")));
+        loop {
+            match tokio::time::timeout(crate::PATIENCE, recovered.recv()).await {
+                Ok(Ok(EngineEvent::BatchFinished(b))) if b.set == 1 => break,
+                Ok(Ok(_)) => {}
+                other => panic!("no batch after recovery: {other:?}"),
+            }
+        }
+        engine.shutdown().await;
+        let mut opened = Vec::new();
+        let mut resolved = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            seen.push(event);
+        }
+        for event in seen {
+            match event {
+                EngineEvent::IncidentOpened(i) => opened.push(i),
+                EngineEvent::IncidentResolved(i) => resolved.push(i),
+                _ => {}
+            }
+        }
+        // `events` was the first subscriber: it saw everything since the start.
+        assert_eq!(opened.len(), 1, "{opened:?}");
+        assert_eq!(opened[0].kind, IncidentKind::AuthenticationRejected);
+        assert_eq!(resolved.len(), 1, "{resolved:?}");
+        assert_eq!(resolved[0].id, opened[0].id);
+    });
+    assert_eq!(
+        h.duty(&login(1)).as_deref(),
+        Some(athoc_on(0, "08:30:00").as_str())
+    );
+}

@@ -207,10 +207,13 @@ pub fn validate_settings(
     settings_io::validate(&values, &state.launch.locations)
 }
 
-/// `save_settings` result.
+/// `save_settings` result. `saved`: the file was written; `applied`: the
+/// engine runs with it. Saved but not applied, `errors` say why it cannot
+/// run yet (typically a secret not in the keyring).
 #[derive(Debug, Clone, Serialize)]
 pub struct SaveSettingsResultDto {
     pub saved: bool,
+    pub applied: bool,
     pub errors: Vec<ConfigErrorDto>,
 }
 
@@ -224,29 +227,32 @@ pub async fn save_settings<R: Runtime>(
     if !errors.is_empty() {
         return Ok(SaveSettingsResultDto {
             saved: false,
+            applied: false,
             errors,
         });
     }
     // First run (or leaving the demo): start paused, so the wizard can
     // preview before going live.
     let first_run = state.current().mode != AppMode::Live;
+    let saved_only = |errors| SaveSettingsResultDto {
+        saved: true,
+        applied: false,
+        errors,
+    };
     match state.configured_settings() {
         Ok(Some(settings)) => {
             state::start(&app, settings, AppMode::Live, None, first_run).await?;
             Ok(SaveSettingsResultDto {
                 saved: true,
+                applied: true,
                 errors: Vec::new(),
             })
         }
-        Ok(None) => Ok(SaveSettingsResultDto {
-            saved: true,
-            errors: Vec::new(),
-        }),
+        Ok(None) => Ok(saved_only(Vec::new())),
         // Saved, but it cannot run yet (typically: a secret not stored).
-        Err(engine::config::LoadError::Invalid { errors, .. }) => Ok(SaveSettingsResultDto {
-            saved: true,
-            errors: errors.0.iter().map(ConfigErrorDto::from).collect(),
-        }),
+        Err(engine::config::LoadError::Invalid { errors, .. }) => Ok(saved_only(
+            errors.0.iter().map(ConfigErrorDto::from).collect(),
+        )),
         Err(e) => Err(ApiError::InvalidSettings(e.to_string())),
     }
 }
@@ -330,4 +336,91 @@ pub fn write_export(path: String, contents: String) -> Result<()> {
         )));
     }
     std::fs::write(&path, contents).map_err(|e| ApiError::Io(format!("cannot write {path}: {e}")))
+}
+
+/// The folders `open_folder` may open: the app's own four, never a path
+/// from the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderName {
+    Drop,
+    Processed,
+    Failed,
+    Logs,
+}
+
+impl FolderName {
+    /// This folder's path in `folders`.
+    pub fn pick(self, folders: FoldersDto) -> String {
+        match self {
+            FolderName::Drop => folders.drop,
+            FolderName::Processed => folders.processed,
+            FolderName::Failed => folders.failed,
+            FolderName::Logs => folders.logs,
+        }
+    }
+}
+
+/// Opens one of the app's folders in the OS file manager (created first
+/// when missing). The window names the folder; the path comes from the
+/// settings, so the window cannot open anything else.
+#[tauri::command]
+pub fn open_folder<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    name: FolderName,
+) -> Result<()> {
+    let path = name.pick(folders(&state));
+    std::fs::create_dir_all(&path)
+        .map_err(|e| ApiError::Io(format!("cannot create the folder {path}: {e}")))?;
+    use tauri_plugin_opener::OpenerExt as _;
+    app.opener().open_path(&path, None::<&str>).map_err(|e| {
+        ApiError::Io(format!(
+            "cannot open {path} in the file manager: {e}; open it by hand"
+        ))
+    })
+}
+
+/// `get_app_preferences` / `set_app_preferences`: the app's own options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppPreferencesDto {
+    /// Start (hidden, in the tray) at login; the OS keeps this.
+    pub start_at_login: bool,
+    /// Closing the window hides it to the tray (else it quits).
+    pub close_to_tray: bool,
+}
+
+#[tauri::command]
+pub fn get_app_preferences<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> AppPreferencesDto {
+    AppPreferencesDto {
+        start_at_login: crate::tray::autostart_enabled(&app),
+        close_to_tray: state
+            .close_to_tray
+            .load(std::sync::atomic::Ordering::SeqCst),
+    }
+}
+
+#[tauri::command]
+pub fn set_app_preferences<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    preferences: AppPreferencesDto,
+) -> Result<AppPreferencesDto> {
+    let path = crate::preferences::path(&state.launch.locations);
+    let stored = crate::preferences::StoredPreferences {
+        close_to_tray: preferences.close_to_tray,
+    };
+    crate::preferences::save(&path, &stored).map_err(|e| ApiError::Io(e.to_string()))?;
+    state.close_to_tray.store(
+        preferences.close_to_tray,
+        std::sync::atomic::Ordering::SeqCst,
+    );
+    if preferences.start_at_login != crate::tray::autostart_enabled(&app) {
+        crate::tray::set_autostart(&app, preferences.start_at_login).map_err(ApiError::Internal)?;
+    }
+    Ok(get_app_preferences(app, state))
 }

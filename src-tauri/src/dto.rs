@@ -536,16 +536,40 @@ impl From<&Incident> for IncidentDto {
     rename_all_fields = "camelCase"
 )]
 pub enum EngineEventDto {
-    BatchStarted { batch_id: i64, files: Vec<String> },
-    BatchFinished { report: BatchReportDto },
-    FileRejected { file: String, reason: String },
-    RecordFailures { count: usize },
-    MappingSyncDone { report: MappingReportDto },
-    CleanupDone { report: CleanupReportDto },
-    ApprovalNeeded { approval: ApprovalDto },
-    HealthChanged { status: StatusDto },
-    IncidentOpened { incident: IncidentDto },
-    IncidentResolved { incident: IncidentDto },
+    /// `batch_id` is null until the engine reports it (a full cycle's
+    /// start has no batch and no files).
+    BatchStarted {
+        batch_id: Option<i64>,
+        files: Vec<String>,
+    },
+    BatchFinished {
+        report: BatchReportDto,
+    },
+    FileRejected {
+        file: String,
+        reason: String,
+    },
+    RecordFailures {
+        count: usize,
+    },
+    MappingSyncDone {
+        report: MappingReportDto,
+    },
+    CleanupDone {
+        report: CleanupReportDto,
+    },
+    ApprovalNeeded {
+        approval: ApprovalDto,
+    },
+    HealthChanged {
+        status: StatusDto,
+    },
+    IncidentOpened {
+        incident: IncidentDto,
+    },
+    IncidentResolved {
+        incident: IncidentDto,
+    },
 }
 
 /// The Tauri event name engine events are emitted on.
@@ -558,12 +582,20 @@ mod tests {
     #[test]
     fn events_are_tagged_by_type_with_camel_case_fields() {
         let e = EngineEventDto::BatchStarted {
-            batch_id: 3,
+            batch_id: Some(3),
             files: vec!["a.csv".into()],
         };
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             serde_json::json!({"type": "batchStarted", "batchId": 3, "files": ["a.csv"]})
+        );
+        let unknown = EngineEventDto::BatchStarted {
+            batch_id: None,
+            files: Vec::new(),
+        };
+        assert_eq!(
+            serde_json::to_value(&unknown).unwrap()["batchId"],
+            serde_json::Value::Null
         );
     }
 

@@ -9,6 +9,7 @@ pub mod demo; // demo mode: the built-in simulator and a throw-away site
 pub mod dto; // camelCase shapes for the UI, mapped from engine types
 pub mod error; // the `{kind, message}` error every command rejects with
 pub mod launch; // flags and environment switches read at start
+pub mod preferences; // the app's own options (close to tray), beside the settings file
 pub mod settings; // raw values ↔ settings file, validation, keyring, import
 pub mod state; // what runs (setup / live / demo), engine start and stop, event forwarding
 pub mod toasts; // desktop notifications for incidents
@@ -53,6 +54,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::test_connection,
         commands::import_legacy,
         commands::write_export,
+        commands::open_folder,
+        commands::get_app_preferences,
+        commands::set_app_preferences,
     ]
 }
 
@@ -68,6 +72,18 @@ pub fn run() {
     #[cfg(windows)]
     windows_aumid::register(IDENTIFIER, "BoboSync");
     let show_at_start = launch.show_window || !launch.hidden;
+    let preferences_file = preferences::path(&launch.locations);
+    let close_to_tray = match preferences::load(&preferences_file) {
+        Ok(p) => p.close_to_tray,
+        Err(e) => {
+            eprintln!("BoboSync: {e}");
+            preferences::StoredPreferences::default().close_to_tray
+        }
+    };
+    let app_state = AppState::new(launch);
+    app_state
+        .close_to_tray
+        .store(close_to_tray, Ordering::SeqCst);
     let app = tauri::Builder::default()
         // First: a second launch only shows the running app's window.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -80,7 +96,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(AppState::new(launch))
+        .manage(app_state)
         .manage(toasts::Toasts::default())
         .invoke_handler(handler())
         .on_window_event(|window, event| {

@@ -235,9 +235,11 @@ async fn to_dto(
     mode: AppMode,
 ) -> Option<EngineEventDto> {
     Some(match event {
-        EngineEvent::BatchStarted { files, .. } => {
-            EngineEventDto::BatchStarted { batch_id: 0, files }
-        }
+        // The engine does not report the batch id yet.
+        EngineEvent::BatchStarted { files, .. } => EngineEventDto::BatchStarted {
+            batch_id: None,
+            files,
+        },
         EngineEvent::BatchFinished(r) => EngineEventDto::BatchFinished {
             report: (&r).into(),
         },

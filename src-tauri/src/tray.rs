@@ -37,6 +37,7 @@ pub struct TrayItems<R: Runtime> {
     status: MenuItem<R>,
     last_sync: MenuItem<R>,
     pause_resume: MenuItem<R>,
+    autostart: CheckMenuItem<R>,
 }
 
 fn icon_bytes(health: Health) -> &'static [u8] {
@@ -154,6 +155,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         status,
         last_sync,
         pause_resume,
+        autostart,
     });
     Ok(())
 }
@@ -189,7 +191,8 @@ pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: &StatusDto) {
     }
 }
 
-fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
+/// Whether the app starts at login (false where the autostart plugin is absent).
+pub fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
     use tauri_plugin_autostart::ManagerExt as _;
     if app
         .try_state::<tauri_plugin_autostart::AutoLaunchManager>()
@@ -201,22 +204,36 @@ fn autostart_enabled<R: Runtime>(app: &AppHandle<R>) -> bool {
     }
 }
 
-fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
+/// Turns starting at login on or off, and ticks the menu item to match.
+pub fn set_autostart<R: Runtime>(app: &AppHandle<R>, on: bool) -> Result<(), String> {
     use tauri_plugin_autostart::ManagerExt as _;
     if app
         .try_state::<tauri_plugin_autostart::AutoLaunchManager>()
         .is_none()
     {
-        return;
+        return Err("starting at login is not available in this build of BoboSync".to_owned());
     }
     let manager = app.autolaunch();
-    let result = if manager.is_enabled().unwrap_or(false) {
-        manager.disable()
-    } else {
+    let result = if on {
         manager.enable()
+    } else {
+        manager.disable()
     };
-    if let Err(e) = result {
-        tracing::warn!("cannot change starting at login: {e}");
+    let now = autostart_enabled(app);
+    if let Some(items) = app.try_state::<TrayItems<R>>() {
+        let _ = items.autostart.set_checked(now);
+    }
+    result.map_err(|e| {
+        format!(
+            "cannot turn starting at login {}: {e}",
+            if on { "on" } else { "off" }
+        )
+    })
+}
+
+fn toggle_autostart<R: Runtime>(app: &AppHandle<R>) {
+    if let Err(e) = set_autostart(app, !autostart_enabled(app)) {
+        tracing::warn!("{e}");
     }
 }
 

@@ -149,6 +149,9 @@ fn settings_are_validated_by_the_engine_and_saved_without_secrets() {
     );
     let saved = call(&w, "save_settings", json!({"values": valid})).unwrap();
     assert_eq!(saved["saved"], true, "{saved}");
+    // No secret is stored: saved, but the engine cannot run, and says why.
+    assert_eq!(saved["applied"], false, "{saved}");
+    assert!(!saved["errors"].as_array().unwrap().is_empty(), "{saved}");
     let text = std::fs::read_to_string(dir.path().join("config/settings.toml")).unwrap();
     assert!(
         text.contains("ORG1") && !text.to_lowercase().contains("password ="),
@@ -328,4 +331,58 @@ fn contains_in_files(root: &Path, needle: &[u8]) -> bool {
             std::fs::read(&p).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
         }
     })
+}
+
+#[test]
+fn open_folder_takes_only_the_four_folder_names_and_the_window_has_no_opener() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    for args in [
+        json!({"name": "/etc"}),
+        json!({"name": "../.."}),
+        json!({"path": "/etc"}),
+        json!({}),
+    ] {
+        assert!(
+            call(&w, "open_folder", args.clone()).is_err(),
+            "open_folder accepted {args}"
+        );
+    }
+    let caps = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("capabilities/default.json"),
+    )
+    .unwrap();
+    assert!(!caps.contains("opener:"), "{caps}");
+}
+
+#[test]
+fn close_to_tray_is_saved_beside_the_settings_and_start_at_login_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    assert_eq!(
+        call(&w, "get_app_preferences", json!({})),
+        Ok(json!({"startAtLogin": false, "closeToTray": true}))
+    );
+    let off = json!({"startAtLogin": false, "closeToTray": false});
+    assert_eq!(
+        call(&w, "set_app_preferences", json!({"preferences": off})),
+        Ok(off.clone())
+    );
+    assert_eq!(call(&w, "get_app_preferences", json!({})), Ok(off));
+    let file = dir
+        .path()
+        .join("config")
+        .join(bobosync_tray::preferences::FILE_NAME);
+    let stored = bobosync_tray::preferences::load(&file).unwrap();
+    assert!(!stored.close_to_tray);
+    // Without the autostart plugin (the mock app), turning it on is refused
+    // with a reason, and nothing else changes.
+    let err = call(
+        &w,
+        "set_app_preferences",
+        json!({"preferences": {"startAtLogin": true, "closeToTray": false}}),
+    )
+    .unwrap_err();
+    assert_eq!(err["kind"], "internal", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("login"), "{err}");
 }

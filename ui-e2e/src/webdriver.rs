@@ -302,6 +302,16 @@ impl WebDriver {
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
+    /// A DOM property of an element (e.g. `checked`).
+    pub async fn property(&self, el: &Element, name: &str) -> Result<Value> {
+        self.session_cmd(
+            reqwest::Method::GET,
+            &format!("/element/{}/property/{name}", el.0),
+            None,
+        )
+        .await
+    }
+
     /// Runs `script` in the page and returns its value.
     pub async fn execute(&self, script: &str) -> Result<Value> {
         self.session_cmd(

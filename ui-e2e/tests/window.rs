@@ -216,6 +216,23 @@ async fn run(
     wd.type_into(&field("fields.collar_attribute"), "No-Such-Field", LIMIT)
         .await?;
     shot("12-settings").await?;
+    // The app's own options: off by default at login; closing hides to the tray.
+    let login = wd.wait_for(&By::css("#pref-start-at-login"), LIMIT).await?;
+    assert_eq!(
+        wd.property(&login, "checked").await?,
+        serde_json::json!(false)
+    );
+    wd.click_when_ready(&By::css("#pref-close-to-tray"), LIMIT)
+        .await?;
+    let prefs = site
+        .path("xdg-config")
+        .join("bobosync")
+        .join("app-preferences.json");
+    wait_until("the preferences file", LIMIT, || {
+        std::fs::read_to_string(&prefs)
+            .ok()
+            .filter(|t| t.contains("\"closeToTray\": false"))
+    });
     wd.click_when_ready(&By::button("Save settings"), LIMIT)
         .await?;
     wd.wait_text("Settings saved", LIMIT).await?;

@@ -1,7 +1,8 @@
 /**
  * The contract between the web UI and the Tauri backend (`src-tauri/`).
  *
- * This is the ONLY module that calls `invoke`, `listen` or a Tauri plugin.
+ * This is the ONLY module that calls `invoke`, `listen` or a Tauri plugin
+ * (the dialog plugin; folders are opened by the backend's `open_folder`).
  * Every other module imports the typed functions below.
  *
  * Conventions the Rust side mirrors:
@@ -23,7 +24,6 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { open as openDialog, save as saveDialog } from '@tauri-apps/plugin-dialog';
-import { openPath } from '@tauri-apps/plugin-opener';
 
 // ───────────────────────────── errors ─────────────────────────────
 
@@ -526,9 +526,13 @@ export interface SettingsSnapshotDto {
   secrets: SecretsStatus;
 }
 
-/** `save_settings` result: saved only when `errors` is empty. */
+/** `save_settings` result. `saved`: the settings file was written.
+ * `applied`: the engine now runs with it. Saved but not applied, `errors`
+ * say why it cannot run yet (typically a secret not stored in the keyring);
+ * not saved, `errors` are the invalid settings. */
 export interface SaveSettingsResultDto {
   saved: boolean;
+  applied: boolean;
   errors: ConfigErrorDto[];
 }
 
@@ -670,16 +674,35 @@ export async function pickFile(
   }
 }
 
-/** Which resolved folder to open. */
+/** Which of the app's folders to open. */
 export type FolderName = keyof FoldersDto;
 
-/** Opens a folder in the OS file manager (opener plugin). */
-export async function openFolder(path: string): Promise<void> {
-  try {
-    await openPath(path);
-  } catch (e) {
-    throw toApiError(e);
-  }
+/** `open_folder`: opens one of the app's four folders in the OS file
+ * manager. The backend resolves the path from the settings; the window
+ * cannot open any other path. Rejects with `io`. */
+export function openFolder(name: FolderName): Promise<void> {
+  return call('open_folder', { name });
+}
+
+// ───────────────────────────── app preferences ─────────────────────────────
+
+/** The tray app's own options (not sync settings). */
+export interface AppPreferencesDto {
+  /** Start hidden in the tray at login (the OS keeps this; off by default). */
+  startAtLogin: boolean;
+  /** Closing the window hides it to the tray (else it quits BoboSync). */
+  closeToTray: boolean;
+}
+
+/** `get_app_preferences` */
+export function getAppPreferences(): Promise<AppPreferencesDto> {
+  return call('get_app_preferences');
+}
+
+/** `set_app_preferences`: saves and applies both; returns what is now in
+ * force. Rejects with `io` (preferences file) or `internal` (login item). */
+export function setAppPreferences(preferences: AppPreferencesDto): Promise<AppPreferencesDto> {
+  return call('set_app_preferences', { preferences });
 }
 
 // ───────────────────────────── events ─────────────────────────────
@@ -700,7 +723,9 @@ export interface IncidentDto {
  * `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`).
  */
 export type EngineEvent =
-  | { type: 'batchStarted'; batchId: number; files: string[] }
+  /** `batchId` is null while the engine does not report it; a full
+   * cycle's start has no files. */
+  | { type: 'batchStarted'; batchId: number | null; files: string[] }
   | { type: 'batchFinished'; report: BatchReportDto }
   | { type: 'fileRejected'; file: string; reason: string }
   | { type: 'recordFailures'; count: number }

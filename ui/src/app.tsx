@@ -62,10 +62,9 @@ export function App() {
 
   if (fatal) return <Notice tone="error">BoboSync's backend did not answer: {fatal}</Notice>;
   if (!info) return <p>Starting…</p>;
-  const ctx = { info, zone, now };
   if (!inApp) {
     return (
-      <Ctx.Provider value={ctx}>
+      <Ctx.Provider value={{ info, zone, now }}>
         <main id="main">
           <Wizard onDone={() => void loadInfo()} onDemo={() => void loadInfo()} />
         </main>
@@ -73,6 +72,7 @@ export function App() {
     );
   }
   const title = PAGES.find((p) => p.id === state.page)?.title ?? '';
+  const ctx = { info, zone, now, navigate, refreshInfo: () => void loadInfo() };
   return (
     <Ctx.Provider value={ctx}>
       <a class="skip" href="#main">

@@ -6,6 +6,7 @@ import type { ComponentChildren } from 'preact';
 import { pickFile, pickFolder, toApiError, type AppInfoDto, type CheckStatus, type Health, type SettingsValues } from './api';
 import { formatDateTime, formatTime } from './format';
 import type { FieldSpec } from './settingsSchema';
+import { errorHint, type Page } from './state';
 
 /** What every page needs to know about the app. */
 export interface AppContext {
@@ -13,6 +14,10 @@ export interface AppContext {
   /** The zone times are shown in (this machine's). */
   zone: string;
   now: Date;
+  /** Go to a page of the main window (absent in the wizard). */
+  navigate?: (page: Page) => void;
+  /** Read the app info again: shows the wizard when nothing runs. */
+  refreshInfo?: () => void;
 }
 
 export const Ctx = createContext<AppContext>({ info: null, zone: 'UTC', now: new Date() });
@@ -72,20 +77,50 @@ export function Notice({ tone, children }: { tone: 'error' | 'warn' | 'ok' | 'in
 /** Runs an async action with a busy flag and an error message. */
 export function useAction() {
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setErrorText] = useState<string | null>(null);
+  const [kind, setKind] = useState<string | null>(null);
+  const setError = (message: string | null, errorKind: string | null = null) => {
+    setErrorText(message);
+    setKind(message === null ? null : errorKind);
+  };
   async function run<T>(f: () => Promise<T>): Promise<T | undefined> {
     setBusy(true);
     setError(null);
     try {
       return await f();
     } catch (e) {
-      setError(toApiError(e).message);
+      const err = toApiError(e);
+      setError(err.message, err.kind);
       return undefined;
     } finally {
       setBusy(false);
     }
   }
-  return { busy, error, setError, run };
+  return { busy, error, kind, setError, run };
+}
+
+/** A failed action: the backend's message, and for the kinds that have
+ * one, where to fix it (decided by `kind`, never by the message). */
+export function ActionError({ act }: { act: { error: string | null; kind: string | null } }) {
+  const { navigate, refreshInfo } = useApp();
+  if (!act.error) return null;
+  const hint = errorHint(act.kind);
+  const go = hint?.goTo === 'settings' ? navigate && (() => navigate('settings')) : hint?.goTo === 'wizard' ? refreshInfo : undefined;
+  return (
+    <Notice tone="error">
+      {act.error}
+      {hint && (
+        <div class="error-hint" data-kind={act.kind}>
+          {hint.text}{' '}
+          {go && hint.button && (
+            <button type="button" onClick={go}>
+              {hint.button}
+            </button>
+          )}
+        </div>
+      )}
+    </Notice>
+  );
 }
 
 /** One settings field: label, input, default as placeholder, inline errors

@@ -49,7 +49,8 @@ const MAX_ACTIVITY = 30;
 function describe(e: EngineEvent): Activity['text'] | null {
   switch (e.type) {
     case 'batchStarted':
-      return `Batch ${e.batchId} started (${e.files.length} file${e.files.length === 1 ? '' : 's'})`;
+      if (e.files.length === 0) return 'Sync started';
+      return `${e.batchId === null ? 'Batch' : `Batch ${e.batchId}`} started (${e.files.length} file${e.files.length === 1 ? '' : 's'})`;
     case 'batchFinished':
       return `Batch ${e.report.batchId} finished: ${e.report.set} set, ${e.report.cleared} cleared, ${e.report.failed + e.report.rejected} failed`;
     case 'fileRejected':
@@ -193,5 +194,35 @@ export function wizardReducer(state: WizardState, action: WizardAction): WizardS
       };
     case 'saved':
       return { ...state, saved: true };
+  }
+}
+
+// ───────────────────────────── errors ─────────────────────────────
+
+/** Where an error kind sends the operator. */
+export interface ErrorHint {
+  text: string;
+  /** The page that fixes it, when there is one. */
+  goTo: 'settings' | 'wizard' | null;
+  button: string | null;
+}
+
+/** What to do about a failed command, by its `kind` (never its message). */
+export function errorHint(kind: string | null): ErrorHint | null {
+  switch (kind) {
+    case 'auth_rejected':
+      return { text: 'AtHoc refused the credentials: store the right client secret and password.', goTo: 'settings', button: 'Check the credentials in Settings' };
+    case 'not_configured':
+      return { text: 'BoboSync is not running with any settings yet.', goTo: 'wizard', button: 'Open the setup wizard' };
+    case 'invalid_settings':
+      return { text: 'The saved settings are not valid.', goTo: 'settings', button: 'Open Settings' };
+    case 'unreachable':
+      return { text: 'Check the server address, proxy and network; BoboSync keeps trying and keeps the files.', goTo: null, button: null };
+    case 'keyring_unavailable':
+      return { text: "The OS keyring cannot be used: unlock it (or install one), then store the credentials again.", goTo: null, button: null };
+    case 'busy':
+      return { text: 'Something else is running; try again in a moment.', goTo: null, button: null };
+    default:
+      return null;
   }
 }

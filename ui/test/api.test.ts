@@ -79,12 +79,22 @@ describe('api.ts wrappers', () => {
     expect(r.calls.map((c) => c.cmd)).toEqual(['plugin:dialog|save']);
   });
 
-  it('openFolder goes through the opener plugin', async () => {
+  it('openFolder names one of the four folders, never a path, and uses no opener plugin', async () => {
     const r = record();
     mockIPC((cmd, args) => r.log(cmd, args));
-    await api.openFolder('/data/logs');
-    expect(r.calls[0]?.cmd).toBe('plugin:opener|open_path');
-    expect((r.calls[0]?.args as { path: string }).path).toBe('/data/logs');
+    await api.openFolder('logs');
+    expect(r.calls).toEqual([{ cmd: 'open_folder', args: { name: 'logs' } }]);
+  });
+
+  it('app preferences round-trip through their own commands', async () => {
+    const r = record();
+    mockIPC((cmd, args) => {
+      r.log(cmd, args);
+      return cmd === 'get_app_preferences' ? { startAtLogin: false, closeToTray: true } : (args as { preferences: unknown }).preferences;
+    });
+    await expect(api.getAppPreferences()).resolves.toEqual({ startAtLogin: false, closeToTray: true });
+    await api.setAppPreferences({ startAtLogin: true, closeToTray: false });
+    expect(r.calls[1]).toEqual({ cmd: 'set_app_preferences', args: { preferences: { startAtLogin: true, closeToTray: false } } });
   });
 
   it('onEngineEvent delivers payloads until unlistened', async () => {

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { describe, expect, it } from 'vitest';
-import { CheckBadge, HealthBadge, SettingField } from '../src/components';
+import { ActionError, CheckBadge, Ctx, HealthBadge, SettingField } from '../src/components';
 import { FIELDS } from '../src/settingsSchema';
 
 function mount(node: preact.ComponentChild) {
@@ -35,5 +35,35 @@ describe('states are never colour alone', () => {
   });
   it.each([['pass', 'Pass'], ['warn', 'Warning'], ['fail', 'Fail']] as const)('check %s reads %s', (s, word) => {
     expect(mount(<CheckBadge status={s} />).textContent).toContain(word);
+  });
+});
+
+describe('action errors', () => {
+  it('auth_rejected offers the way to the credentials, by kind not message', () => {
+    const went: string[] = [];
+    const ctx = { info: null, zone: 'UTC', now: new Date(), navigate: (p: string) => void went.push(p) };
+    const root = mount(
+      <Ctx.Provider value={ctx}>
+        <ActionError act={{ error: 'AtHoc said 401', kind: 'auth_rejected' }} />
+      </Ctx.Provider>,
+    );
+    expect(root.textContent).toContain('AtHoc said 401');
+    root.querySelector('button')!.click();
+    expect(went).toEqual(['settings']);
+  });
+  it('not_configured opens the wizard; other kinds show the message alone', () => {
+    let refreshed = 0;
+    const ctx = { info: null, zone: 'UTC', now: new Date(), refreshInfo: () => void refreshed++ };
+    const root = mount(
+      <Ctx.Provider value={ctx}>
+        <ActionError act={{ error: 'not configured', kind: 'not_configured' }} />
+        <ActionError act={{ error: 'disk full', kind: 'internal' }} />
+      </Ctx.Provider>,
+    );
+    const buttons = root.querySelectorAll('button');
+    expect(buttons).toHaveLength(1);
+    expect(buttons[0]!.textContent).toBe('Open the setup wizard');
+    buttons[0]!.click();
+    expect(refreshed).toBe(1);
   });
 });

@@ -27,7 +27,9 @@ export interface MockState {
   calls: { cmd: string; args: unknown }[];
   /** Files written by write_export. */
   exports: { path: string; contents: string }[];
+  /** Folder names `open_folder` was asked for. */
   opened: string[];
+  preferences: { startAtLogin: boolean; closeToTray: boolean };
   nextSavePath: string | null;
 }
 
@@ -131,6 +133,7 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
     calls: [],
     exports: [],
     opened: [],
+    preferences: { startAtLogin: false, closeToTray: true },
     nextSavePath: '/home/op/export.csv',
   };
   let nextBatch = 3;
@@ -213,12 +216,17 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           return fakeValidate(args.values ?? {});
         case 'save_settings': {
           const errors = fakeValidate(args.values ?? {});
-          if (errors.length) return { saved: false, errors };
+          if (errors.length) return { saved: false, applied: false, errors };
           const first = !s.configured;
           s.values = { ...args.values };
+          if (!s.secrets.password || !s.secrets.clientSecret) {
+            // Saved, but the engine cannot start without the secrets.
+            s.configured = false;
+            return { saved: true, applied: false, errors: [{ key: 'athoc.password', problem: 'no password is stored for svc-bobo', expected: 'the password in the OS keyring' }] };
+          }
           s.configured = true;
           if (first) s.status = { ...s.status, paused: true, health: 'paused', reason: 'Waiting to go live' };
-          return { saved: true, errors: [] };
+          return { saved: true, applied: true, errors: [] };
         }
         case 'store_secrets': {
           const r = args.request ?? {};
@@ -249,9 +257,15 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           return args.options?.directory ? '/srv/bobo/drop' : '/srv/bobo/.env';
         case 'plugin:dialog|save':
           return s.nextSavePath;
-        case 'plugin:opener|open_path':
-          s.opened.push(args.path);
+        case 'open_folder':
+          if (!['drop', 'processed', 'failed', 'logs'].includes(args.name)) throw { kind: 'internal', message: `unknown folder ${args.name}` };
+          s.opened.push(args.name);
           return null;
+        case 'get_app_preferences':
+          return s.preferences;
+        case 'set_app_preferences':
+          s.preferences = { ...args.preferences };
+          return s.preferences;
         default:
           throw { kind: 'internal', message: `mock backend: unknown command ${cmd}` };
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusDto } from '../src/api';
-import { appReducer, canAdvance, initialApp, initialWizard, wizardReducer, type WizardState } from '../src/state';
+import { appReducer, canAdvance, errorHint, initialApp, initialWizard, wizardReducer, type WizardState } from '../src/state';
 
 const status: StatusDto = {
   health: 'error', reason: 'AtHoc unreachable', since: '2025-01-01T00:00:00Z', paused: false, mode: 'live',
@@ -30,6 +30,14 @@ describe('appReducer', () => {
     const s = appReducer(initialApp, { type: 'event', event: { type: 'batchFinished', report }, at });
     expect(s.revision).toBe(1);
     expect(s.activity[0]?.text).toBe('Batch 1 finished: 1 set, 0 cleared, 2 failed');
+  });
+  it.each([
+    [{ batchId: 4, files: ['a.csv'] }, 'Batch 4 started (1 file)'],
+    [{ batchId: null, files: ['a.csv', 'b.csv'] }, 'Batch started (2 files)'],
+    [{ batchId: null, files: [] }, 'Sync started'],
+  ])('batchStarted %o reads %s (no made-up batch id)', (e, text) => {
+    const s = appReducer(initialApp, { type: 'event', event: { type: 'batchStarted', ...e }, at });
+    expect(s.activity[0]?.text).toBe(text);
   });
   it('approvalNeeded adds the approval once', () => {
     const approval = { id: 3, kind: 'mass_clear' as const, summary: 's', payload: '[]', createdAt: at };
@@ -70,5 +78,22 @@ describe('wizardReducer', () => {
     expect(wizardReducer(initialWizard, { type: 'goto', step: 'preview' }).step).toBe('server');
     expect(wizardReducer(prev, { type: 'goto', step: 'server' }).step).toBe('server');
     expect(wizardReducer(initialWizard, { type: 'back' }).step).toBe('server');
+  });
+});
+
+describe('errorHint', () => {
+  it.each([
+    ['auth_rejected', 'settings'],
+    ['not_configured', 'wizard'],
+    ['invalid_settings', 'settings'],
+    ['unreachable', null],
+    ['keyring_unavailable', null],
+  ])('%s points to %s', (kind, goTo) => {
+    expect(errorHint(kind)?.goTo).toBe(goTo);
+  });
+  it('kinds without advice (and unknown ones) add nothing', () => {
+    expect(errorHint('internal')).toBeNull();
+    expect(errorHint('from_a_newer_backend')).toBeNull();
+    expect(errorHint(null)).toBeNull();
   });
 });

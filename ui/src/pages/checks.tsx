@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import * as api from '../api';
 import type { CheckDto } from '../api';
-import { CheckBadge, Notice, useAction } from '../components';
+import { ActionError, CheckBadge, useAction } from '../components';
 
 export function ChecksPage() {
   const [checks, setChecks] = useState<CheckDto[] | null>(null);
@@ -20,7 +20,7 @@ export function ChecksPage() {
       </div>
       <div aria-live="polite">
         {act.busy && <p class="busy">Checking…</p>}
-        {act.error && <Notice tone="error">{act.error}</Notice>}
+        <ActionError act={act} />
         {checks && (
           <p class="summary">
             {count('pass')} passed, {count('warn')} with warnings, {count('fail')} failed.

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import * as api from '../api';
 import type { BatchRowDto, HistoryDto, RecordRowDto } from '../api';
-import { Notice, Time, useAction, useApp } from '../components';
+import { ActionError, Notice, Time, useAction, useApp } from '../components';
 import { batchesCsv, recordsCsv } from '../csv';
 import { formatBoboLocal, formatDuration } from '../format';
 
@@ -99,7 +99,7 @@ function BatchDetail({ batch, onClose }: { batch: BatchRowDto; onClose: () => vo
       </div>
       {batch.error && <Notice tone="error">{batch.error}</Notice>}
       {saved && <Notice tone="ok">Saved to {saved}</Notice>}
-      {act.error && <Notice tone="error">{act.error}</Notice>}
+      <ActionError act={act} />
       {records &&
         files.map((f) => <RecordsTable caption={`File ${f}`} records={records.filter((r) => r.source.file === f)} />)}
     </section>
@@ -162,7 +162,7 @@ export function HistoryPage({ revision }: { revision: number }) {
         </button>
       </form>
       <div aria-live="polite">
-        {act.error && <Notice tone="error">{act.error}</Notice>}
+        <ActionError act={act} />
         {saved && <Notice tone="ok">Saved to {saved}</Notice>}
       </div>
       {data && searched !== null && (

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as api from '../api';
 import type { ConfigErrorDto, ConnectionTestDto, SecretOwner, SecretsStatus, SettingKey, SettingsValues } from '../api';
-import { CheckBadge, Notice, SettingField, useAction } from '../components';
+import { ActionError, CheckBadge, Notice, SettingField, useAction } from '../components';
 import { placeErrors, SECTIONS, FIELDS } from '../settingsSchema';
 
 /** Shows "stored" / "not stored" with a shape, never the secret. */
@@ -71,7 +71,7 @@ export function CredentialsForm({
         Store credentials
       </button>
       {missingOwner && <p class="help">Fill in the organization code, client ID and user name first: the keyring entries are named after them.</p>}
-      {act.error && <Notice tone="error">{act.error}</Notice>}
+      <ActionError act={act} />
       {done && <Notice tone="ok">Credentials stored.</Notice>}
     </fieldset>
   );
@@ -126,7 +126,8 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
   const [secrets, setSecrets] = useState<SecretsStatus>({ passwordStored: false, clientSecretStored: false });
   const v = useValidation(values ?? {});
   const act = useAction();
-  const [saved, setSaved] = useState(false);
+  /** After Save: written and running, or written but the engine cannot start. */
+  const [saved, setSaved] = useState<'applied' | 'not_applied' | null>(null);
   const [test, setTest] = useState<ConnectionTestDto | null>(null);
   const [importMsg, setImportMsg] = useState<string[] | null>(null);
 
@@ -137,10 +138,10 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
       setSecrets(s.secrets);
     });
   }, []);
-  if (!values) return act.error ? <Notice tone="error">{act.error}</Notice> : <p>Loading settings…</p>;
+  if (!values) return act.error ? <ActionError act={act} /> : <p>Loading settings…</p>;
 
   const change = (key: SettingKey, value: string) => {
-    setSaved(false);
+    setSaved(null);
     setValues({ ...values, [key]: value });
     v.touch();
   };
@@ -151,7 +152,7 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
     const r = await act.run(() => api.saveSettings(values ?? {}));
     if (!r) return;
     v.setErrors(r.errors);
-    setSaved(r.saved);
+    setSaved(r.saved ? (r.applied ? 'applied' : 'not_applied') : null);
     if (r.saved) onSaved();
     else document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }
@@ -188,10 +189,23 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
         </button>
       </div>
       <div aria-live="polite">
-        {act.error && <Notice tone="error">{act.error}</Notice>}
-        {saved && <Notice tone="ok">Settings saved and applied.</Notice>}
+        <ActionError act={act} />
+        {saved === 'applied' && <Notice tone="ok">Settings saved and applied.</Notice>}
+        {saved === 'not_applied' && (
+          <Notice tone="warn">
+            <span data-testid="saved-not-applied">
+              Settings saved, but BoboSync cannot start with them yet: usually the AtHoc client secret and password are not
+              stored — store them under AtHoc credentials, then save again.
+            </span>
+            {v.errors.map((e) => (
+              <div>
+                {e.key}: {e.problem}; expected {e.expected}
+              </div>
+            ))}
+          </Notice>
+        )}
         {importMsg && <Notice tone="info">{importMsg.map((m) => <div>{m}</div>)}</Notice>}
-        {v.errors.length > 0 && (
+        {v.errors.length > 0 && saved !== 'not_applied' && (
           <Notice tone="error">
             {v.errors.length} setting(s) need attention{other.length ? ':' : ' (marked below).'}
             {other.map((m) => (
@@ -210,7 +224,52 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
           {s.id === 'athoc' && <CredentialsForm owner={ownerOf(values)} secrets={secrets} onStored={setSecrets} />}
         </fieldset>
       ))}
+      <AppPreferencesForm />
       <p class="help">Blank fields use the default shown in grey. {FIELDS.size} settings in all.</p>
     </form>
+  );
+}
+
+/** The tray app's own options: start at login, close to tray. Each change
+ * is saved and applied at once. */
+export function AppPreferencesForm() {
+  const [prefs, setPrefs] = useState<api.AppPreferencesDto | null>(null);
+  const act = useAction();
+  useEffect(() => void act.run(async () => setPrefs(await api.getAppPreferences())), []);
+  const change = (next: api.AppPreferencesDto) => void act.run(async () => setPrefs(await api.setAppPreferences(next)));
+  return (
+    <fieldset id="section-app">
+      <legend>This app</legend>
+      {prefs && (
+        <>
+          <div class="field field-bool">
+            <label for="pref-start-at-login">Start BoboSync at login (hidden, in the tray)</label>
+            <div class="field-input">
+              <input
+                id="pref-start-at-login"
+                type="checkbox"
+                checked={prefs.startAtLogin}
+                disabled={act.busy}
+                onChange={(e) => change({ ...prefs, startAtLogin: (e.currentTarget as HTMLInputElement).checked })}
+              />
+            </div>
+          </div>
+          <div class="field field-bool">
+            <label for="pref-close-to-tray">Closing the window keeps BoboSync running in the tray</label>
+            <div class="field-input">
+              <input
+                id="pref-close-to-tray"
+                type="checkbox"
+                checked={prefs.closeToTray}
+                disabled={act.busy}
+                onChange={(e) => change({ ...prefs, closeToTray: (e.currentTarget as HTMLInputElement).checked })}
+              />
+            </div>
+            <p class="help">Off: closing the window quits BoboSync (files are then not synced).</p>
+          </div>
+        </>
+      )}
+      <ActionError act={act} />
+    </fieldset>
   );
 }

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import * as api from '../api';
 import type { ApprovalDto, CycleReportDto, StatusDto } from '../api';
 import { describeApproval } from '../approvals';
-import { HealthBadge, Notice, Time, useAction, useApp } from '../components';
+import { ActionError, HealthBadge, Notice, Time, useAction, useApp } from '../components';
 import type { Activity } from '../state';
 
 function CycleSummary({ report }: { report: CycleReportDto }) {
@@ -54,7 +54,7 @@ function Approval({ approval, onDone }: { approval: ApprovalDto; onDone: () => v
           Reject
         </button>
       </div>
-      {act.error && <Notice tone="error">{act.error}</Notice>}
+      <ActionError act={act} />
     </article>
   );
 }
@@ -98,7 +98,7 @@ export function StatusPage({
       reload();
     });
   const togglePause = () => void act.run(async () => onStatus(await (status.paused ? api.resume() : api.pause())));
-  const open = (path: string | undefined) => void act.run(async () => path && (await api.openFolder(path)));
+  const open = (name: api.FolderName) => void act.run(() => api.openFolder(name));
 
   return (
     <div class="status-page">
@@ -146,16 +146,16 @@ export function StatusPage({
         <button type="button" onClick={mappings} disabled={act.busy}>
           Sync user mappings now
         </button>
-        <button type="button" onClick={() => open(info?.folders.drop)}>
+        <button type="button" onClick={() => open('drop')} title={info?.folders.drop}>
           Open drop folder
         </button>
-        <button type="button" onClick={() => open(info?.folders.logs)}>
+        <button type="button" onClick={() => open('logs')} title={info?.folders.logs}>
           Open logs folder
         </button>
       </div>
       <div aria-live="polite">
         {act.busy && <p class="busy">Working…</p>}
-        {act.error && <Notice tone="error">{act.error}</Notice>}
+        <ActionError act={act} />
         {report && <CycleSummary report={report} />}
         {note && <Notice tone="info">{note}</Notice>}
       </div>

@@ -4,7 +4,7 @@
 import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import * as api from '../api';
 import type { ConfigErrorDto, ConnectionTestDto, PreviewDto, SecretsStatus, SettingKey, SettingsValues } from '../api';
-import { Notice, SettingField, useAction, useApp } from '../components';
+import { ActionError, Notice, SettingField, useAction, useApp } from '../components';
 import { formatBoboLocal } from '../format';
 import { FIELDS, placeErrors } from '../settingsSchema';
 import { canAdvance, initialWizard, WIZARD_STEPS, wizardReducer } from '../state';
@@ -74,6 +74,8 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
   const [secrets, setSecrets] = useState<SecretsStatus>({ passwordStored: false, clientSecretStored: false });
   const [test, setTest] = useState<ConnectionTestDto | null>(null);
   const [preview, setPreview] = useState<PreviewDto | null>(null);
+  /** Saved, but the engine cannot start (e.g. secrets not stored). */
+  const [notApplied, setNotApplied] = useState(false);
   const act = useAction();
   const heading = useRef<HTMLHeadingElement>(null);
   const stepIndex = WIZARD_STEPS.findIndex((s) => s.id === w.step);
@@ -90,7 +92,8 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
     void act.run(async () => {
       const r = await api.saveSettings(values);
       setErrors(r.errors);
-      if (!r.saved) return;
+      setNotApplied(r.saved && !r.applied);
+      if (!r.saved || !r.applied) return;
       dispatch({ type: 'saved' });
       setPreview(await api.preview());
     });
@@ -185,9 +188,19 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
         {w.step === 'fields' && fields(step.keys)}
         {w.step === 'preview' && (
           <>
+            {notApplied && (
+              <Notice tone="warn">
+                <span data-testid="saved-not-applied">
+                  The settings are saved, but BoboSync cannot start until the AtHoc credentials are stored.{' '}
+                  <button type="button" onClick={() => dispatch({ type: 'goto', step: 'credentials' })}>
+                    Back to Credentials
+                  </button>
+                </span>
+              </Notice>
+            )}
             {errors.length > 0 && (
               <Notice tone="error">
-                The settings are not valid yet:
+                {notApplied ? 'What BoboSync needs:' : 'The settings are not valid yet:'}
                 {errors.map((e) => (
                   <div>
                     {e.key}: {e.problem}; expected {e.expected}
@@ -195,7 +208,7 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
                 ))}
               </Notice>
             )}
-            {preview ? <PreviewTable preview={preview} /> : !act.error && <p>Reading the drop folder…</p>}
+            {preview ? <PreviewTable preview={preview} /> : !act.error && !notApplied && errors.length === 0 && <p>Reading the drop folder…</p>}
           </>
         )}
         {w.step === 'live' && (
@@ -206,7 +219,7 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
             </button>
           </Notice>
         )}
-        <div aria-live="polite">{act.error && <Notice tone="error">{act.error}</Notice>}</div>
+        <div aria-live="polite"><ActionError act={act} /></div>
         {w.step !== 'live' && (
           <div class="actions wizard-nav">
             <button type="button" onClick={() => dispatch({ type: 'back' })} disabled={stepIndex === 0 || act.busy}>

@@ -3,7 +3,8 @@
 //! Pause changes the icon state and stops files being applied, Sync now
 //! runs a batch, Open shows the window; and the toasts it sends
 //! (`org.freedesktop.Notifications.Notify`, captured with dbus-monitor):
-//! one per incident, one "resolved" after.
+//! one per incident, one "resolved" after; and a second launch, which shows
+//! the first app's window and exits (single instance).
 
 mod support;
 
@@ -143,6 +144,55 @@ fn toasts_one_per_incident_and_one_when_resolved() {
     assert!(
         !text.contains("changed-by-the-test"),
         "a secret reached a toast"
+    );
+    drop(app);
+}
+
+#[test]
+fn a_second_launch_shows_the_first_window_and_exits() {
+    if !inside(
+        "a_second_launch_shows_the_first_window_and_exits",
+        Session::DisplayAndBus,
+    ) {
+        return;
+    }
+    require("xdotool", "xdotool");
+    let site = Site::new();
+    let mut app = site.launch_app(&[]);
+    let tray = TrayBus::find(app.child.id());
+    wait_for("the engine to be up", LIMIT, || {
+        tray.label_starting("OK:")
+            .or_else(|| tray.label_starting("Warning:"))
+    });
+    let visible = || {
+        Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^BoboSync$"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(visible().is_empty(), "a window was open at a hidden start");
+
+    // The second launch (not hidden: it would show a window) hands over and ends.
+    let mut second = Command::new(env!("CARGO_BIN_EXE_bobosync-tray"))
+        .arg("--env-file")
+        .arg(&site.env_file)
+        .env("XDG_CONFIG_HOME", site.path("xdg-config"))
+        .env("XDG_DATA_HOME", site.path("xdg-data"))
+        .env("HOME", site.path("home"))
+        .env("TMPDIR", site.path("tmp"))
+        .spawn()
+        .expect("a second bobosync-tray");
+    let status = wait_for("the second launch to exit", LIMIT, || {
+        second.try_wait().ok().flatten()
+    });
+    assert!(status.success(), "the second launch ended with {status}");
+    wait_for("the first app's window", LIMIT, || {
+        Some(visible()).filter(|ids| !ids.is_empty())
+    });
+    assert!(
+        matches!(app.child.try_wait(), Ok(None)),
+        "the first app exited when the second was launched"
     );
     drop(app);
 }

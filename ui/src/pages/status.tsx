@@ -117,7 +117,8 @@ export function StatusPage({
         <dd>
           {status.lastFileSeen ? (
             <>
-              {status.lastFileSeen.name} at <Time iso={status.lastFileSeen.at} />
+              {/* The engine does not name the file yet: the name is then empty. */}
+              {status.lastFileSeen.name || 'a file'} at <Time iso={status.lastFileSeen.at} />
             </>
           ) : (
             'none yet'

@@ -45,7 +45,9 @@ pub enum Command {
     Run {
         #[command(flatten)]
         config: ConfigArgs,
-        /// Seconds between cycles.
+        /// Seconds between full cycles (connection check, mapping sync if
+        /// due, stale cleanup). New files are applied as soon as they are
+        /// complete, whatever this says.
         #[arg(long, default_value_t = 60, value_name = "SECONDS")]
         interval: u64,
     },

@@ -15,7 +15,7 @@ use clap::Parser;
 use engine::config::{ConfigSource, Host, LoadError, Locations, Settings};
 use engine::cycle::{CycleOptions, CycleReport, CycleStatus, SyncContext};
 use engine::logging::{self, ConsoleLog, LogGuard};
-use engine::runtime::{Engine, EngineEvent, EngineOptions, Health};
+use engine::runtime::{acquire_lock, DataLock, Engine, EngineEvent, EngineOptions, Health, LockError};
 
 use crate::args::{Cli, Command, ConfigArgs};
 
@@ -52,6 +52,8 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = if e.downcast_ref::<LoadError>().is_some() {
                 exit::CONFIG
+            } else if matches!(e.downcast_ref::<LockError>(), Some(LockError::Held { .. })) {
+                exit::LOCKED
             } else {
                 exit::FAILED
             };
@@ -68,7 +70,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     };
     match command {
         Command::Once { config, approve } => {
-            let (ctx, _log) = open(&config)?;
+            let (ctx, _log, _lock) = open_exclusive(&config)?;
             let report = ctx
                 .run_once(CycleOptions {
                     approve,
@@ -91,7 +93,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(if failed { exit::FAILED } else { exit::OK })
         }
         Command::SyncMappings { config, approve } => {
-            let (ctx, _log) = open(&config)?;
+            let (ctx, _log, _lock) = open_exclusive(&config)?;
             let mapping = ctx.sync_mappings("requested".to_owned(), approve).await?;
             print::mapping(&mapping);
             Ok(if mapping.applied {
@@ -105,7 +107,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             dry_run,
             approve,
         } => {
-            let (ctx, _log) = open(&config)?;
+            let (ctx, _log, _lock) = if dry_run {
+                let (ctx, log) = open(&config)?;
+                (ctx, log, None)
+            } else {
+                let (ctx, log, lock) = open_exclusive(&config)?;
+                (ctx, log, Some(lock))
+            };
             let cleanup = ctx.cleanup(dry_run, approve).await?;
             print::cleanup(&cleanup);
             Ok(if cleanup.waiting_for_approval {
@@ -175,16 +183,44 @@ fn default_command() -> Command {
     }
 }
 
-/// Loads the settings, starts logging (file + stderr) and opens the engine.
+/// Loads the settings, starts logging (file + stderr) and opens the engine
+/// for reading (checks, preview, history: safe beside a running engine).
 fn open(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard)> {
+    let (ctx, log, _) = open_with(config, false)?;
+    Ok((ctx, log))
+}
+
+/// Like [`open`], for commands that write to AtHoc or the database: they
+/// also take the one-engine-per-database lock for their whole run, so a
+/// scheduled `once` cannot run beside the tray app or `bobosync run`.
+fn open_exclusive(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard, DataLock)> {
+    let (ctx, log, lock) = open_with(config, true)?;
+    let lock = lock.context("the database lock was not taken")?;
+    Ok((ctx, log, lock))
+}
+
+fn open_with(
+    config: &ConfigArgs,
+    exclusive: bool,
+) -> anyhow::Result<(SyncContext, LogGuard, Option<DataLock>)> {
     let settings = load_settings(config)?;
     let log =
         logging::init(&settings.logging, ConsoleLog::Stderr).context("cannot start logging")?;
     for warning in settings.warnings() {
         tracing::warn!("{warning}");
     }
+    let lock = if exclusive {
+        let db = settings.paths.db_path.clone();
+        if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create the database folder {}", parent.display()))?;
+        }
+        Some(acquire_lock(&db, "bobosync", chrono::Utc::now())?)
+    } else {
+        None
+    };
     let ctx = SyncContext::open(settings).context("cannot open the BoboSync engine")?;
-    Ok((ctx, log))
+    Ok((ctx, log, lock))
 }
 
 pub(crate) fn load_settings(config: &ConfigArgs) -> Result<Settings, LoadError> {

@@ -36,7 +36,7 @@ pub use decide::{
 };
 pub use files::FileTracker;
 pub use health::{apply as apply_health, derive as derive_health, Change, Incidents, Source};
-pub use lock::{lock_path, LockError};
+pub use lock::{acquire as acquire_lock, lock_path, DataLock, LockError};
 pub use status::{EngineEvent, Health, Incident, IncidentKind, Status};
 
 /// How the runtime behaves beyond the settings.

@@ -97,6 +97,14 @@ fn a_second_instance_is_refused_naming_the_holder() {
     second.assert_code(EXIT_LOCKED);
     second.assert_output_contains(&format!("pid {} (bobosync run)", first.pid()));
     second.assert_output_contains("bobo_mapping.db");
+    // A scheduled `once` (the Python tool's way) is refused too, and so are
+    // the other writing commands; reading ones still work beside the engine.
+    for args in [&["once"][..], &["sync-mappings"], &["cleanup"]] {
+        let refused = h.bobosync(args);
+        refused.assert_code(EXIT_LOCKED);
+        refused.assert_output_contains(&format!("pid {} (bobosync run)", first.pid()));
+    }
+    h.bobosync(&["history"]).assert_success();
     // The first keeps working.
     h.drop_file("BOBO_1.csv", bobo_row("BON", "00001", &stamp(0, "090000")));
     let expected = athoc_on(0, "09:00:00");

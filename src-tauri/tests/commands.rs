@@ -196,14 +196,27 @@ fn demo_mode_runs_the_engine_against_the_simulator() {
         report.get("batches").is_some() && report.get("approvalsNeeded").is_some(),
         "{report}"
     );
-    let history = call(
-        &w,
-        "get_history",
-        json!({"query": {"who": null, "limit": 20}}),
-    )
-    .unwrap();
+    // The demo's first export was written just before the engine started,
+    // so no close event vouches for it: the engine reads it once it has been
+    // quiet for a moment (the rescan), not necessarily in this first sync.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let history = loop {
+        let history = call(
+            &w,
+            "get_history",
+            json!({"query": {"who": null, "limit": 20}}),
+        )
+        .unwrap();
+        if !history["batches"].as_array().unwrap().is_empty() {
+            break history;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo's first export was never applied: {history}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
     let batches = history["batches"].as_array().unwrap();
-    assert!(!batches.is_empty(), "{history}");
     let id = batches[0]["id"].as_i64().unwrap();
     let records = call(&w, "get_batch_records", json!({"batchId": id})).unwrap();
     let first = &records.as_array().unwrap()[0];

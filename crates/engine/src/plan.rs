@@ -98,13 +98,22 @@ impl MassChangeGuard {
 ///    older than `stale_after` at `now` is a `Clear`: the person is treated
 ///    as off duty, as the stale cleanup would.
 ///
-/// Records come back in input order, one per event; `invalid` is
-/// `row_errors`. Same input, same plan: nothing depends on hash order.
+/// An event dated more than [`FUTURE_TOLERANCE`] after `now` is not
+/// planned at all: it joins `row_errors` in `invalid`, with its reason.
+///
+/// Records come back in input order, one per (not future) event; `invalid`
+/// is `row_errors` and then the future events. Same input, same plan: nothing depends on hash order.
 pub fn plan(input: PlanInput<'_>) -> Plan {
+    // Events dated well ahead of `now` are a typo or a wrong clock: applied,
+    // they would sit in the ledger and block every real event until then.
+    let in_future = |event: &DutyEvent| event.at - input.now > FUTURE_TOLERANCE;
     // The index of each employee's winning event, by a total order (see
     // `precedes`), so the winner does not depend on input order.
     let mut winners: BTreeMap<&EmployeeId, usize> = BTreeMap::new();
     for (index, event) in input.events.iter().enumerate() {
+        if in_future(event) {
+            continue;
+        }
         winners
             .entry(&event.employee)
             .and_modify(|best| {
@@ -118,6 +127,7 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
         .events
         .iter()
         .enumerate()
+        .filter(|(_, event)| !in_future(event))
         .map(|(index, event)| {
             // Every employee in `events` has a winner.
             let winner_index = winners.get(&event.employee).copied().unwrap_or(index);
@@ -133,11 +143,31 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
             }
         })
         .collect();
+    let future = input
+        .events
+        .iter()
+        .filter(|e| in_future(e))
+        .map(|event| RowError {
+            source: event.source.clone(),
+            reason: format!(
+                "{} of {} at {} is more than {} ahead of now ({} UTC), so it was not applied: \
+             check the row, and the clock of the system that exported it",
+                describe(event.duty),
+                event.employee,
+                when(event),
+                hours(FUTURE_TOLERANCE),
+                input.now.format("%Y-%m-%d %H:%M:%S"),
+            ),
+        });
     Plan {
         records,
-        invalid: input.row_errors.to_vec(),
+        invalid: input.row_errors.iter().cloned().chain(future).collect(),
     }
 }
+
+/// How far ahead of `now` an event may be dated and still be applied: the
+/// BOBO system's clock and this machine's may disagree a little.
+pub const FUTURE_TOLERANCE: Duration = Duration::hours(1);
 
 /// True when `a` (at `a_index`) comes before `b` (at `b_index`) in
 /// latest-wins order: time, then source (file name, line). Two events from

@@ -392,6 +392,14 @@ impl SyncContext {
                 ));
                 summary.files_failed += 1;
             } else {
+                if entries == 0 {
+                    // Nothing to apply is not an error (an export run with no
+                    // bookings), but an operator should be able to see it.
+                    report.warnings.push(format!(
+                        "{}: no booking rows (empty, blank or header only)",
+                        file.name
+                    ));
+                }
                 if settings.files.move_processed {
                     folder::move_into(&file.path, &settings.paths.processed_dir)?;
                 }

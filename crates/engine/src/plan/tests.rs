@@ -416,3 +416,59 @@ proptest! {
         prop_assert_eq!(canonical(&forward), canonical(&run(&reversed, &ledger, "14:30:00")));
     }
 }
+
+#[rstest]
+#[case::within_the_tolerance("BON 00042 15:30:00 a.csv:1", "14:31:00", Some("set u42"))]
+#[case::just_past_it("BON 00042 15:31:01 a.csv:1", "14:31:00", None)]
+#[case::a_typo_year_book_off("BOF 00042 15:31:01 a.csv:1", "14:31:00", None)]
+fn events_dated_ahead_of_now(
+    #[case] spec: &str,
+    #[case] now: &str,
+    #[case] expected: Option<&str>,
+) {
+    let plan = run(&[ev(spec)], &HashMap::new(), now);
+    match expected {
+        Some(action) => {
+            assert_eq!(
+                plan.records
+                    .iter()
+                    .map(|r| short(&r.action))
+                    .collect::<Vec<_>>(),
+                [action]
+            );
+            assert!(plan.invalid.is_empty());
+        }
+        None => {
+            assert!(plan.records.is_empty(), "{:?}", plan.records);
+            assert_eq!(plan.invalid.len(), 1);
+            assert_eq!(plan.invalid[0].source, src("a.csv", 1));
+            assert!(
+                plan.invalid[0].reason.contains("ahead of now"),
+                "{}",
+                plan.invalid[0].reason
+            );
+        }
+    }
+}
+
+#[test]
+fn a_future_event_neither_wins_nor_blocks_the_real_ones() {
+    // The typo (a year ahead) would otherwise win latest-wins and sit in the ledger.
+    let typo = DutyEvent {
+        at: at("14:00:00") + Duration::days(365),
+        ..ev("BON 00042 14:00:00 a.csv:1")
+    };
+    let plan = run(
+        &[typo, ev("BOF 00042 14:10:00 a.csv:2")],
+        &HashMap::new(),
+        "14:20:00",
+    );
+    assert_eq!(
+        plan.records
+            .iter()
+            .map(|r| short(&r.action))
+            .collect::<Vec<_>>(),
+        ["clear u42"]
+    );
+    assert_eq!(plan.invalid.len(), 1);
+}

@@ -53,7 +53,7 @@ impl StatusDto {
             paused: s.paused,
             mode,
             last_file_seen: s.last_file_seen.map(|at| FileSeenDto {
-                name: String::new(),
+                name: s.last_file_name.clone().unwrap_or_default(),
                 at,
             }),
             last_success: s.last_success,

@@ -105,7 +105,17 @@ fn pause_stops_applying_survives_a_restart_and_resume_catches_up() {
         })
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-        assert!(!engine.status().paused);
+        let status = engine.status();
+        assert!(!status.paused);
+        // The newest file seen, with its name, for the tray's Status page.
+        assert!(status.last_file_seen.is_some());
+        assert!(
+            matches!(
+                status.last_file_name.as_deref(),
+                Some("BOBO_1.csv" | "BOBO_2.csv")
+            ),
+            "{status:?}"
+        );
         engine.shutdown().await;
     });
     h.assert_processed("BOBO_1.csv");

@@ -20,9 +20,9 @@ pub struct FileTracker {
     seen: HashSet<PathBuf>,
     /// Whose last signal said complete (until changed or removed).
     closed: HashSet<PathBuf>,
-    /// Whether any signal has revealed a new name since the last
+    /// The latest new name a signal revealed since the last
     /// [`FileTracker::take_news`].
-    news: bool,
+    news: Option<PathBuf>,
 }
 
 impl FileTracker {
@@ -58,14 +58,16 @@ impl FileTracker {
     }
 
     fn note(&mut self, path: PathBuf) -> bool {
-        let new = self.seen.insert(path);
-        self.news |= new;
+        let new = self.seen.insert(path.clone());
+        if new {
+            self.news = Some(path);
+        }
         new
     }
 
     /// Whether a new name turned up since the last call.
-    pub fn take_news(&mut self) -> bool {
-        std::mem::take(&mut self.news)
+    pub fn take_news(&mut self) -> Option<PathBuf> {
+        self.news.take()
     }
 
     /// Whether the platform's last word on `path` was "complete".

@@ -35,6 +35,8 @@ pub struct Status {
     pub paused: bool,
     /// When a BOBO file last appeared in the drop folder (this run).
     pub last_file_seen: Option<DateTime<Utc>>,
+    /// That file's name.
+    pub last_file_name: Option<String>,
     /// When a batch or cycle last finished without failures.
     pub last_success: Option<DateTime<Utc>>,
     /// When the user-mapping sync is next due (the schedule's answer).
@@ -57,6 +59,7 @@ impl Status {
             since: now,
             paused,
             last_file_seen: None,
+            last_file_name: None,
             last_success: None,
             next_mapping_sync: None,
             pending_files: 0,

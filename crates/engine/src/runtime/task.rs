@@ -248,11 +248,20 @@ impl State {
         if matches!(signal, WatchSignal::Rescan) {
             self.memory.last_rescan = None;
         }
-        let is_new = self.tracker().take_news();
-        if is_new {
-            let now = self.ctx.now();
-            self.status.send_modify(|s| s.last_file_seen = Some(now));
+        let news = self.tracker().take_news();
+        if let Some(path) = news {
+            self.saw_file(&path);
         }
+    }
+
+    /// A new file turned up in the drop folder: remember when, and its name.
+    fn saw_file(&mut self, path: &std::path::Path) {
+        let now = self.ctx.now();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        self.status.send_modify(|s| {
+            s.last_file_seen = Some(now);
+            s.last_file_name = name;
+        });
     }
 
     /// Everything due after a wake-up.
@@ -388,16 +397,18 @@ impl State {
             }
         };
         let present: HashSet<PathBuf> = candidates.iter().map(|c| c.path.clone()).collect();
-        let mut any_new = false;
+        let mut newest: Option<PathBuf> = None;
         {
             let mut tracker = self.tracker();
             for c in &candidates {
-                any_new |= tracker.saw(&c.path);
+                if tracker.saw(&c.path) {
+                    newest = Some(c.path.clone());
+                }
             }
             tracker.retain_seen(&present);
         }
-        if any_new {
-            self.status.send_modify(|s| s.last_file_seen = Some(now));
+        if let Some(path) = newest {
+            self.saw_file(&path);
         }
         self.handled.retain(|p, _| present.contains(p));
         self.status

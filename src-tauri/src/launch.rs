@@ -1,5 +1,6 @@
 //! How the app was launched: command-line flags and environment switches,
 //! read once at start. `--hidden` (the login launch: no window),
+//! `--demo-if-unconfigured` (no settings: run the demo, not the wizard),
 //! `--env-file PATH` / `BOBOSYNC_ENV_FILE` (run against a Python-tool
 //! `.env`, e.g. a simulator's in tests), `BOBOSYNC_SHOW_WINDOW=1` (show the
 //! window at start whatever else says: WebDriver needs it). Folders follow
@@ -15,7 +16,7 @@ use engine::config::Locations;
 pub enum LaunchError {
     #[error("--env-file needs a path: bobosync-tray --env-file /path/to/.env")]
     MissingEnvFile,
-    #[error("unknown option `{0}`; the tray app takes --hidden and --env-file PATH")]
+    #[error("unknown option `{0}`; the tray app takes --hidden, --demo-if-unconfigured and --env-file PATH")]
     Unknown(String),
     #[error("the OS reports no home folder, so BoboSync has nowhere to keep its settings; set HOME (or XDG_CONFIG_HOME and XDG_DATA_HOME)")]
     NoHome,
@@ -23,6 +24,10 @@ pub enum LaunchError {
 
 /// The flag the login launch passes.
 pub const HIDDEN_FLAG: &str = "--hidden";
+
+/// With nothing configured, start the demo against the built-in simulator
+/// instead of waiting in the first-run wizard (the README's run command).
+pub const DEMO_FLAG: &str = "--demo-if-unconfigured";
 
 /// The launch options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +40,8 @@ pub struct Launch {
     pub hidden: bool,
     /// Show the window at start regardless.
     pub show_window: bool,
+    /// Nothing configured: run the demo rather than wait for the wizard.
+    pub demo_if_unconfigured: bool,
 }
 
 impl Launch {
@@ -45,6 +52,7 @@ impl Launch {
         locations: Option<Locations>,
     ) -> Result<Launch, LaunchError> {
         let mut hidden = false;
+        let mut demo_if_unconfigured = false;
         let mut env_file = var("BOBOSYNC_ENV_FILE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from);
@@ -52,6 +60,7 @@ impl Launch {
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 HIDDEN_FLAG => hidden = true,
+                DEMO_FLAG => demo_if_unconfigured = true,
                 "--env-file" => {
                     env_file = Some(PathBuf::from(
                         args.next().ok_or(LaunchError::MissingEnvFile)?,
@@ -73,6 +82,7 @@ impl Launch {
             env_file,
             hidden,
             show_window,
+            demo_if_unconfigured,
         })
     }
 
@@ -123,6 +133,16 @@ mod tests {
         assert_eq!(
             (l.hidden, l.env_file.as_deref(), l.show_window),
             (hidden, env_file.map(Path::new), show)
+        );
+    }
+
+    #[test]
+    fn the_demo_fallback_is_asked_for_by_flag_only() {
+        assert!(!parse(&[], &[]).unwrap().demo_if_unconfigured);
+        assert!(
+            parse(&[DEMO_FLAG, "--hidden"], &[])
+                .unwrap()
+                .demo_if_unconfigured
         );
     }
 

@@ -72,6 +72,7 @@ pub fn run() {
     #[cfg(windows)]
     windows_aumid::register(IDENTIFIER, "BoboSync");
     let show_at_start = launch.show_window || !launch.hidden;
+    let demo_if_unconfigured = launch.demo_if_unconfigured;
     let preferences_file = preferences::path(&launch.locations);
     let close_to_tray = match preferences::load(&preferences_file) {
         Ok(p) => p.close_to_tray,
@@ -114,7 +115,8 @@ pub fn run() {
             tray::build(app.handle())?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                if let Err(e) = state::start_configured(&handle, false).await {
+                if let Err(e) = state::start_configured(&handle, false, demo_if_unconfigured).await
+                {
                     tracing::error!("{e}");
                     eprintln!("BoboSync: {e}");
                 }

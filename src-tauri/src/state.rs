@@ -177,14 +177,17 @@ pub async fn start_demo<R: Runtime>(app: &AppHandle<R>) -> Result<StatusDto, Api
     start(app, settings, AppMode::Demo, Some(demo), false).await
 }
 
-/// At launch: the configured settings when there are some, else setup mode.
+/// At launch: the configured settings when there are some, else setup mode
+/// (or the demo, when `demo_if_unconfigured`).
 pub async fn start_configured<R: Runtime>(
     app: &AppHandle<R>,
     paused: bool,
+    demo_if_unconfigured: bool,
 ) -> Result<StatusDto, ApiError> {
     let state = app.state::<AppState>();
     match state.configured_settings() {
         Ok(Some(settings)) => start(app, settings, AppMode::Live, None, paused).await,
+        Ok(None) if demo_if_unconfigured => start_demo(app).await,
         Ok(None) => {
             let status = state.status();
             tray::show_status(app, &status);

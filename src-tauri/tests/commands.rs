@@ -27,6 +27,7 @@ fn app(dir: &Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
         env_file: None,
         hidden: true,
         show_window: false,
+        demo_if_unconfigured: false,
     };
     let app = mock_builder()
         .manage(AppState::new(launch))

@@ -16,7 +16,7 @@
 //! cargo run --release -p bobosync-bench --bin cycle -- --parked-cycles 2 --users 20000 --rtt-ms 0
 //! ```
 
-#[path = "../../benches/support/mod.rs"]
+#[path = "../../../benches/support/mod.rs"]
 mod support;
 
 use std::collections::BTreeMap;
@@ -39,7 +39,7 @@ struct Params {
     users: usize,
 }
 
-fn main() {
+pub fn main() {
     if let Err(e) = real_main() {
         eprintln!("cycle bench: {e}");
         std::process::exit(1);

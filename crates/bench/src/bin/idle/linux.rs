@@ -3,18 +3,20 @@
 //! against the simulator, lets it finish its first cycle, then reads its CPU
 //! time (`/proc/<pid>/stat` utime + stime) and memory (`/proc/<pid>/status`
 //! VmRSS, VmHWM) at the start and end of a `--seconds` window (default 60),
-//! and counts the AtHoc requests it made meanwhile. Linux only.
+//! and counts the AtHoc requests it made meanwhile. Then, with
+//! `--load-files N`, the same process under load: N files of 500 rows dropped
+//! one after another, RSS and peak RSS once all are applied. Linux only.
 //!
 //! ```text
 //! cargo build --release -p bobosync
-//! cargo run --release -p bobosync-bench --bin idle -- [--seconds 60] [--interval 60]
+//! cargo run --release -p bobosync-bench --bin idle -- [--seconds 60] [--interval 60] [--load-files 20]
 //! ```
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use athoc_sim::{generate_users, BackgroundSim, Sim, SimConfig};
-use bobosync_bench::site::{bobosync_bin, Site};
+use bobosync_bench::site::{bobo_row, bobosync_bin, Site};
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -60,7 +62,7 @@ fn status_kib(pid: u32, key: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("no {key} in /proc/{pid}/status"))
 }
 
-fn main() {
+pub fn main() {
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -101,6 +103,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let rss1 = status_kib(pid, "VmRSS:")?;
     let hwm = status_kib(pid, "VmHWM:")?;
     let requests = bg.sim.requests().len() - requests_before;
+    let load_files = arg("--load-files", 0);
+    let load = if load_files > 0 {
+        Some(under_load(&site, pid, load_files)?)
+    } else {
+        None
+    };
     // SAFETY: `pid` is our own child, still running.
     unsafe {
         libc::kill(pid as libc::pid_t, libc::SIGTERM);
@@ -121,5 +129,53 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         requests,
         status.code().map_or("signal".to_owned(), |c| c.to_string())
     );
+    if let Some((files, took, rss, hwm)) = load {
+        println!(
+            "then under load: {files} files × 500 rows applied in {:.1} s   RSS {rss} KiB   peak RSS {hwm} KiB",
+            took.as_secs_f64()
+        );
+    }
     Ok(())
+}
+
+/// Drops `files` exports of 500 rows each into the running engine's folder
+/// and waits until every one has been applied (the drop folder is empty);
+/// returns how long that took and RSS / peak RSS then.
+fn under_load(
+    site: &Site,
+    pid: u32,
+    files: u64,
+) -> Result<(u64, Duration, u64, u64), Box<dyn std::error::Error>> {
+    let drop = site.drop_dir();
+    let day = chrono::Local::now().date_naive() - chrono::Duration::days(1);
+    let started = Instant::now();
+    for f in 0..files {
+        let mut text = String::new();
+        for r in 0..500u64 {
+            let collar = format!("{:05}", 1 + (f * 500 + r) % 2000);
+            let kind = if r % 3 == 0 { "BOF" } else { "BON" };
+            let second = (f * 500 + r) % 86_000;
+            let stamp = format!(
+                "{}{:02}{:02}{:02}",
+                day.format("%Y%m%d"),
+                second / 3600,
+                second / 60 % 60,
+                second % 60
+            );
+            text.push_str(&bobo_row(kind, &collar, &stamp));
+        }
+        let name = format!("BOBO_load_{f:04}_output.csv");
+        let part = drop.join(format!(".{name}.part"));
+        std::fs::write(&part, text)?;
+        std::fs::rename(&part, drop.join(&name))?;
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while std::fs::read_dir(&drop)?.next().is_some() {
+        if Instant::now() > deadline {
+            return Err("the engine did not apply the load within 300 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let took = started.elapsed();
+    Ok((files, took, status_kib(pid, "VmRSS:")?, status_kib(pid, "VmHWM:")?))
 }

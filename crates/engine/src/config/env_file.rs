@@ -7,7 +7,8 @@
 //! dotenvy reads unquoted values more strictly than python-dotenv (it stops
 //! at a space and expands `$NAME`), so unquoted values are first rewritten
 //! into the double-quoted form meaning what python-dotenv reads: the rest of
-//! the line up to a ` #` comment, taken literally except `${NAME}`.
+//! the line up to a ` #` comment, taken literally except `${NAME}`. In
+//! double-quoted values a bare `$` is escaped for the same reason.
 
 use std::path::Path;
 
@@ -77,7 +78,12 @@ fn quote_unquoted_values(text: &str) -> String {
             if closes(body, q) {
                 open_quote = None;
             }
-            out.push_str(line);
+            if q == '"' {
+                out.push_str(&literal_dollars(body));
+                out.push_str(ending);
+            } else {
+                out.push_str(line);
+            }
             continue;
         }
         let trimmed = body.trim_start();
@@ -90,7 +96,13 @@ fn quote_unquoted_values(text: &str) -> String {
             if !closes(&value[1..], q) {
                 open_quote = Some(q);
             }
-            out.push_str(line);
+            if q == '"' {
+                out.push_str(&body[..body.len() - value.len()]);
+                out.push_str(&literal_dollars(value));
+                out.push_str(ending);
+            } else {
+                out.push_str(line);
+            }
             continue;
         }
         let value = strip_comment(value).trim_end();
@@ -113,6 +125,23 @@ fn quote_unquoted_values(text: &str) -> String {
         }
         out.push('"');
         out.push_str(ending);
+    }
+    out
+}
+
+/// In a double-quoted value python-dotenv expands only `${NAME}`; dotenvy
+/// would also expand a bare `$NAME` (and so mangle `"Pa$word"`, or copy a
+/// secret into another key). Every `$` not starting `${` is escaped.
+fn literal_dollars(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut escaped = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && !escaped && chars.peek() != Some(&'{') {
+            out.push('\\');
+        }
+        escaped = c == '\\' && !escaped;
+        out.push(c);
     }
     out
 }
@@ -282,6 +311,18 @@ mod tests {
     /// Found by fuzzing (`fuzz/corpus/env_file/leak_multiline_secret_key.env`):
     /// the second line of a multi-line password looked like `KEY=value`, and
     /// the syntax error of a later line named it as the key.
+    #[test]
+    fn a_dollar_in_double_quotes_is_literal_as_in_python_dotenv() {
+        let raw = parse(
+            "CLIENT_ID=abc\nPASSWORD=\"Pa$word$CLIENT_ID\\$x\"\nORG_CODE=\"${CLIENT_ID}-$PASSWORD\"\nSCOPE=\"a\n$CLIENT_ID b\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(raw.entry("PASSWORD").unwrap().text, "Pa$word$CLIENT_ID$x");
+        assert_eq!(raw.get("ORG_CODE"), Some("abc-$PASSWORD"));
+        assert_eq!(raw.get("SCOPE"), Some("a\n$CLIENT_ID b"));
+    }
+
     #[test]
     fn syntax_error_never_names_a_line_inside_a_quoted_secret() {
         let err = parse("PASSWORD=\"Secret-1\nSecret-2=x\"\nC\n", &[]).unwrap_err();

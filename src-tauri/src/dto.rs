@@ -498,6 +498,9 @@ pub type CheckDto = CheckResult;
 pub struct IncidentDto {
     pub id: u64,
     pub kind: &'static str,
+    /// `error` (AtHoc or the folder or database unusable) or `warning`, as
+    /// the engine's health model ranks it.
+    pub severity: &'static str,
     pub summary: String,
     pub since: DateTime<Utc>,
 }
@@ -522,6 +525,7 @@ impl From<&Incident> for IncidentDto {
         IncidentDto {
             id: i.id,
             kind: incident_kind_name(i.kind),
+            severity: if i.kind.is_error() { "error" } else { "warning" },
             summary: i.summary.clone(),
             since: i.since,
         }

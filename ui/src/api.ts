@@ -713,6 +713,9 @@ export interface IncidentDto {
   /** `auth_rejected`, `unreachable`, `files_failed`, `record_failures`,
    * `approval_needed`, `no_file_in_active_hours`, … */
   kind: string;
+  /** How the engine's health model ranks it: `error` (AtHoc, the folder or
+   * the database unusable) or `warning`. */
+  severity: 'error' | 'warning';
   summary: string;
   since: string;
 }

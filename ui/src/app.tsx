@@ -105,7 +105,7 @@ export function App() {
         </h1>
         <p class="zone-note">Times are shown in {zone}; BOBO times in {info.boboTimeZone}.</p>
         {state.incidents.map((i) => (
-          <Notice tone="error">
+          <Notice key={i.id} tone={i.severity === 'error' ? 'error' : 'warn'}>
             {i.summary} (since <Time iso={i.since} />)
           </Notice>
         ))}

@@ -66,7 +66,7 @@ function describe(e: EngineEvent): Activity['text'] | null {
     case 'healthChanged':
       return null;
     case 'incidentOpened':
-      return `Problem: ${e.incident.summary}`;
+      return `${e.incident.severity === 'error' ? 'Problem' : 'Warning'}: ${e.incident.summary}`;
     case 'incidentResolved':
       return `Resolved: ${e.incident.summary}`;
   }
@@ -76,8 +76,9 @@ function tone(e: EngineEvent): Activity['tone'] {
   switch (e.type) {
     case 'fileRejected':
     case 'recordFailures':
-    case 'incidentOpened':
       return 'error';
+    case 'incidentOpened':
+      return e.incident.severity === 'error' ? 'error' : 'warn';
     case 'approvalNeeded':
       return 'warn';
     default:

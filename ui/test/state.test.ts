@@ -15,7 +15,7 @@ describe('appReducer', () => {
     expect(s.activity).toEqual([]);
   });
   it('incidents open and resolve by id', () => {
-    const incident = { id: 1, kind: 'unreachable', summary: 'AtHoc unreachable', since: at };
+    const incident = { id: 1, kind: 'unreachable', severity: 'error' as const, summary: 'AtHoc unreachable', since: at };
     let s = appReducer(initialApp, { type: 'event', event: { type: 'incidentOpened', incident }, at });
     s = appReducer(s, { type: 'event', event: { type: 'incidentOpened', incident }, at });
     expect(s.incidents).toHaveLength(1);
@@ -24,6 +24,11 @@ describe('appReducer', () => {
     expect(s.activity.map((a) => [a.tone, a.text])).toEqual([
       ['info', 'Resolved: AtHoc unreachable'], ['error', 'Problem: AtHoc unreachable'], ['error', 'Problem: AtHoc unreachable'],
     ]);
+  });
+  it('a warning incident reads as a warning, not a problem (never by colour alone)', () => {
+    const incident = { id: 2, kind: 'unmapped_employees', severity: 'warning' as const, summary: '1 event(s) unmapped', since: at };
+    const s = appReducer(initialApp, { type: 'event', event: { type: 'incidentOpened', incident }, at });
+    expect(s.activity.map((a) => [a.tone, a.text])).toEqual([['warn', 'Warning: 1 event(s) unmapped']]);
   });
   it('a finished batch bumps the revision so History reloads', () => {
     const report = { batchId: 1, files: ['a.csv'], events: 1, set: 1, cleared: 0, superseded: 0, skippedOlder: 0, unmapped: 0, invalid: 0, rejected: 1, failed: 1, filesProcessed: 1, filesFailed: 0, filesKept: 0 };

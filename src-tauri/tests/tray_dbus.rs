@@ -4,7 +4,8 @@
 //! runs a batch, Open shows the window; and the toasts it sends
 //! (`org.freedesktop.Notifications.Notify`, captured with dbus-monitor):
 //! one per incident, one "resolved" after; and a second launch, which shows
-//! the first app's window and exits (single instance).
+//! the first app's window and exits (single instance); and Quit, which waits
+//! for the batch in flight to record its outcome.
 
 mod support;
 
@@ -195,4 +196,47 @@ fn a_second_launch_shows_the_first_window_and_exits() {
         "the first app exited when the second was launched"
     );
     drop(app);
+}
+
+#[test]
+fn quit_waits_for_the_batch_in_flight() {
+    if !inside("quit_waits_for_the_batch_in_flight", Session::DisplayAndBus) {
+        return;
+    }
+    let site = Site::new();
+    let mut app = site.launch_app(&[]);
+    let tray = TrayBus::find(app.child.id());
+    wait_for("the engine to be up", LIMIT, || {
+        tray.label_starting("OK:")
+            .or_else(|| tray.label_starting("Warning:"))
+    });
+
+    // AtHoc answers the next update slowly, so Quit lands mid-batch.
+    site.sim.sim.inject(athoc_sim::Fault {
+        endpoint: athoc_sim::Endpoint::Sync,
+        kind: athoc_sim::FaultKind::Delay(Duration::from_secs(4)),
+        times: 1,
+    });
+    site.drop_book_on("BOBO_20250101_000002_output.csv", "00004");
+    wait_for("the batch to be in flight", LIMIT, || {
+        tray.label_starting("Syncing")
+    });
+    tray.click("Quit");
+
+    let status = wait_for("the app to quit", LIMIT, || {
+        app.child.try_wait().ok().flatten()
+    });
+    assert!(status.success(), "Quit ended the app with {status}");
+    // It quit only once the batch was safe: AtHoc has the value and the
+    // file, its outcome recorded, has left the drop folder.
+    assert!(
+        site.duty_of("00004").is_some(),
+        "the update in flight was lost"
+    );
+    assert!(
+        site.path("processed")
+            .join("BOBO_20250101_000002_output.csv")
+            .exists(),
+        "the file did not reach the processed folder before the app quit"
+    );
 }

@@ -133,3 +133,99 @@ fn python_tool_database_is_reused() {
         "legacy sync_tracking row lost: {tracking:?}"
     );
 }
+
+/// `bobosync import-legacy` for real: inside a private D-Bus session with an
+/// unlocked gnome-keyring (a real Secret Service) and its own HOME and XDG
+/// folders, the `.env` becomes the native settings file, the secrets go to
+/// the keyring, the database is copied; then a plain `bobosync once` (no
+/// `--env-file`) runs from those alone.
+#[test]
+fn import_legacy_moves_settings_secrets_and_database() {
+    for (program, package) in [
+        ("dbus-run-session", "dbus"),
+        ("gnome-keyring-daemon", "gnome-keyring"),
+    ] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "{program} is missing: apt-get install {package} (dev/setup does)"
+        );
+    }
+    let mut h = Harness::new(org(
+        10,
+        [SimUser::new(LEGACY_ONLY_LOGIN).with("FIRSTNAME", "Legacy")],
+    ));
+    h.set("TIME_ZONE", "UTC");
+    create_legacy_db(&h.db_path());
+    h.drop_file(
+        "BOBO_20250617_143000_output.csv",
+        bobo_row("BON", "55555", &stamp(0, "143000")),
+    );
+    let (config_home, data_home) = (h.root().join("xdg-config"), h.root().join("xdg-data"));
+    let script = r#"set -e
+echo -n unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+"$BIN" import-legacy --env-file "$ENV_FILE"
+"$BIN" once
+"#;
+    let output = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", h.home())
+        .env("XDG_CONFIG_HOME", &config_home)
+        .env("XDG_DATA_HOME", &data_home)
+        .env("BIN", bobosync_bin())
+        .env("ENV_FILE", h.env_path())
+        .current_dir(h.home())
+        .output()
+        .unwrap_or_else(|e| panic!("dbus-run-session: {e}"));
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "import-legacy + once failed:\n{text}"
+    );
+
+    // The native settings file: written, and without a secret.
+    let settings = config_home.join("bobosync").join("settings.toml");
+    let toml = std::fs::read_to_string(&settings)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{text}", settings.display()));
+    for secret in h.secrets_to_scan() {
+        assert!(
+            !toml.contains(&secret),
+            "a secret is in {}",
+            settings.display()
+        );
+        assert!(!text.contains(&secret), "a secret is in the output");
+    }
+    // The database: copied into the data folder with the legacy rows; the original kept.
+    let copied = data_home.join("bobosync").join("bobosync.db");
+    let conn =
+        rusqlite::Connection::open_with_flags(&copied, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|e| panic!("{}: {e}", copied.display()));
+    let legacy_only: String = conn
+        .query_row(
+            "SELECT username FROM worker_mapping WHERE employee_id = '55555'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("the legacy mapping was not copied: {e}"));
+    assert_eq!(legacy_only, LEGACY_ONLY_LOGIN);
+    assert!(
+        h.db_path().exists(),
+        "the Python tool's database was moved, not copied"
+    );
+    // The keyring holds what `once` needed: it signed in and applied the file.
+    h.assert_duty(
+        LEGACY_ONLY_LOGIN,
+        Some(&athoc_on(0, "14:30:00")),
+        &h.bobosync(&["history"]),
+    );
+    h.assert_processed("BOBO_20250617_143000_output.csv");
+}

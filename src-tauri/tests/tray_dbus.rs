@@ -3,7 +3,8 @@
 //! Pause changes the icon state and stops files being applied, Sync now
 //! runs a batch, Open shows the window; and the toasts it sends
 //! (`org.freedesktop.Notifications.Notify`, captured with dbus-monitor):
-//! one per incident, one "resolved" after; and a second launch, which shows
+//! one per incident, one "resolved" after, "AtHoc unreachable" only past its
+//! grace period; and a second launch, which shows
 //! the first app's window and exits (single instance); and Quit, which waits
 //! for the batch in flight to record its outcome.
 
@@ -239,4 +240,49 @@ fn quit_waits_for_the_batch_in_flight() {
             .exists(),
         "the file did not reach the processed folder before the app quit"
     );
+}
+
+#[test]
+fn unreachable_toast_waits_for_the_grace_period_then_one_resolved() {
+    if !inside(
+        "unreachable_toast_waits_for_the_grace_period_then_one_resolved",
+        Session::DisplayAndBus,
+    ) {
+        return;
+    }
+    let site = Site::new();
+    let monitor = NotifyMonitor::start(&site.path("notify.log"));
+    let app = site.launch_app(&[("BOBOSYNC_UNREACHABLE_GRACE_SECONDS", "2")]);
+    let tray = TrayBus::find(app.child.id());
+    wait_for("the engine to be up", LIMIT, || tray.label_starting("OK:"));
+
+    // AtHoc answers nothing but 503 from now on.
+    site.sim.sim.inject(athoc_sim::Fault {
+        endpoint: athoc_sim::Endpoint::Any,
+        kind: athoc_sim::FaultKind::Status {
+            code: 503,
+            retry_after_secs: None,
+        },
+        times: usize::MAX,
+    });
+    tray.click("Sync now");
+    wait_for("the Error status", LIMIT, || tray.label_starting("Error:"));
+    let opened = "BoboSync: AtHoc cannot be reached";
+    // Shown once the outage outlasts the grace period, and only once.
+    wait_for("the unreachable toast", LIMIT, || {
+        (monitor.count(opened) == 1).then_some(())
+    });
+    tray.click("Sync now");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(monitor.count(opened), 1, "{}", monitor.text());
+
+    site.sim.sim.clear_faults();
+    tray.click("Sync now");
+    let resolved = "BoboSync: AtHoc is reachable again";
+    wait_for("the resolved toast", LIMIT, || {
+        (monitor.count(resolved) == 1).then_some(())
+    });
+    wait_for("the OK status", LIMIT, || tray.label_starting("OK:"));
+    assert_eq!(monitor.count(opened), 1, "{}", monitor.text());
+    drop(app);
 }

@@ -68,6 +68,11 @@ impl FaultQueue {
         }
     }
 
+    /// Forgets every pending fault.
+    pub(crate) fn clear(&mut self) {
+        self.pending.clear();
+    }
+
     /// Takes one use of the first fault matching a call to `endpoint`.
     pub(crate) fn take(&mut self, endpoint: Option<Endpoint>) -> Option<FaultKind> {
         let index = self

@@ -122,6 +122,11 @@ impl Sim {
         self.lock().faults.push(fault);
     }
 
+    /// Drops every fault still queued: AtHoc behaves again.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
     /// Invalidates every issued token: the next `/api/v2` call with one answers 401.
     pub fn expire_tokens(&self) {
         self.lock().tokens.expire_all();

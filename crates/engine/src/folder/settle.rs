@@ -107,6 +107,19 @@ enum Look2 {
     Failed(Candidate, FolderError),
 }
 
+impl Unreadable {
+    /// The blocking task looking at `candidate` itself failed.
+    fn worker_failed(candidate: Candidate, source: io::Error) -> Unreadable {
+        Unreadable {
+            error: FolderError::ReadFile {
+                path: candidate.path.clone(),
+                source,
+            },
+            candidate,
+        }
+    }
+}
+
 /// Runs blocking file work off the async runtime.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
@@ -152,13 +165,9 @@ pub async fn wait_until_complete(candidates: Vec<Candidate>, settle: Duration) -
             Ok(Look::Failed(candidate, error)) => {
                 settled.unreadable.push(Unreadable { candidate, error })
             }
-            Err(source) => settled.unreadable.push(Unreadable {
-                error: FolderError::ReadFile {
-                    path: fallback.path.clone(),
-                    source,
-                },
-                candidate: fallback,
-            }),
+            Err(source) => settled
+                .unreadable
+                .push(Unreadable::worker_failed(fallback, source)),
         }
     }
     if !fresh.is_empty() {
@@ -178,13 +187,9 @@ pub async fn wait_until_complete(candidates: Vec<Candidate>, settle: Duration) -
                 Ok(Look::Failed(candidate, error)) => {
                     settled.unreadable.push(Unreadable { candidate, error })
                 }
-                Err(source) => settled.unreadable.push(Unreadable {
-                    error: FolderError::ReadFile {
-                        path: fallback.path.clone(),
-                        source,
-                    },
-                    candidate: fallback,
-                }),
+                Err(source) => settled
+                    .unreadable
+                    .push(Unreadable::worker_failed(fallback, source)),
             }
         }
     }
@@ -197,13 +202,9 @@ pub async fn wait_until_complete(candidates: Vec<Candidate>, settle: Duration) -
             Ok(Look2::Failed(candidate, error)) => {
                 settled.unreadable.push(Unreadable { candidate, error })
             }
-            Err(source) => settled.unreadable.push(Unreadable {
-                error: FolderError::ReadFile {
-                    path: fallback.path.clone(),
-                    source,
-                },
-                candidate: fallback,
-            }),
+            Err(source) => settled
+                .unreadable
+                .push(Unreadable::worker_failed(fallback, source)),
         }
     }
     // Keep the listing order (name, then time) whatever the path taken.

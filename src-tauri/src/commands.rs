@@ -275,9 +275,6 @@ pub struct ConnectionTestDto {
     pub checks: Vec<CheckDto>,
 }
 
-/// Checks that need the saved database mean nothing for unsaved values.
-const STORE_CHECKS: &[&str] = &["database", "mapping_age", "unmapped"];
-
 #[tauri::command]
 pub async fn test_connection(
     state: State<'_, AppState>,
@@ -296,11 +293,7 @@ pub async fn test_connection(
     let store = Store::open_in_memory().map_err(|e| ApiError::Internal(e.to_string()))?;
     let ctx = SyncContext::with_store(settings, store, Arc::new(chrono::Utc::now))
         .map_err(|e| ApiError::InvalidSettings(e.to_string()))?;
-    let checks: Vec<CheckDto> = engine::checks::run_checks(&ctx)
-        .await
-        .into_iter()
-        .filter(|c| !STORE_CHECKS.contains(&c.id))
-        .collect();
+    let checks: Vec<CheckDto> = engine::checks::run_connection_checks(&ctx).await;
     let ok = !checks
         .iter()
         .any(|c| c.status == engine::checks::CheckStatus::Fail);

@@ -221,7 +221,7 @@ impl From<&CycleReport> for CycleReportDto {
             cleanup: r.cleanup.as_ref().map(Into::into),
             purged_files: r.purged_files,
             warnings: r.warnings.clone(),
-            failures: r.failures.clone(),
+            failures: r.failures.iter().map(|f| f.message.clone()).collect(),
             approvals_needed: r.approvals_needed.clone(),
         }
     }
@@ -510,6 +510,11 @@ pub fn incident_kind_name(kind: IncidentKind) -> &'static str {
     match kind {
         IncidentKind::AuthenticationRejected => "auth_rejected",
         IncidentKind::AthocUnreachable => "unreachable",
+        IncidentKind::UpdatesFailing => "updates_failing",
+        IncidentKind::MappingsNotSynced => "mappings_not_synced",
+        IncidentKind::MappingSyncFailed => "mapping_sync_failed",
+        IncidentKind::CheckFailing => "check_failing",
+        IncidentKind::CycleFailing => "cycle_failing",
         IncidentKind::FolderUnavailable => "folder_unavailable",
         IncidentKind::DatabaseLocked => "database_locked",
         IncidentKind::FilesFailed => "files_failed",
@@ -525,7 +530,11 @@ impl From<&Incident> for IncidentDto {
         IncidentDto {
             id: i.id,
             kind: incident_kind_name(i.kind),
-            severity: if i.kind.is_error() { "error" } else { "warning" },
+            severity: if i.kind.is_error() {
+                "error"
+            } else {
+                "warning"
+            },
             summary: i.summary.clone(),
             since: i.since,
         }

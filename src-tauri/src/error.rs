@@ -79,7 +79,17 @@ impl From<EngineError> for ApiError {
             EngineError::Cycle(CycleError::Athoc(a)) | EngineError::Open(CycleError::Athoc(a)) => {
                 classify_athoc(a, message)
             }
-            EngineError::Failed(text) => classify_text(text, message),
+            EngineError::Failure(f) => match &f.athoc {
+                Some(a) => classify_athoc(a, message),
+                None => ApiError::Internal(message),
+            },
+            EngineError::Incident(i) => match i.kind {
+                engine::runtime::IncidentKind::AuthenticationRejected => {
+                    ApiError::AuthRejected(message)
+                }
+                _ => ApiError::Unreachable(message),
+            },
+            EngineError::NoCycle => ApiError::Unreachable(message),
             _ => ApiError::Internal(message),
         }
     }
@@ -92,23 +102,6 @@ fn classify_athoc(e: &engine::athoc::AthocError, message: String) -> ApiError {
             ApiError::AuthRejected(message)
         }
         _ => ApiError::Unreachable(message),
-    }
-}
-
-/// `EngineError::Failed` carries the open incident's summary (the engine's
-/// own words); tell authentication from reachability by what it says.
-fn classify_text(text: &str, message: String) -> ApiError {
-    let lower = text.to_lowercase();
-    if lower.contains("refused the credentials")
-        || lower.contains("authenticat")
-        || lower.contains("401")
-        || lower.contains("403")
-    {
-        ApiError::AuthRejected(message)
-    } else if lower.contains("athoc") {
-        ApiError::Unreachable(message)
-    } else {
-        ApiError::Internal(message)
     }
 }
 

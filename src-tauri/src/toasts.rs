@@ -32,9 +32,29 @@ pub fn opened_text(kind: IncidentKind) -> Option<(&'static str, &'static str)> {
             "BoboSync: AtHoc cannot be reached",
             "Duty updates are waiting and will be sent when AtHoc answers again.",
         ),
+        IncidentKind::UpdatesFailing => (
+            "BoboSync: AtHoc refuses duty updates",
+            "Sign-in works but the updates fail. Files wait in the drop folder and are sent when AtHoc takes them.",
+        ),
+        IncidentKind::MappingsNotSynced => (
+            "BoboSync: user mappings not synced yet",
+            "Files wait until the first user-mapping sync succeeds. Check the connection to AtHoc.",
+        ),
+        IncidentKind::MappingSyncFailed => (
+            "BoboSync: the user-mapping sync failed",
+            "The stored mappings are kept. Open BoboSync for the reason.",
+        ),
+        IncidentKind::CycleFailing => (
+            "BoboSync: a sync step fails",
+            "Open BoboSync for what fails and what to do.",
+        ),
+        IncidentKind::CheckFailing => (
+            "BoboSync: a settings check fails",
+            "Open BoboSync → Checks for what fails and what to do.",
+        ),
         IncidentKind::FilesFailed => (
-            "BoboSync: BOBO files could not be applied",
-            "Some files were moved to the failed folder or kept for a retry. See History.",
+            "BoboSync: BOBO files wait in the failed folder",
+            "Their duty events were never applied. Open BoboSync to retry or dismiss them.",
         ),
         IncidentKind::RecordFailures => (
             "BoboSync: AtHoc refused some updates",
@@ -66,7 +86,12 @@ pub fn resolved_text(kind: IncidentKind) -> &'static str {
     match kind {
         IncidentKind::AuthenticationRejected => "BoboSync: AtHoc accepts the credentials again",
         IncidentKind::AthocUnreachable => "BoboSync: AtHoc is reachable again",
-        IncidentKind::FilesFailed => "BoboSync: BOBO files are applied again",
+        IncidentKind::UpdatesFailing => "BoboSync: AtHoc takes duty updates again",
+        IncidentKind::MappingsNotSynced => "BoboSync: user mappings synced",
+        IncidentKind::MappingSyncFailed => "BoboSync: the user-mapping sync works again",
+        IncidentKind::CheckFailing => "BoboSync: the checks pass again",
+        IncidentKind::CycleFailing => "BoboSync: the sync steps work again",
+        IncidentKind::FilesFailed => "BoboSync: no file waits in the failed folder",
         IncidentKind::RecordFailures => "BoboSync: AtHoc accepts the updates again",
         IncidentKind::ApprovalWaiting => "BoboSync: no approval waiting any more",
         IncidentKind::NoBoboFiles => "BoboSync: BOBO files arrive again",

@@ -710,8 +710,10 @@ export function setAppPreferences(preferences: AppPreferencesDto): Promise<AppPr
 /** An open incident (the tray toasts these; the UI shows them too). */
 export interface IncidentDto {
   id: number;
-  /** `auth_rejected`, `unreachable`, `files_failed`, `record_failures`,
-   * `approval_needed`, `no_file_in_active_hours`, … */
+  /** `auth_rejected`, `unreachable`, `updates_failing`, `mappings_not_synced`,
+   * `mapping_sync_failed`, `check_failing`, `files_failed` (files wait in the
+   * failed folder), `record_failures`, `approval_needed`,
+   * `no_file_in_active_hours`, … */
   kind: string;
   /** How the engine's health model ranks it: `error` (AtHoc, the folder or
    * the database unusable) or `warning`. */

@@ -15,6 +15,10 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Also write the log lines to stderr (they always go to the log file
+    /// in LOG_DIRECTORY).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 /// Where the settings come from. Without either flag: the native settings
@@ -27,6 +31,17 @@ pub struct ConfigArgs {
     /// A native BoboSync settings file (TOML).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+}
+
+/// Which files of the failed folder `retry` / `dismiss` act on.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FailedFiles {
+    /// File names in the failed folder.
+    #[arg(value_name = "FILE", conflicts_with = "all")]
+    pub files: Vec<String>,
+    /// Every file in the failed folder.
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +114,24 @@ pub enum Command {
         /// Print as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Put files from the failed folder back into the drop folder, so the
+    /// next cycle applies them (their notes are removed, their attempts
+    /// forgotten). Without a name, lists the failed files.
+    Retry {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        which: FailedFiles,
+    },
+    /// Stop reporting files in the failed folder: they move to
+    /// `failed/dismissed/` with their notes, and their events stay
+    /// unapplied. Without a name, lists the failed files.
+    Dismiss {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        which: FailedFiles,
     },
     /// Move from the Python tool: its `.env` becomes the native settings
     /// file, its secrets go to the OS keyring, its database is copied.

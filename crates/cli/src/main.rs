@@ -13,9 +13,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 use engine::config::{ConfigSource, Host, LoadError, Locations, Settings};
-use engine::cycle::{CycleOptions, CycleReport, CycleStatus, SyncContext};
+use engine::cycle::{CycleOptions, CycleReport, CycleStatus, FailedSelection, SyncContext};
 use engine::logging::{self, ConsoleLog, LogGuard};
-use engine::runtime::{acquire_lock, DataLock, Engine, EngineEvent, EngineOptions, Health, LockError};
+use engine::runtime::{
+    acquire_lock, DataLock, Engine, EngineEvent, EngineOptions, Health, LockError,
+};
 
 use crate::args::{Cli, Command, ConfigArgs};
 
@@ -35,8 +37,22 @@ pub mod exit {
     pub const LOCKED: u8 = 5;
 }
 
+/// Whether log lines also go to stderr (`--verbose`); set once in `main`.
+static VERBOSE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Where log lines go besides the log file: stderr only with `--verbose`,
+/// so a terminal or a scheduler's capture gets one human line per message.
+pub(crate) fn console() -> ConsoleLog {
+    if VERBOSE.get().copied().unwrap_or(false) {
+        ConsoleLog::Stderr
+    } else {
+        ConsoleLog::Off
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = VERBOSE.set(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,7 +86,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     };
     match command {
         Command::Once { config, approve } => {
-            let (ctx, _log, _lock) = open_exclusive(&config)?;
+            let (ctx, _log, _lock) = open_for_cycle(&config)?;
             let report = ctx
                 .run_once(CycleOptions {
                     approve,
@@ -141,6 +157,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             print::history(&history, json)?;
             Ok(exit::OK)
         }
+        Command::Retry { config, which } => {
+            let (ctx, _log) = open(&config)?;
+            failed_files(&ctx, which.files, which.all, true).await
+        }
+        Command::Dismiss { config, which } => {
+            let (ctx, _log) = open(&config)?;
+            failed_files(&ctx, which.files, which.all, false).await
+        }
         Command::ImportLegacy {
             env_file,
             db,
@@ -161,6 +185,65 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
     }
+}
+
+/// `retry` / `dismiss`: lists the failed files without a selection,
+/// otherwise moves the selected ones (back to the drop folder, or aside).
+async fn failed_files(
+    ctx: &SyncContext,
+    files: Vec<String>,
+    all: bool,
+    retry: bool,
+) -> anyhow::Result<u8> {
+    let verb = if retry { "retry" } else { "dismiss" };
+    let selection = match (all, files.is_empty()) {
+        (true, _) => FailedSelection::All,
+        (false, false) => FailedSelection::Named(files),
+        (false, true) => {
+            let waiting = ctx.failed_files()?;
+            if waiting.is_empty() {
+                println!(
+                    "the failed folder {} holds no file",
+                    ctx.settings().paths.failed_dir.display()
+                );
+            } else {
+                println!(
+                    "files in the failed folder {}:",
+                    ctx.settings().paths.failed_dir.display()
+                );
+                for file in &waiting {
+                    println!("  {}", file.name);
+                }
+                println!("name the files to {verb}, or pass --all");
+            }
+            return Ok(exit::OK);
+        }
+    };
+    if retry {
+        let moved = ctx.retry_failed(&selection).await?;
+        for name in &moved {
+            println!("{name}: back in the drop folder; the next cycle applies it");
+        }
+        if moved.is_empty() {
+            println!("the failed folder holds no file");
+        }
+    } else {
+        let dismissed = ctx.dismiss_failed(&selection)?;
+        for name in &dismissed {
+            println!(
+                "{name}: dismissed (kept in {}); its events stay unapplied",
+                ctx.settings()
+                    .paths
+                    .failed_dir
+                    .join(engine::cycle::DISMISSED_DIR)
+                    .display()
+            );
+        }
+        if dismissed.is_empty() {
+            println!("the failed folder holds no file");
+        }
+    }
+    Ok(exit::OK)
 }
 
 /// `bobosync` alone: run when settings exist, otherwise show the demo.
@@ -186,7 +269,7 @@ fn default_command() -> Command {
 /// Loads the settings, starts logging (file + stderr) and opens the engine
 /// for reading (checks, preview, history: safe beside a running engine).
 fn open(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard)> {
-    let (ctx, log, _) = open_with(config, false)?;
+    let (ctx, log, _) = open_with(config, false, true)?;
     Ok((ctx, log))
 }
 
@@ -194,7 +277,15 @@ fn open(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard)> {
 /// also take the one-engine-per-database lock for their whole run, so a
 /// scheduled `once` cannot run beside the tray app or `bobosync run`.
 fn open_exclusive(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard, DataLock)> {
-    let (ctx, log, lock) = open_with(config, true)?;
+    let (ctx, log, lock) = open_with(config, true, true)?;
+    let lock = lock.context("the database lock was not taken")?;
+    Ok((ctx, log, lock))
+}
+
+/// [`open_exclusive`] for `once`, whose report carries the settings'
+/// warnings itself (so they are printed once, not twice).
+fn open_for_cycle(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard, DataLock)> {
+    let (ctx, log, lock) = open_with(config, true, false)?;
     let lock = lock.context("the database lock was not taken")?;
     Ok((ctx, log, lock))
 }
@@ -202,18 +293,17 @@ fn open_exclusive(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard,
 fn open_with(
     config: &ConfigArgs,
     exclusive: bool,
+    warnings: bool,
 ) -> anyhow::Result<(SyncContext, LogGuard, Option<DataLock>)> {
     let settings = load_settings(config)?;
-    let log =
-        logging::init(&settings.logging, ConsoleLog::Stderr).context("cannot start logging")?;
-    for warning in settings.warnings() {
-        tracing::warn!("{warning}");
-    }
+    let log = logging::init(&settings.logging, console()).context("cannot start logging")?;
+    announce(&settings, warnings);
     let lock = if exclusive {
         let db = settings.paths.db_path.clone();
         if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create the database folder {}", parent.display()))?;
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("cannot create the database folder {}", parent.display())
+            })?;
         }
         Some(acquire_lock(&db, "bobosync", chrono::Utc::now())?)
     } else {
@@ -221,6 +311,26 @@ fn open_with(
     };
     let ctx = SyncContext::open(settings).context("cannot open the BoboSync engine")?;
     Ok((ctx, log, lock))
+}
+
+/// The one line saying which settings a command uses (stderr, so `--json`
+/// output stays clean), and, when `warnings`, the settings' warnings (the
+/// cycle commands report those with their results instead). Both go to the
+/// log file too.
+fn announce(settings: &Settings, warnings: bool) {
+    let flag = if settings.settings_flag.is_empty() {
+        "the default settings file".to_owned()
+    } else {
+        settings.settings_flag.clone()
+    };
+    eprintln!("settings ({flag}): {}", settings.summary());
+    tracing::info!("settings ({flag}): {}", settings.summary());
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
+        if warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
 }
 
 pub(crate) fn load_settings(config: &ConfigArgs) -> Result<Settings, LoadError> {
@@ -247,11 +357,8 @@ fn status_code(report: &CycleReport) -> u8 {
 /// holds the database.
 async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u8> {
     let settings = load_settings(config)?;
-    let _log =
-        logging::init(&settings.logging, ConsoleLog::Stderr).context("cannot start logging")?;
-    for warning in settings.warnings() {
-        tracing::warn!("{warning}");
-    }
+    let _log = logging::init(&settings.logging, console()).context("cannot start logging")?;
+    announce(&settings, true);
     let mut options = EngineOptions::from_settings(&settings, "bobosync run");
     options.maintenance_interval = interval;
     let engine = match Engine::start(settings, options).await {
@@ -262,6 +369,10 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
         }
         Err(e) => return Err(e).context("cannot start the BoboSync engine"),
     };
+    eprintln!(
+        "BoboSync running: new files are applied as they arrive, a full cycle at least every {} s; Ctrl-C stops it",
+        interval.as_secs()
+    );
     tracing::info!(
         full_cycle_every_secs = interval.as_secs(),
         "BoboSync running; new files are applied as they arrive; Ctrl-C stops it"
@@ -282,6 +393,7 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
         }
     }
     tracing::info!("stopping: the batch in flight finishes first (Ctrl-C again to stop at once)");
+    eprintln!("stopping: the batch in flight finishes first (Ctrl-C again to stop at once)");
     tokio::select! {
         () = engine.shutdown() => {
             // What the last batch did.
@@ -289,6 +401,7 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
                 print_event(&event);
             }
             tracing::info!("stopped");
+            eprintln!("stopped");
             Ok(exit::OK)
         }
         () = shutdown_signal() => {

@@ -96,7 +96,21 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(p)?);
         return Ok(());
     }
-    println!("{} pending file(s): {}", p.files.len(), p.files.join(", "));
+    if p.files.is_empty() {
+        println!("no pending file in {}", p.drop_dir.display());
+    } else {
+        println!(
+            "{} pending file(s) in {}: {}",
+            p.files.len(),
+            p.drop_dir.display(),
+            p.files.join(", ")
+        );
+    }
+    if p.mappings_fetched {
+        println!(
+            "user mappings were never synced: this plan uses the AtHoc user directory as fetched just now (nothing stored)"
+        );
+    }
     for name in &p.still_writing {
         println!("{name}: still being written; not read yet");
     }

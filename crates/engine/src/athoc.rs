@@ -106,6 +106,8 @@ pub struct AthocClient {
 struct Inner {
     http: reqwest::Client,
     config: ClientConfig,
+    /// What was wrong with the system trust store when the client was built.
+    trust_notice: Option<String>,
     token: tokio::sync::Mutex<Option<auth::CachedToken>>,
 }
 
@@ -130,11 +132,12 @@ impl AthocClient {
                 reason: "ORG_CODE is empty; set it to the AtHoc organization code".into(),
             });
         }
-        let http = transport::build_http_client(&config)?;
+        let (http, trust_notice) = transport::build_http_client(&config)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 config,
+                trust_notice,
                 token: tokio::sync::Mutex::new(None),
             }),
         })
@@ -147,6 +150,12 @@ impl AthocClient {
 
     /// Checks that AtHoc can be reached and accepts the credentials and the
     /// operator's role: gets a token and fetches one user (`Limit=1`).
+    /// A warning about the system trust store (no usable CA certificate),
+    /// as found when this client was built.
+    pub fn trust_notice(&self) -> Option<&str> {
+        self.inner.trust_notice.as_deref()
+    }
+
     pub async fn check_connection(&self) -> Result<(), AthocError> {
         self.bearer().await?;
         self.fetch_page("LOGIN_ID", 1, 0, None).await.map(|_| ())

@@ -55,10 +55,30 @@ impl CheckResult {
 /// How many sample values a check shows.
 const SAMPLES: usize = 3;
 
-/// Runs every check. Checks that need AtHoc are skipped (as failed) when
-/// the connection itself fails.
+/// Runs every check: the folders, the date format and time zone, AtHoc
+/// (connection, role, field mapping) and the stored mappings. Checks that
+/// need AtHoc are skipped (as failed) when the connection itself fails.
 pub async fn run_checks(ctx: &SyncContext) -> Vec<CheckResult> {
+    let mut results = folder_checks(ctx);
+    results.extend(run_connection_checks(ctx).await);
+    results.extend(store_checks(ctx).await);
+    results
+}
+
+/// The checks that need no folder and no database: settings warnings, the
+/// date format and time zone, and AtHoc (the first-run wizard's connection
+/// test, before folders are chosen).
+pub async fn run_connection_checks(ctx: &SyncContext) -> Vec<CheckResult> {
     let mut results = Vec::new();
+    if let Some(notice) = ctx.client().trust_notice() {
+        results.push(CheckResult::new(
+            "trust_store",
+            "Trusted certificates",
+            CheckStatus::Warn,
+            notice.to_owned(),
+            None,
+        ));
+    }
     for warning in ctx.settings().warnings() {
         results.push(CheckResult::new(
             "settings",
@@ -68,6 +88,7 @@ pub async fn run_checks(ctx: &SyncContext) -> Vec<CheckResult> {
             None,
         ));
     }
+    results.extend(format_checks(ctx));
     match ctx.client().check_connection().await {
         Ok(()) => results.push(CheckResult::new(
             "connection",
@@ -81,13 +102,175 @@ pub async fn run_checks(ctx: &SyncContext) -> Vec<CheckResult> {
         )),
         Err(e) => {
             results.push(connection_failure(&e));
-            results.extend(store_checks(ctx).await);
             return results;
         }
     }
     results.extend(field_checks(ctx).await);
-    results.extend(store_checks(ctx).await);
     results
+}
+
+/// The drop, processed and failed folders: each exists and BoboSync may
+/// write to it, and a file can be renamed from the drop folder into the
+/// other two (same volume, so a move is atomic and never half done). Proven
+/// by doing it with a small probe file, which is removed again.
+fn folder_checks(ctx: &SyncContext) -> Vec<CheckResult> {
+    let paths = &ctx.settings().paths;
+    let folders = [
+        (
+            "drop_folder",
+            "Drop folder",
+            "CSV_DIRECTORY",
+            &paths.drop_dir,
+        ),
+        (
+            "processed_folder",
+            "Processed folder",
+            "PROCESSED_DIRECTORY",
+            &paths.processed_dir,
+        ),
+        (
+            "failed_folder",
+            "Failed folder",
+            "FAILED_FILES_DIRECTORY",
+            &paths.failed_dir,
+        ),
+    ];
+    let mut results = Vec::new();
+    let probe_name = format!(".bobosync-check-{}.tmp", std::process::id());
+    let drop_probe = paths.drop_dir.join(&probe_name);
+    let drop_ok = match probe_folder(&paths.drop_dir, &drop_probe) {
+        Ok(()) => true,
+        Err(problem) => {
+            results.push(CheckResult::new(
+                "drop_folder",
+                "Drop folder",
+                CheckStatus::Fail,
+                format!("{}: {problem}", paths.drop_dir.display()),
+                Some(
+                    "create the folder BOBO exports to, give the account BoboSync runs as the right \
+                     to read, write and delete files in it, or set CSV_DIRECTORY to the right folder"
+                        .to_owned(),
+                ),
+            ));
+            false
+        }
+    };
+    if drop_ok {
+        results.push(CheckResult::new(
+            "drop_folder",
+            "Drop folder",
+            CheckStatus::Pass,
+            format!(
+                "{} exists and BoboSync may write to it",
+                paths.drop_dir.display()
+            ),
+            None,
+        ));
+    }
+    for (id, title, key, dir) in &folders[1..] {
+        let result = match std::fs::create_dir_all(dir) {
+            Err(e) => CheckResult::new(
+                id,
+                title,
+                CheckStatus::Fail,
+                format!("{} does not exist and cannot be created: {e}", dir.display()),
+                Some(format!("create it, or set {key} to a folder BoboSync may write to")),
+            ),
+            Ok(()) if !drop_ok => CheckResult::new(
+                id,
+                title,
+                CheckStatus::Pass,
+                format!("{} exists (moves from the drop folder not tried)", dir.display()),
+                None,
+            ),
+            Ok(()) => match move_probe(&drop_probe, &dir.join(&probe_name)) {
+                Ok(()) => CheckResult::new(
+                    id,
+                    title,
+                    CheckStatus::Pass,
+                    format!(
+                        "{} is writable and on the same volume as the drop folder",
+                        dir.display()
+                    ),
+                    None,
+                ),
+                Err(problem) => CheckResult::new(
+                    id,
+                    title,
+                    CheckStatus::Fail,
+                    format!("{}: {problem}", dir.display()),
+                    Some(format!(
+                        "set {key} to a folder on the same drive as the drop folder that BoboSync may write to"
+                    )),
+                ),
+            },
+        };
+        results.push(result);
+    }
+    let _ = std::fs::remove_file(&drop_probe);
+    results
+}
+
+/// Creates `probe` in `dir` (which must exist and be a folder).
+fn probe_folder(dir: &std::path::Path, probe: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err("does not exist".to_owned())
+        }
+        Err(e) => return Err(format!("cannot be looked at ({e})")),
+        Ok(meta) if !meta.is_dir() => return Err("is not a folder".to_owned()),
+        Ok(_) => {}
+    }
+    std::fs::write(probe, b"bobosync check\n")
+        .map_err(|e| format!("BoboSync cannot write to it ({e})"))
+}
+
+/// Renames `from` to `to` and back: fails across volumes and without write
+/// access to either folder.
+fn move_probe(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> {
+    std::fs::rename(from, to).map_err(|e| {
+        if is_cross_device(&e) {
+            "is on another volume than the drop folder, so files could not be moved there in one step".to_owned()
+        } else {
+            format!("a file cannot be moved there from the drop folder ({e})")
+        }
+    })?;
+    std::fs::rename(to, from).map_err(|e| format!("the probe file cannot be moved back ({e})"))
+}
+
+fn is_cross_device(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::CrossesDevices
+}
+
+/// The date format and the time zone, shown with the current time so an
+/// operator can see they are right.
+fn format_checks(ctx: &SyncContext) -> Vec<CheckResult> {
+    let settings = ctx.settings();
+    let local = crate::time::utc_to_local(ctx.now(), settings.time_zone);
+    vec![
+        CheckResult::new(
+            "time_zone",
+            "Time zone",
+            CheckStatus::Pass,
+            format!(
+                "BOBO times are read as wall-clock times of {} (it is {} there now)",
+                settings.time_zone.name(),
+                local.format("%Y-%m-%d %H:%M")
+            ),
+            None,
+        ),
+        CheckResult::new(
+            "date_format",
+            "AtHoc date format",
+            CheckStatus::Pass,
+            format!(
+                "duty values are written as {} ({})",
+                ctx.date_format().format(local),
+                settings.date_format
+            ),
+            None,
+        ),
+    ]
 }
 
 fn connection_failure(e: &AthocError) -> CheckResult {
@@ -296,7 +479,7 @@ async fn store_checks(ctx: &SyncContext) -> Vec<CheckResult> {
             "User mapping",
             CheckStatus::Warn,
             format!("{count} mappings stored; no successful mapping sync recorded"),
-            Some("run `bobosync sync-mappings`".to_owned()),
+            Some(format!("run `{}`", ctx.hint("sync-mappings"))),
         ),
         Some(at) if now - at > Duration::days(i64::from(retry_days)) => CheckResult::new(
             "mapping_age",
@@ -306,10 +489,10 @@ async fn store_checks(ctx: &SyncContext) -> Vec<CheckResult> {
                 "{count} mappings, last synced {} (UTC)",
                 at.format("%Y-%m-%d %H:%M")
             ),
-            Some(
-                "run `bobosync sync-mappings` and look at why the scheduled sync has not succeeded"
-                    .to_owned(),
-            ),
+            Some(format!(
+                "run `{}` and look at why the scheduled sync has not succeeded",
+                ctx.hint("sync-mappings")
+            )),
         ),
         Some(at) => CheckResult::new(
             "mapping_age",

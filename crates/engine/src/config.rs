@@ -89,11 +89,19 @@ impl Settings {
         host: &Host,
         locations: &Locations,
     ) -> Result<Settings, LoadError> {
-        match source {
-            ConfigSource::EnvFile(path) => Self::from_env_file(path, host),
-            ConfigSource::Toml(path) => Self::from_toml_file(path, host, locations),
-            ConfigSource::Default => Self::load_default(host, locations),
-        }
+        let (mut settings, flag) = match source {
+            ConfigSource::EnvFile(path) => (
+                Self::from_env_file(path, host)?,
+                format!("--env-file {}", shell_quote(&absolute(path))),
+            ),
+            ConfigSource::Toml(path) => (
+                Self::from_toml_file(path, host, locations)?,
+                format!("--config {}", shell_quote(&absolute(path))),
+            ),
+            ConfigSource::Default => (Self::load_default(host, locations)?, String::new()),
+        };
+        settings.settings_flag = flag;
+        Ok(settings)
     }
 
     /// Loads a Python-tool `.env` file: relative paths and unset path keys
@@ -163,6 +171,20 @@ impl Settings {
             &c.client_secret,
         )?;
         store.set(&SecretName::password(&a.org_code, &c.username), &c.password)
+    }
+}
+
+/// A path as it can be pasted into a shell (or `cmd.exe`): double-quoted
+/// when it holds a space or a character a shell would interpret.
+fn shell_quote(path: &Path) -> String {
+    let text = path.display().to_string();
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/\\:._-+=@,".contains(c))
+    {
+        text
+    } else {
+        format!("\"{text}\"")
     }
 }
 

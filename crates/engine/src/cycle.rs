@@ -4,7 +4,12 @@
 //! gathers inputs, calls them, executes and records.
 
 mod batch;
+mod failed;
+mod failure;
 mod maintenance;
+
+pub use failed::{failed_files_summary, FailedFileError, FailedSelection, DISMISSED_DIR};
+pub use failure::{Failure, FailureKind};
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,8 +83,8 @@ pub struct CycleReport {
     /// Things an operator should look at that do not fail the cycle
     /// (unmapped employees, rejected rows, settings warnings).
     pub warnings: Vec<String>,
-    /// Things that failed the cycle.
-    pub failures: Vec<String>,
+    /// Things that failed the cycle, by kind.
+    pub failures: Vec<Failure>,
     /// Guarded changes waiting for an operator.
     pub approvals_needed: Vec<String>,
 }
@@ -157,6 +162,11 @@ pub struct CleanupReport {
 /// What the pending files would do, with nothing written anywhere.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Preview {
+    /// The drop folder that was looked in.
+    pub drop_dir: std::path::PathBuf,
+    /// True when the mappings were never synced, so the plan used the user
+    /// directory fetched (read-only) just now instead of stored mappings.
+    pub mappings_fetched: bool,
     pub files: Vec<String>,
     pub still_writing: Vec<String>,
     pub plan: Plan,
@@ -284,6 +294,12 @@ impl SyncContext {
         &self.settings
     }
 
+    /// `bobosync <command>` as the operator can paste it (with the flag
+    /// that names these settings).
+    pub fn hint(&self, command: &str) -> String {
+        self.settings.hint(command)
+    }
+
     pub fn store(&self) -> &StoreHandle {
         &self.store
     }
@@ -307,8 +323,11 @@ impl SyncContext {
             warnings: self.settings.warnings(),
             ..CycleReport::default()
         };
+        report
+            .warnings
+            .extend(self.client.trust_notice().map(str::to_owned));
         if let Err(e) = self.close_interrupted_batches().await {
-            report.failures.push(e.to_string());
+            report.failures.push(Failure::of_cycle(&e, None));
             log_outcome(&report);
             return report;
         }
@@ -316,12 +335,18 @@ impl SyncContext {
         // AtHoc fails the cycle before any file is touched, so an outage or a
         // wrong password never counts as a failed attempt at a file.
         if let Err(e) = self.client.check_connection().await {
-            report.failures.push(format!("cannot work with AtHoc: {e}"));
+            report
+                .failures
+                .push(Failure::athoc(&e, format!("cannot work with AtHoc: {e}")));
             log_outcome(&report);
             return report;
         }
         let mappings_refreshed = self.mapping_sync_if_due(options, &mut report).await;
-        self.process_files(mappings_refreshed, &mut report).await;
+        match self.mappings_not_ready().await {
+            Ok(None) => self.process_files(mappings_refreshed, &mut report).await,
+            Ok(Some(waiting)) => report.failures.push(waiting),
+            Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
+        }
         if self.stop_requested() {
             log_outcome(&report);
             return report;
@@ -330,19 +355,40 @@ impl SyncContext {
             Ok(cleanup) => {
                 if cleanup.waiting_for_approval {
                     report.approvals_needed.push(format!(
-                        "stale cleanup would clear {} of {} duty values: approve with `bobosync cleanup --approve`",
-                        cleanup.stale, cleanup.values_set
+                        "stale cleanup would clear {} of {} duty values: approve with `{}`",
+                        cleanup.stale,
+                        cleanup.values_set,
+                        self.hint("cleanup --approve")
                     ));
                 }
                 if cleanup.failed > 0 {
-                    report.failures.push(format!(
-                        "stale cleanup: {} users could not be cleared",
-                        cleanup.failed
+                    report.failures.push(Failure::new(
+                        FailureKind::Cleanup,
+                        format!(
+                            "stale cleanup: {} users could not be cleared",
+                            cleanup.failed
+                        ),
                     ));
                 }
                 report.cleanup = Some(cleanup);
             }
-            Err(e) => report.failures.push(format!("stale cleanup failed: {e}")),
+            Err(e) => report.failures.push(
+                Failure::of_cycle(&e, Some("stale cleanup failed")).as_kind(FailureKind::Cleanup),
+            ),
+        }
+        match self.failed_files() {
+            Ok(files) if !files.is_empty() => report.failures.push(Failure::new(
+                FailureKind::FailedFilesWaiting,
+                failed_files_summary(
+                    &files,
+                    &self.hint("retry --all"),
+                    &self.hint("dismiss --all"),
+                ),
+            )),
+            Ok(_) => {}
+            Err(e) => report
+                .failures
+                .push(Failure::new(FailureKind::Folder, e.to_string())),
         }
         match self.purge_processed() {
             Ok(n) => report.purged_files = n,

@@ -114,6 +114,10 @@ pub struct DutyEvent {
 pub struct RowError {
     pub source: SourceLine,
     pub reason: String,
+    /// The employee the row is about, when it could be read (a future-dated
+    /// event has one; a row too broken to read may not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee: Option<EmployeeId>,
 }
 
 impl fmt::Display for RowError {

@@ -73,6 +73,7 @@ pub fn record_outcome(outcome: UpdateOutcome) -> RecordOutcome {
         // its file stays in the drop folder until the operator fixes it.
         UpdateOutcome::Failed { error, .. } => RecordOutcome::Failed {
             details: error.to_string(),
+            error,
         },
     }
 }

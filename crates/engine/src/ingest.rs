@@ -372,7 +372,11 @@ impl Intake<'_> {
             .collect::<Vec<_>>()
             .join("; ");
         let source = self.source(line);
-        self.parsed.errors.push(RowError { source, reason });
+        self.parsed.errors.push(RowError {
+            source,
+            reason,
+            employee: None,
+        });
     }
 
     fn event(&mut self, line: u32, row: Row) {

@@ -24,7 +24,7 @@ pub const FILE_SUFFIX: &str = "log";
 pub enum ConsoleLog {
     /// Files only (the tray app, a service).
     Off,
-    /// Files and stderr (the `bobosync` command).
+    /// Files and stderr (the `bobosync` command with `--verbose`).
     Stderr,
 }
 
@@ -103,7 +103,11 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
         .with_ansi(false);
     let console_layer = match console {
         ConsoleLog::Off => None,
-        ConsoleLog::Stderr => Some(tracing_subscriber::fmt::layer().with_writer(std::io::stderr)),
+        ConsoleLog::Stderr => Some(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(colour_on_stderr()),
+        ),
     };
     tracing_subscriber::registry()
         .with(file_layer.with_filter(EnvFilter::new(&directives)))
@@ -111,6 +115,13 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
         .try_init()
         .map_err(|_| LoggingError::AlreadyInitialised)?;
     Ok(LogGuard { _file: guard })
+}
+
+/// Colour only for a person at a terminal: never when stderr is captured
+/// (a scheduler, a pipe, a file) or `NO_COLOR` is set (no-color.org).
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 #[cfg(test)]

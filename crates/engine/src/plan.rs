@@ -149,6 +149,7 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
         .filter(|e| in_future(e))
         .map(|event| RowError {
             source: event.source.clone(),
+            employee: Some(event.employee.clone()),
             reason: format!(
                 "{} of {} at {} is more than {} ahead of now ({} UTC), so it was not applied: \
              check the row, and the clock of the system that exported it",

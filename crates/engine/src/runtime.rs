@@ -25,7 +25,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use crate::checks::{self, CheckResult};
+use crate::checks::CheckResult;
 use crate::config::Settings;
 use crate::cycle::{CycleError, CycleReport, History, MappingReport, Preview, SyncContext};
 use crate::store::{Approval, ApprovalId, StoreError};
@@ -112,8 +112,18 @@ pub enum EngineError {
     Cycle(#[from] CycleError),
     #[error("the BoboSync database: {0}")]
     Store(#[from] StoreError),
+    /// A cycle step failed (e.g. the user-mapping sync); the kind says what.
     #[error("{0}")]
-    Failed(String),
+    Failure(crate::cycle::Failure),
+    /// A failed file named by an operator is not there, or cannot be moved.
+    #[error(transparent)]
+    FailedFile(#[from] crate::cycle::FailedFileError),
+    /// The engine cannot work with AtHoc; the open incident says why.
+    #[error("{}", .0.summary)]
+    Incident(Incident),
+    /// No cycle ran (e.g. AtHoc could not be reached and no incident was open).
+    #[error("cannot work with AtHoc")]
+    NoCycle,
     #[error("there is no pending approval {0}; it may have been approved, rejected or replaced meanwhile")]
     NoSuchApproval(ApprovalId),
     #[error("the BoboSync engine has stopped")]
@@ -136,6 +146,7 @@ enum Command {
     Resume(Reply<()>),
     SyncMappings(Reply<MappingReport>),
     Approve(ApprovalId, Reply<()>),
+    Checks(Reply<Vec<CheckResult>>),
     Refresh,
     /// Wakes the loop so it sees a stop request.
     Wake,
@@ -301,9 +312,38 @@ impl EngineHandle {
             .await?)
     }
 
-    /// The connection and field-mapping checks.
+    /// The connection and field-mapping checks. A failing check is an open
+    /// incident until a later run finds it passing.
     pub async fn checks(&self) -> Result<Vec<CheckResult>, EngineError> {
-        Ok(checks::run_checks(&self.inner.ctx).await)
+        self.ask(Command::Checks).await
+    }
+
+    /// Files waiting in the failed folder.
+    pub fn failed_files(&self) -> Result<Vec<crate::folder::Candidate>, EngineError> {
+        self.inner
+            .ctx
+            .failed_files()
+            .map_err(|e| EngineError::Cycle(CycleError::Folder(e)))
+    }
+
+    /// Puts failed files back into the drop folder for the next cycle.
+    pub async fn retry_failed(
+        &self,
+        selection: &crate::cycle::FailedSelection,
+    ) -> Result<Vec<String>, EngineError> {
+        let moved = self.inner.ctx.retry_failed(selection).await?;
+        let _ = self.inner.commands.send(Command::Refresh).await;
+        Ok(moved)
+    }
+
+    /// Stops reporting failed files (moved to `failed/dismissed/`).
+    pub async fn dismiss_failed(
+        &self,
+        selection: &crate::cycle::FailedSelection,
+    ) -> Result<Vec<String>, EngineError> {
+        let dismissed = self.inner.ctx.dismiss_failed(selection)?;
+        let _ = self.inner.commands.send(Command::Refresh).await;
+        Ok(dismissed)
     }
 
     /// Stops the engine: the batch in flight finishes and its outcomes are

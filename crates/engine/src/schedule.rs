@@ -133,5 +133,50 @@ fn at_hour(day: NaiveDate, hour: u32, tz: Tz) -> DateTime<Utc> {
     local_to_utc(day.and_time(time), tz)
 }
 
+/// Whether the stored mappings may be used to apply files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MappingsState {
+    Ready,
+    /// No sync ever succeeded and no mapping is stored: every employee would
+    /// look unmapped, so files must wait.
+    NeverSynced,
+    /// The syncs keep failing and the last success is older than the retry
+    /// window (`SYNC_RETRY_DAYS`): the mappings may be wrong, files wait.
+    Outdated {
+        last_success: DateTime<Utc>,
+    },
+}
+
+/// Whether files may be applied with the stored mappings: yes once a sync
+/// succeeded (or mappings were stored some other way, such as an imported
+/// Python database), unless the syncs have been failing for longer than the
+/// retry window.
+pub fn mappings_state(
+    now: DateTime<Utc>,
+    last: Option<&LastSync>,
+    retry_days: u32,
+    stored_mappings: usize,
+) -> MappingsState {
+    let success = last.and_then(|l| match l.outcome {
+        SyncOutcome::Success => Some(l.last_success.map_or(l.at, |s| s.max(l.at))),
+        SyncOutcome::Empty | SyncOutcome::Failed => l.last_success,
+    });
+    match (last, success) {
+        (_, None) if stored_mappings == 0 => MappingsState::NeverSynced,
+        (_, None) => MappingsState::Ready,
+        (Some(l), Some(success)) if l.outcome != SyncOutcome::Success => {
+            let window = chrono::Duration::days(i64::from(retry_days.max(1)));
+            if now - success > window {
+                MappingsState::Outdated {
+                    last_success: success,
+                }
+            } else {
+                MappingsState::Ready
+            }
+        }
+        _ => MappingsState::Ready,
+    }
+}
+
 #[cfg(test)]
 mod tests;

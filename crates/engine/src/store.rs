@@ -86,6 +86,21 @@ pub enum StoreError {
     NotFound { what: &'static str, id: i64 },
 }
 
+impl StoreError {
+    /// Whether SQLite reported the database locked or busy (another process
+    /// held a write lock for longer than the busy timeout).
+    pub fn is_locked(&self) -> bool {
+        let source = match self {
+            StoreError::Open { source, .. } | StoreError::Sqlite { source, .. } => source,
+            _ => return false,
+        };
+        matches!(
+            source.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
 /// Wraps a rusqlite error with what the store was doing.
 pub(crate) fn sql(action: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
     move |source| StoreError::Sqlite { action, source }
@@ -143,10 +158,15 @@ impl Store {
     /// `VACUUM INTO`), safe even while another program writes to `from`.
     /// `from` is opened read-only and left untouched; `to` must not exist.
     pub fn backup(from: &Path, to: &Path) -> Result<(), StoreError> {
-        let open_err = |source| StoreError::Open { path: from.to_owned(), source };
-        let conn = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(open_err)?;
+        let open_err = |source| StoreError::Open {
+            path: from.to_owned(),
+            source,
+        };
+        let conn = Connection::open_with_flags(from, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(open_err)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        conn.execute("VACUUM INTO ?1", [to.to_string_lossy()]).map_err(sql("copy the database"))?;
+        conn.execute("VACUUM INTO ?1", [to.to_string_lossy()])
+            .map_err(sql("copy the database"))?;
         Ok(())
     }
 

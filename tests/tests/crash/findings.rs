@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use athoc_sim::{Endpoint, Fault, FaultKind};
-use bobosync_e2e::{athoc_on, bobo_row, generate_users, login, stamp, Harness};
+use bobosync_e2e::{athoc_on, bobo_row, generate_users, login, stamp, Harness, COLLAR};
 
 /// Waits for `child` to exit on its own or kills it (SIGKILL) once `kill_when` holds.
 fn kill_when(h: &Harness, mut child: std::process::Child, kill_when: impl Fn(&Harness) -> bool) {
@@ -37,35 +37,25 @@ fn sync_in_flight(h: &Harness) -> bool {
 /// stored (so the next cycle does not sync again) the parked events stay parked until the next
 /// day's sync, although their files were already processed: AtHoc never gets them.
 ///
-/// Steps: cycle 1's mapping sync fails (the connection check passes), so the file's book-on
-/// is planned `unmapped`, parked, and the file moves to processed/. Cycle 2 syncs the mappings
-/// and is killed while sending the parked book-on. Cycle 3 runs clean.
-/// Expected: the book-on's time in AtHoc. Today: nothing.
+/// Steps: in cycle 1 the employee has no collar number in AtHoc, so the file's book-on is
+/// planned `unmapped`, parked, and the file moves to processed/. (Before issue 8 a failed
+/// first mapping sync got there too; now files wait until a first sync succeeds.) The
+/// collar number is then set and the mappings synced; cycle 2 re-plans the parked book-on and
+/// is killed while sending it. Cycle 3 runs clean.
+/// Expected: the book-on's time in AtHoc.
 #[test]
 fn parked_events_survive_a_crash_after_the_mapping_sync() {
     let mut h = Harness::new(generate_users(5));
     h.set("BATCH_SIZE", "10");
     let name = "BOBO_a_output.csv";
     h.drop_file(name, bobo_row("BON", "00003", &stamp(0, "214000")));
-    // The connection check's search passes; the mapping sync's searches (and the cleanup's)
-    // fail with 500 through every retry.
     let sim = h.sim();
-    sim.inject(Fault {
-        endpoint: Endpoint::Search,
-        kind: FaultKind::Delay(Duration::from_millis(1)),
-        times: 1,
-    });
-    sim.inject(Fault {
-        endpoint: Endpoint::Search,
-        kind: FaultKind::Status {
-            code: 500,
-            retry_after_secs: None,
-        },
-        times: 12,
-    });
+    sim.set_attribute(&login(3), COLLAR, "");
     let first = h.once();
     h.assert_processed(name);
     assert_eq!(h.duty(&login(3)), None, "nothing mapped yet\n{first}");
+    sim.set_attribute(&login(3), COLLAR, "00003");
+    h.bobosync(&["sync-mappings"]).assert_success();
 
     sim.inject(Fault {
         endpoint: Endpoint::Sync,
@@ -90,21 +80,11 @@ fn parked_events_survive_a_failed_send_after_the_mapping_sync() {
     let name = "BOBO_a_output.csv";
     h.drop_file(name, bobo_row("BON", "00003", &stamp(0, "214000")));
     let sim = h.sim();
-    sim.inject(Fault {
-        endpoint: Endpoint::Search,
-        kind: FaultKind::Delay(Duration::from_millis(1)),
-        times: 1,
-    });
-    sim.inject(Fault {
-        endpoint: Endpoint::Search,
-        kind: FaultKind::Status {
-            code: 500,
-            retry_after_secs: None,
-        },
-        times: 12,
-    });
+    sim.set_attribute(&login(3), COLLAR, "");
     h.once();
     h.assert_processed(name);
+    sim.set_attribute(&login(3), COLLAR, "00003");
+    h.bobosync(&["sync-mappings"]).assert_success();
     sim.inject(Fault {
         endpoint: Endpoint::Sync,
         kind: FaultKind::Status {

@@ -9,6 +9,7 @@ mod config;
 mod faults;
 mod intake;
 mod legacy;
+mod loud;
 mod ordering;
 mod paging;
 mod secrets;

@@ -185,3 +185,126 @@ fn bad_credentials_are_one_error_incident_resolved_once_when_fixed() {
         Some(athoc_on(0, "08:30:00").as_str())
     );
 }
+
+/// Issue 8's scripted trial, time compressed (retries every 100 ms, full cycles every 2 s
+/// instead of every minute): sign-in and user search work while `SyncByCommonNames` answers
+/// 503 through cycle after cycle. No file is given up (far past `MAX_RETRY_ATTEMPTS=3`), one
+/// incident stays open throughout saying what fails, since when and how often, the book-on is
+/// applied once AtHoc recovers, and the incident resolves once.
+#[test]
+fn a_long_partial_outage_keeps_one_incident_open_gives_up_nothing_and_recovers() {
+    let h = Harness::new(org(3, []));
+    h.sim().inject(athoc_sim::Fault {
+        endpoint: athoc_sim::Endpoint::Sync,
+        kind: athoc_sim::FaultKind::Status {
+            code: 503,
+            retry_after_secs: None,
+        },
+        times: 1_000_000,
+    });
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        let mut events = engine.subscribe();
+        status_until(&engine, "the first cycle", |s| {
+            s.next_mapping_sync.is_some()
+        })
+        .await;
+        h.drop_file("BOBO_1.csv", bobo_row("BON", "00001", &stamp(0, "091500")));
+        status_until(&engine, "the updates-failing incident", |s| {
+            s.health == Health::Error
+                && s.reason
+                    .starts_with("AtHoc refuses updates: HTTP 503 since")
+        })
+        .await;
+        // Many more tries than MAX_RETRY_ATTEMPTS; the reason keeps counting them.
+        status_until(&engine, "five tries", |s| {
+            s.reason.contains("(5 tries)") || s.reason.contains("(6 tries)")
+        })
+        .await;
+        assert!(
+            h.failed_listing().is_empty(),
+            "a file was given up during the outage: {:?}",
+            h.failed_listing()
+        );
+        assert_eq!(h.drop_listing(), vec!["BOBO_1.csv".to_owned()]);
+        assert_eq!(h.duty(&login(1)), None);
+
+        h.sim().clear_faults();
+        status_until(&engine, "health back to ok", |s| s.health == Health::Ok).await;
+        engine.shutdown().await;
+        let mut opened = Vec::new();
+        let mut resolved = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            match event {
+                EngineEvent::IncidentOpened(i) => opened.push(i),
+                EngineEvent::IncidentResolved(i) => resolved.push(i),
+                _ => {}
+            }
+        }
+        let updates: Vec<_> = opened
+            .iter()
+            .filter(|i| i.kind == IncidentKind::UpdatesFailing)
+            .collect();
+        assert_eq!(updates.len(), 1, "{opened:?}");
+        assert!(
+            resolved.iter().any(|i| i.id == updates[0].id),
+            "not resolved: {resolved:?}"
+        );
+        assert!(
+            opened.iter().all(|i| i.kind != IncidentKind::FilesFailed),
+            "{opened:?}"
+        );
+    });
+    assert_eq!(
+        h.duty(&login(1)).as_deref(),
+        Some(athoc_on(0, "09:15:00").as_str())
+    );
+    assert!(h.failed_listing().is_empty());
+}
+
+/// Issue 8, item 14: a check that fails is health. The window's checks page showed a failed
+/// check while the badge said OK; now the engine opens an incident for it (and the cycle,
+/// which needs the failed folder, reports its own).
+#[test]
+fn a_failing_check_is_an_incident_and_a_broken_folder_fails_the_cycle_loudly() {
+    let mut h = Harness::new(org(3, []));
+    // The failed folder cannot be created (its parent is a file); nothing else is wrong.
+    let blocked = h.env_path().join("failed");
+    h.set("FAILED_FILES_DIRECTORY", &blocked.display().to_string());
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        let mut events = engine.subscribe();
+        status_until(&engine, "the cycle's incident", |s| {
+            s.health == Health::Error && s.reason.contains(&blocked.display().to_string())
+        })
+        .await;
+        let results = engine
+            .checks()
+            .await
+            .unwrap_or_else(|e| panic!("checks: {e}"));
+        assert!(
+            results
+                .iter()
+                .any(|r| r.id == "failed_folder" && r.status == engine::checks::CheckStatus::Fail),
+            "{results:?}"
+        );
+        engine.shutdown().await;
+        let mut opened = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            if let EngineEvent::IncidentOpened(i) = event {
+                opened.push((i.kind, i.summary));
+            }
+        }
+        assert!(
+            opened.iter().any(|(k, s)| *k == IncidentKind::CheckFailing
+                && s.starts_with("check failed: Failed folder")),
+            "{opened:?}"
+        );
+        assert!(
+            opened.iter().any(|(k, _)| *k == IncidentKind::CycleFailing),
+            "{opened:?}"
+        );
+    });
+}

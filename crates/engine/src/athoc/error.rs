@@ -176,6 +176,33 @@ impl AthocError {
             )
     }
 
+    /// Whether AtHoc looked at the request and refused it for good (400, or
+    /// another 4xx that is not about credentials, a missing path or
+    /// throttling): the only request-level failure that counts as an
+    /// attempt at a file. Outages, throttling, timeouts, unreadable replies,
+    /// refused credentials, a wrong URL and refused certificates never do:
+    /// they say nothing about the file, and the operator or AtHoc fixes them.
+    pub fn is_definitive_refusal(&self) -> bool {
+        matches!(
+            self,
+            AthocError::BadRequest { .. } | AthocError::Rejected { .. }
+        )
+    }
+
+    /// The HTTP status AtHoc answered with, when the failure was one.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            AthocError::Throttled { status, .. }
+            | AthocError::Server { status, .. }
+            | AthocError::Rejected { status, .. } => Some(*status),
+            AthocError::BadRequest { .. } => Some(400),
+            AthocError::Unauthorized { .. } => Some(401),
+            AthocError::Forbidden { .. } => Some(403),
+            AthocError::NotFound { .. } => Some(404),
+            _ => None,
+        }
+    }
+
     /// The endpoint the error happened at, when there is one.
     pub fn endpoint(&self) -> Option<&str> {
         match self {

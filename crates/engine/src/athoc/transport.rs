@@ -63,7 +63,7 @@ pub(super) fn check_base_url(base: &Url) -> Result<(), AthocError> {
 /// without any (no `ca-certificates` package, an empty or unreadable
 /// `/etc/ssl/certs`) is not an error: it is warned about, and only
 /// `SSL_CERT_PATH` is trusted. Certificates rustls cannot parse are skipped.
-fn system_roots(config: &ClientConfig) -> Vec<reqwest::Certificate> {
+fn system_roots(config: &ClientConfig) -> (Vec<reqwest::Certificate>, Option<String>) {
     let loaded = rustls_native_certs::load_native_certs();
     for error in &loaded.errors {
         tracing::warn!(error = %error, "could not read part of the system's CA certificates");
@@ -77,24 +77,35 @@ fn system_roots(config: &ClientConfig) -> Vec<reqwest::Certificate> {
             }
         }
     }
-    if usable.is_empty() && config.tls.verification == TlsVerification::Verify {
-        let only = if config.tls.extra_ca.is_some() {
-            "only the CA in SSL_CERT_PATH is trusted"
-        } else {
-            "no server certificate can be trusted until SSL_CERT_PATH names AtHoc's CA"
-        };
-        tracing::warn!(
-            "the system trust store has no usable CA certificates (on Debian or Ubuntu, install \
-             the `ca-certificates` package); {only}"
-        );
+    let notice = empty_store_notice(config, usable.is_empty());
+    if let Some(notice) = &notice {
+        tracing::warn!("{notice}");
     }
-    usable
+    (usable, notice)
+}
+
+fn empty_store_notice(config: &ClientConfig, empty: bool) -> Option<String> {
+    if !empty || config.tls.verification != TlsVerification::Verify {
+        return None;
+    }
+    let only = if config.tls.extra_ca.is_some() {
+        "only the CA in SSL_CERT_PATH is trusted"
+    } else {
+        "no server certificate can be trusted until SSL_CERT_PATH names AtHoc's CA"
+    };
+    Some(format!(
+        "the system trust store has no usable CA certificates (on Debian or Ubuntu, install \
+         the `ca-certificates` package); {only}"
+    ))
 }
 
 /// Builds the HTTP client: rustls with the OS trust store plus the extra CA,
 /// explicit proxies only (the process environment's proxies are ignored, and
 /// loopback hosts are never proxied), no redirects, the per-request timeout.
-pub(super) fn build_http_client(config: &ClientConfig) -> Result<reqwest::Client, AthocError> {
+/// Also returns what is wrong with the system trust store, if anything.
+pub(super) fn build_http_client(
+    config: &ClientConfig,
+) -> Result<(reqwest::Client, Option<String>), AthocError> {
     check_base_url(&config.base_url)?;
     let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
@@ -103,7 +114,8 @@ pub(super) fn build_http_client(config: &ClientConfig) -> Result<reqwest::Client
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("BoboSync/", env!("CARGO_PKG_VERSION")))
         .no_proxy();
-    for cert in system_roots(config) {
+    let (roots, trust_notice) = system_roots(config);
+    for cert in roots {
         builder = builder.add_root_certificate(cert);
     }
 
@@ -158,9 +170,10 @@ pub(super) fn build_http_client(config: &ClientConfig) -> Result<reqwest::Client
         }
     }
 
-    builder.build().map_err(|e| AthocError::Config {
+    let client = builder.build().map_err(|e| AthocError::Config {
         reason: format!("cannot set up the HTTPS client: {}", error_chain(&e)),
-    })
+    })?;
+    Ok((client, trust_notice))
 }
 
 fn non_empty(value: Option<&str>) -> Option<&str> {

@@ -27,7 +27,8 @@ pub fn read_env_file(path: &Path, env: &dyn Env) -> Result<RawSettings, LoadErro
 }
 
 /// Parses `.env` text (`path` names it in errors) and overlays `env`.
-/// Keys BoboSync does not know are ignored; a key given twice keeps its last value.
+/// Keys BoboSync does not know are ignored (and noted, for a warning); a key
+/// given twice keeps its last value.
 pub fn parse_env_text(text: &str, path: &Path, env: &dyn Env) -> Result<RawSettings, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let text = quote_unquoted_values(text);
@@ -38,6 +39,8 @@ pub fn parse_env_text(text: &str, path: &Path, env: &dyn Env) -> Result<RawSetti
             Ok((key, value)) => {
                 if keys::by_env(&key).is_some() {
                     raw.insert(&key, value, Origin::File(path.to_path_buf()));
+                } else {
+                    raw.note_unknown(&key);
                 }
             }
             Err(dotenvy::Error::LineParse(line, column)) => {

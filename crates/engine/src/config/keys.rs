@@ -132,6 +132,23 @@ pub(crate) fn by_env(env: &str) -> Option<&'static Key> {
     KEYS.iter().find(|key| key.env == env)
 }
 
+/// The known name closest to `name` among `known`, when it is close enough
+/// to be a misspelling (a did-you-mean hint).
+pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let name = name.to_ascii_lowercase();
+    known
+        .into_iter()
+        .map(|k| {
+            (
+                strsim::damerau_levenshtein(&name, &k.to_ascii_lowercase()),
+                k,
+            )
+        })
+        .filter(|(distance, k)| *distance <= (k.len() / 4).clamp(1, 3))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| k)
+}
+
 /// The catalog entry of a TOML section and name.
 pub(crate) fn by_toml(section: &str, name: &str) -> Option<&'static Key> {
     KEYS.iter().find(|key| key.toml == Some((section, name)))

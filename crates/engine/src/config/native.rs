@@ -84,11 +84,14 @@ pub fn parse_toml_text(
                     .filter(|(s, _)| s == section)
                     .map(|(_, n)| n)
                     .collect();
-                problem(
-                    shown,
-                    "is not a known setting",
-                    format!("one of: {}", known.join(", ")),
-                );
+                let expected = match keys::closest(name, known.iter().copied()) {
+                    Some(near) => format!(
+                        "did you mean {section}.{near}? (one of: {})",
+                        known.join(", ")
+                    ),
+                    None => format!("one of: {}", known.join(", ")),
+                };
+                problem(shown, "is not a known setting", expected);
                 continue;
             };
             match scalar_text(value) {

@@ -38,6 +38,8 @@ pub struct RawValue {
 pub struct RawSettings {
     style: KeyStyle,
     values: BTreeMap<String, RawValue>,
+    /// Keys the source named that BoboSync does not know (ignored, warned).
+    unknown: Vec<String>,
 }
 
 impl RawSettings {
@@ -46,7 +48,20 @@ impl RawSettings {
         Self {
             style,
             values: BTreeMap::new(),
+            unknown: Vec::new(),
         }
+    }
+
+    /// Notes a key the source named that BoboSync does not know.
+    pub fn note_unknown(&mut self, key: &str) {
+        if !self.unknown.iter().any(|k| k == key) {
+            self.unknown.push(key.to_owned());
+        }
+    }
+
+    /// The keys the source named that BoboSync does not know.
+    pub fn unknown(&self) -> &[String] {
+        &self.unknown
     }
 
     /// Sets `key` (a `.env` name) to `text`, replacing any earlier value.

@@ -76,6 +76,15 @@ impl Settings {
             errors: Vec::new(),
         };
         let mut notices = Vec::new();
+        for key in raw.unknown() {
+            let near = super::keys::closest(key, super::keys::KEYS.iter().map(|k| k.env));
+            notices.push(match near {
+                Some(near) => format!(
+                    "the .env key {key} is not a BoboSync setting and is ignored: did you mean {near}?"
+                ),
+                None => format!("the .env key {key} is not a BoboSync setting and is ignored."),
+            });
+        }
 
         let base_url = r.required(
             ATHOC_SERVER_URL,
@@ -361,6 +370,7 @@ impl Settings {
             logging,
             runtime,
             notices,
+            settings_flag: String::new(),
         })
     }
 }

@@ -32,6 +32,10 @@ pub struct Settings {
     /// Things found while resolving that the operator should know (e.g. the
     /// system time zone was unknown and UTC is used). Part of [`Settings::warnings`].
     pub notices: Vec<String>,
+    /// How a command names these settings (`--env-file PATH`,
+    /// `--config PATH`, or nothing for the default file), so hints such as
+    /// "run `bobosync sync-mappings`" work when pasted.
+    pub settings_flag: String,
 }
 
 /// The AtHoc attributes BoboSync reads and writes.
@@ -182,8 +186,39 @@ impl LogLevel {
 }
 
 impl Settings {
+    /// `bobosync <command>` with the flag that names these settings, as an
+    /// operator can paste it.
+    pub fn hint(&self, command: &str) -> String {
+        if self.settings_flag.is_empty() {
+            format!("bobosync {command}")
+        } else {
+            format!("bobosync {command} {}", self.settings_flag)
+        }
+    }
+
     /// Warnings to log on every start: certificate checks disabled, and the
     /// [`notices`](Settings::notices) found while resolving.
+    /// One line saying what these settings point at — server, organization,
+    /// drop folder, database, time zone — and never a secret (the server
+    /// address is shown without any user name or password in it).
+    pub fn summary(&self) -> String {
+        let url = &self.athoc.base_url;
+        let server = format!(
+            "{}://{}{}{}",
+            url.scheme(),
+            url.host_str().unwrap_or(""),
+            url.port().map(|p| format!(":{p}")).unwrap_or_default(),
+            url.path().trim_end_matches('/')
+        );
+        format!(
+            "AtHoc {server} (organization {}), drop folder {}, database {}, time zone {}",
+            self.athoc.org_code,
+            self.paths.drop_dir.display(),
+            self.paths.db_path.display(),
+            self.time_zone.name()
+        )
+    }
+
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.athoc.tls.verification == TlsVerification::Disabled {

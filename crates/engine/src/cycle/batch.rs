@@ -15,7 +15,7 @@ use crate::store::{
     RecordId, RecordOutcome,
 };
 
-use super::{BatchReport, CycleError, CycleReport, Preview, SyncContext};
+use super::{BatchReport, CycleError, CycleReport, Failure, FailureKind, Preview, SyncContext};
 
 /// Batches per cycle at most, so one cycle always ends.
 const MAX_BATCHES_PER_CYCLE: usize = 1000;
@@ -28,7 +28,7 @@ impl SyncContext {
         let files = match self.pending_files(report).await {
             Ok(files) => files,
             Err(e) => {
-                report.failures.push(e.to_string());
+                report.failures.push(Failure::of_cycle(&e, None));
                 return;
             }
         };
@@ -45,7 +45,7 @@ impl SyncContext {
                 .filter(|p| mappings_refreshed || mappings.contains_key(&p.event.employee))
                 .collect(),
             Err(e) => {
-                report.failures.push(e.to_string());
+                report.failures.push(Failure::of_cycle(&e.into(), None));
                 Vec::new()
             }
         };
@@ -66,9 +66,9 @@ impl SyncContext {
                 break;
             }
             let parked = std::mem::take(&mut parked);
-            match self.run_batch(files, parked, true, report).await {
+            match self.run_batch(files, parked, report).await {
                 Ok(batch) => report.batches.push(batch),
-                Err(e) => report.failures.push(e.to_string()),
+                Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
             }
         }
     }
@@ -100,10 +100,16 @@ impl SyncContext {
             ));
         }
         for unreadable in settled.unreadable {
-            report.failures.push(format!(
-                "{}: cannot be read ({}); it stays in the drop folder",
-                unreadable.candidate.name, unreadable.error
-            ));
+            report.failures.push(
+                Failure::new(
+                    FailureKind::FileUnreadable,
+                    format!(
+                        "{}: cannot be read ({}); it stays in the drop folder",
+                        unreadable.candidate.name, unreadable.error
+                    ),
+                )
+                .with_file(&unreadable.candidate.name),
+            );
         }
         let mut pending = Vec::new();
         for file in settled.ready {
@@ -126,15 +132,28 @@ impl SyncContext {
     /// platform has reported complete, at once: no settle window, connection
     /// check, mapping sync or cleanup. A request-level failure (AtHoc down,
     /// credentials refused) leaves the files for the next full cycle without
-    /// counting an attempt against them, since no connection check
-    /// preceded. Files already applied are recognised by their hash.
+    /// counting an attempt against them, as in a full cycle. Files already
+    /// applied are recognised by their hash.
     pub async fn apply_files(&self, candidates: Vec<Candidate>) -> CycleReport {
         let mut report = CycleReport::default();
+        match self.mappings_not_ready().await {
+            Ok(None) => {}
+            Ok(Some(waiting)) => {
+                report.failures.push(waiting);
+                super::log_outcome(&report);
+                return report;
+            }
+            Err(e) => {
+                report.failures.push(Failure::of_cycle(&e, None));
+                super::log_outcome(&report);
+                return report;
+            }
+        }
         let settled = folder::wait_until_complete(candidates, std::time::Duration::ZERO).await;
         let files = match self.not_yet_applied(settled, &mut report).await {
             Ok(files) => files,
             Err(e) => {
-                report.failures.push(e.to_string());
+                report.failures.push(Failure::of_cycle(&e, None));
                 super::log_outcome(&report);
                 return report;
             }
@@ -143,22 +162,21 @@ impl SyncContext {
         let mut files = files.into_iter().peekable();
         while files.peek().is_some() && !self.stop_requested() {
             let batch: Vec<ReadyFile> = files.by_ref().take(per_batch).collect();
-            match self.run_batch(batch, Vec::new(), false, &mut report).await {
+            match self.run_batch(batch, Vec::new(), &mut report).await {
                 Ok(batch) => report.batches.push(batch),
-                Err(e) => report.failures.push(e.to_string()),
+                Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
             }
         }
         super::log_outcome(&report);
         report
     }
 
-    /// One batch. With `count_attempts` false, files with request-level
-    /// failures stay without an attempt recorded against them.
+    /// One batch. A file whose events AtHoc could not take stays in the drop
+    /// folder; only a definitive refusal counts an attempt against it.
     async fn run_batch(
         &self,
         files: Vec<ReadyFile>,
         parked: Vec<ParkedEvent>,
-        count_attempts: bool,
         report: &mut CycleReport,
     ) -> Result<BatchReport, CycleError> {
         let now = self.now();
@@ -200,6 +218,11 @@ impl SyncContext {
             now,
             stale_after,
         });
+        // The planner's own refusals (events dated in the future) follow the
+        // row errors it was given: every one is reported with file:line.
+        for refused in plan.invalid.iter().skip(row_errors.len()) {
+            report.warnings.push(refused.to_string());
+        }
 
         // Journal before sending; park the unmapped.
         let batch_files: Vec<BatchFile> = files
@@ -291,72 +314,99 @@ impl SyncContext {
                 .filter(|e| e.source.file == file.name)
                 .map(|e| e.to_string())
                 .collect();
-            let failed: Vec<String> = records
+            let failed: Vec<&crate::athoc::AthocError> = records
                 .iter()
                 .filter_map(|(id, _)| match outcome_of.get(id) {
-                    Some(RecordOutcome::Failed { details }) => Some(details.clone()),
+                    Some(RecordOutcome::Failed { error, .. }) => Some(error),
                     _ => None,
                 })
                 .collect();
-            let rejected: Vec<String> = records
+            let rejected: Vec<(&PlannedRecord, String)> = records
                 .iter()
                 .filter_map(|(id, r)| match outcome_of.get(id) {
-                    Some(RecordOutcome::Rejected { details }) => Some(format!(
-                        "{}: {}: {details}",
-                        r.event.source, r.event.employee
+                    Some(RecordOutcome::Rejected { details }) => Some((
+                        *r,
+                        format!("{}: {}: {details}", r.event.source, r.event.employee),
                     )),
                     _ => None,
                 })
                 .collect();
             let entries = (records.len() + errors.len()) as u32;
             let succeeded = (records.len() - failed.len() - rejected.len()) as u32;
-            if let Some(first) = failed.first() {
-                batch_error.get_or_insert_with(|| first.clone());
-                if !count_attempts {
-                    report.failures.push(format!(
-                        "{}: {} event(s) not applied ({first}); the file stays for the next cycle",
-                        file.name,
-                        failed.len()
-                    ));
+            if let Some(first) = failed.first().copied() {
+                batch_error.get_or_insert_with(|| first.to_string());
+                // Only AtHoc refusing the request for good counts as an
+                // attempt; an outage, throttling or refused credentials say
+                // nothing about the file, which waits for AtHoc however long.
+                if !failed.iter().all(|e| e.is_definitive_refusal()) {
+                    report.failures.push(
+                        Failure::athoc(
+                            first,
+                            format!(
+                                "{}: {} event(s) not applied: {first}. The file stays in the drop folder \
+                                 and is tried again until AtHoc takes it",
+                                file.name,
+                                failed.len()
+                            ),
+                        )
+                        .with_file(&file.name),
+                    );
                     summary.files_kept += 1;
                     continue;
                 }
                 let attempts = {
                     let (name, sha, error) =
-                        (file.name.clone(), file.sha256.clone(), first.clone());
+                        (file.name.clone(), file.sha256.clone(), first.to_string());
                     self.store
                         .call(move |s| s.record_file_attempt(&name, &sha, &error, now))
                         .await?
                 };
                 if attempts >= settings.files.max_retry_attempts {
                     let reason = format!(
-                        "{} event(s) of this file could not be applied to AtHoc in {attempts} cycles \
-                         (MAX_RETRY_ATTEMPTS={}). Last error: {first}\n\
-                         To retry, fix the cause and move the file back into the drop folder.",
+                        "AtHoc refused {} event(s) of this file in {attempts} cycles \
+                         (MAX_RETRY_ATTEMPTS={}). Last answer: {first}\n\
+                         Fix the cause, then run `{}` (or move the file back into the drop folder).",
                         failed.len(),
-                        settings.files.max_retry_attempts
+                        settings.files.max_retry_attempts,
+                        self.hint(&format!("retry {}", file.name))
                     );
                     self.give_up(batch, file, &records, &reason, entries, succeeded, now)
                         .await?;
-                    report.failures.push(format!(
-                        "{}: moved to the failed folder after {attempts} attempts: {first}",
-                        file.name
-                    ));
+                    report.failures.push(
+                        Failure::athoc(
+                            first,
+                            format!(
+                                "{}: moved to the failed folder after AtHoc refused it {attempts} times: {first}",
+                                file.name
+                            ),
+                        )
+                        .as_kind(FailureKind::FileGivenUp)
+                        .with_file(&file.name),
+                    );
                     summary.files_failed += 1;
                 } else {
-                    report.failures.push(format!(
-                        "{}: {} event(s) not applied ({first}); the file stays for the next cycle (attempt {attempts} of {})",
-                        file.name,
-                        failed.len(),
-                        settings.files.max_retry_attempts
-                    ));
+                    report.failures.push(
+                        Failure::athoc(
+                            first,
+                            format!(
+                                "{}: AtHoc refused {} event(s) ({first}); the file stays for the next cycle (attempt {attempts} of {})",
+                                file.name,
+                                failed.len(),
+                                settings.files.max_retry_attempts
+                            ),
+                        )
+                        .with_file(&file.name),
+                    );
                     summary.files_kept += 1;
                 }
                 continue;
             }
-            report
-                .failures
-                .extend(rejected.iter().map(|r| format!("AtHoc refused {r}")));
+            report.failures.extend(rejected.iter().map(|(r, text)| {
+                Failure::new(FailureKind::RecordRefused, format!("AtHoc refused {text}"))
+                    .with_file(&file.name)
+                    .with_employee(r.event.employee.to_string())
+            }));
+            let rejected: Vec<String> = rejected.into_iter().map(|(_, text)| text).collect();
             let all_invalid =
                 valid_rows.get(&file.name).copied().unwrap_or(0) == 0 && !errors.is_empty();
             let fate = if all_invalid {
@@ -386,10 +436,16 @@ impl SyncContext {
                     errors.join("\n")
                 );
                 folder::move_failed(&file.path, &settings.paths.failed_dir, &reason)?;
-                report.failures.push(format!(
-                    "{}: no readable rows; moved to the failed folder",
-                    file.name
-                ));
+                report.failures.push(
+                    Failure::new(
+                        FailureKind::FileGivenUp,
+                        format!(
+                            "{}: no readable rows; moved to the failed folder",
+                            file.name
+                        ),
+                    )
+                    .with_file(&file.name),
+                );
                 summary.files_failed += 1;
             } else {
                 if entries == 0 {
@@ -538,10 +594,16 @@ impl SyncContext {
             row_errors.extend(parsed.errors);
             files.push(file.name);
         }
-        let (mappings, ledger) = self
+        let (mut mappings, ledger) = self
             .store
             .call(|s| Ok((s.load_mappings()?, s.load_ledger()?)))
             .await?;
+        // Never synced: stored mappings would call everyone unmapped, so
+        // look the users up now (read-only) to show what going live does.
+        let mappings_fetched = self.mappings_not_ready().await?.is_some();
+        if mappings_fetched {
+            mappings = self.fetch_mappings_read_only().await?;
+        }
         let plan = plan::plan(PlanInput {
             events: &events,
             row_errors: &row_errors,
@@ -551,6 +613,8 @@ impl SyncContext {
             stale_after: settings.cleanup.stale_after,
         });
         Ok(Preview {
+            drop_dir: settings.paths.drop_dir.clone(),
+            mappings_fetched,
             files,
             still_writing: still_writing.into_iter().map(|c| c.name).collect(),
             plan,

@@ -10,14 +10,17 @@ use crate::cleanup::{self, CleanupSelection};
 use crate::event::Login;
 use crate::folder;
 use crate::mapping;
-use crate::schedule::{self, LastSync, SyncDecision, SyncOutcome};
+use crate::schedule::{self, LastSync, MappingsState, SyncDecision, SyncOutcome};
 use crate::store::{ApprovalKind, SyncStatus};
 
 use crate::event::{Duty, DutyEvent, EmployeeId, SourceLine};
 use crate::plan::{Action, Plan, PlannedRecord};
 use crate::store::{BatchCounts, BatchStatus, BatchSummary, RecordOutcome, Store, StoreError};
 
-use super::{CleanupReport, CycleError, CycleOptions, CycleReport, MappingReport, SyncContext};
+use super::{
+    CleanupReport, CycleError, CycleOptions, CycleReport, Failure, FailureKind, MappingReport,
+    SyncContext,
+};
 
 impl SyncContext {
     /// Runs the mapping sync when it is due (or forced); returns whether the
@@ -37,7 +40,7 @@ impl SyncContext {
                 Ok(SyncDecision::Due(reason)) => reason.to_string(),
                 Ok(SyncDecision::NotDue { .. }) => return false,
                 Err(e) => {
-                    report.failures.push(e.to_string());
+                    report.failures.push(Failure::of_cycle(&e, None));
                     return false;
                 }
             }
@@ -47,8 +50,9 @@ impl SyncContext {
                 let applied = mapping.applied;
                 if !applied && mapping.removed > 0 {
                     report.approvals_needed.push(format!(
-                        "the user-mapping sync would remove {} of the stored mappings: approve with `bobosync sync-mappings --approve`",
-                        mapping.removed
+                        "the user-mapping sync would remove {} of the stored mappings: approve with `{}`",
+                        mapping.removed,
+                        self.hint("sync-mappings --approve")
                     ));
                 }
                 if !mapping.duplicates.is_empty() {
@@ -61,19 +65,19 @@ impl SyncContext {
                 applied
             }
             Err(e) => {
-                report
-                    .failures
-                    .push(format!("user-mapping sync failed: {e}"));
+                report.failures.push(
+                    Failure::of_cycle(&e, Some("user-mapping sync failed"))
+                        .as_kind(FailureKind::MappingSync),
+                );
                 false
             }
         }
     }
 
-    /// What the schedule says about the mapping sync now.
-    pub async fn mapping_sync_decision(&self) -> Result<SyncDecision, CycleError> {
-        let now = self.now();
+    /// What the store remembers of the last mapping sync.
+    async fn last_sync(&self) -> Result<Option<LastSync>, CycleError> {
         let last = self.store.call(|s| s.last_mapping_sync()).await?;
-        let last = last.map(|row| LastSync {
+        Ok(last.map(|row| LastSync {
             at: row.at,
             outcome: match row.status.as_str() {
                 "success" => SyncOutcome::Success,
@@ -81,7 +85,49 @@ impl SyncContext {
                 _ => SyncOutcome::Failed,
             },
             last_success: row.last_success,
-        });
+        }))
+    }
+
+    /// Why files must wait rather than be applied with the stored mappings
+    /// (never synced, or too old after failed syncs); `None` when they may
+    /// be applied. Applying without mappings would report every employee as
+    /// unmapped, which is wrong.
+    pub async fn mappings_not_ready(&self) -> Result<Option<Failure>, CycleError> {
+        let now = self.now();
+        let last = self.last_sync().await?;
+        let stored = self
+            .store
+            .call(|s| s.load_mappings().map(|m| m.len()))
+            .await?;
+        let state =
+            schedule::mappings_state(now, last.as_ref(), self.settings.mapping.retry_days, stored);
+        let waiting = folder::list_candidates(&self.settings.paths.drop_dir)
+            .map(|files| files.len())
+            .unwrap_or(0);
+        let message = match state {
+            MappingsState::Ready => return Ok(None),
+            MappingsState::NeverSynced => format!(
+                "user mappings not synced yet: {waiting} file(s) wait in the drop folder until the first \
+                 user-mapping sync succeeds (without mappings every employee would look unmapped); \
+                 check the connection to AtHoc and COLLAR_ID_FIELD, then run `{}`",
+                self.hint("sync-mappings")
+            ),
+            MappingsState::Outdated { last_success } => format!(
+                "user mappings are out of date: the last user-mapping sync that succeeded was at {} and \
+                 every one since failed for longer than SYNC_RETRY_DAYS={}; {waiting} file(s) wait in the \
+                 drop folder until a sync succeeds (`{}`)",
+                crate::time::utc_to_local(last_success, self.settings.time_zone).format("%Y-%m-%d %H:%M"),
+                self.settings.mapping.retry_days,
+                self.hint("sync-mappings")
+            ),
+        };
+        Ok(Some(Failure::new(FailureKind::MappingsNotSynced, message)))
+    }
+
+    /// What the schedule says about the mapping sync now.
+    pub async fn mapping_sync_decision(&self) -> Result<SyncDecision, CycleError> {
+        let now = self.now();
+        let last = self.last_sync().await?;
         let rules = &self.settings.mapping;
         Ok(schedule::mapping_sync_due(
             now,
@@ -90,6 +136,21 @@ impl SyncContext {
             rules.sync_hour,
             rules.retry_days,
         ))
+    }
+
+    /// The user directory fetched now, as mappings, with nothing stored
+    /// (preview on a database never synced).
+    pub async fn fetch_mappings_read_only(
+        &self,
+    ) -> Result<std::collections::HashMap<EmployeeId, Login>, CycleError> {
+        let fields = &self.settings.fields;
+        let wanted = [fields.collar_attribute.as_str()];
+        let directory = self.client.fetch_users(&wanted).await?;
+        let pairs = collar_pairs(&directory, &fields.collar_attribute);
+        Ok(mapping::build_mappings(&pairs)
+            .mappings
+            .into_iter()
+            .collect())
     }
 
     /// Fetches the whole user directory and replaces the stored mappings.
@@ -115,16 +176,7 @@ impl SyncContext {
                 return Err(e.into());
             }
         };
-        let pairs: Vec<(Login, Option<String>)> = directory
-            .users
-            .iter()
-            .map(|u| {
-                (
-                    u.login.clone(),
-                    u.field(&fields.collar_attribute).map(str::to_owned),
-                )
-            })
-            .collect();
+        let pairs = collar_pairs(&directory, &fields.collar_attribute);
         let built = mapping::build_mappings(&pairs);
         let current = self.store.call(|s| s.load_mappings()).await?;
         let diff = mapping::diff_mappings(&current, &built.mappings);
@@ -410,4 +462,16 @@ impl SyncContext {
             .await?;
         Ok(())
     }
+}
+
+/// Each user's login with its collar number (if it has one).
+fn collar_pairs(
+    directory: &crate::athoc::UserDirectory,
+    collar_attribute: &str,
+) -> Vec<(Login, Option<String>)> {
+    directory
+        .users
+        .iter()
+        .map(|u| (u.login.clone(), u.field(collar_attribute).map(str::to_owned)))
+        .collect()
 }

@@ -250,6 +250,7 @@ fn row_errors_pass_through_as_invalid() {
     let errors = [RowError {
         source: src("a.csv", 2),
         reason: "expected at least 6 comma-separated columns, found 2".into(),
+        employee: None,
     }];
     let plan = plan(PlanInput {
         events: &[],

@@ -7,6 +7,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::athoc::AthocError;
 
 use super::status::{Health, Incident, IncidentKind, Status};
 
@@ -20,8 +23,16 @@ pub enum Source {
     Folder,
     /// Opening or writing the database.
     Store,
-    /// A finished batch: failed files, per-record failures, unmapped employees.
+    /// A finished batch: per-record failures, unmapped employees.
     Batch,
+    /// Batches that tried to send updates: whether AtHoc took them.
+    Updates,
+    /// The user-mapping sync and whether mappings exist at all.
+    Mappings,
+    /// The failed folder: files whose events were never applied.
+    FailedFolder,
+    /// The connection and field-mapping checks.
+    Checks,
     /// The pending approvals.
     Approvals,
     /// The "no BOBO file for too long" rule.
@@ -35,11 +46,15 @@ impl IncidentKind {
             IncidentKind::AuthenticationRejected | IncidentKind::AthocUnreachable => {
                 Source::Connection
             }
+            IncidentKind::UpdatesFailing => Source::Updates,
+            IncidentKind::MappingsNotSynced | IncidentKind::MappingSyncFailed => Source::Mappings,
             IncidentKind::FolderUnavailable => Source::Folder,
             IncidentKind::DatabaseLocked => Source::Store,
-            IncidentKind::FilesFailed
-            | IncidentKind::RecordFailures
-            | IncidentKind::UnmappedEmployees => Source::Batch,
+            IncidentKind::FilesFailed => Source::FailedFolder,
+            IncidentKind::CheckFailing => Source::Checks,
+            IncidentKind::RecordFailures
+            | IncidentKind::UnmappedEmployees
+            | IncidentKind::CycleFailing => Source::Batch,
             IncidentKind::ApprovalWaiting => Source::Approvals,
             IncidentKind::NoBoboFiles => Source::Staleness,
         }
@@ -157,6 +172,44 @@ pub fn apply(status: &mut Status, now: DateTime<Utc>, health: Health, reason: St
     true
 }
 
+/// The standing incident's line while updates fail at the request level,
+/// e.g. "AtHoc refuses updates: HTTP 503 since 14:02 (12 tries); 1 file
+/// waits in the drop folder". `since` shows as wall-clock time of `zone`.
+pub fn updates_failing_summary(
+    error: Option<&AthocError>,
+    since: DateTime<Utc>,
+    tries: u32,
+    files: usize,
+    zone: Tz,
+) -> String {
+    let what = match error {
+        Some(e) => match e.http_status() {
+            Some(status) => format!("HTTP {status}"),
+            None => match e {
+                AthocError::Timeout { .. } => "no reply in time".to_owned(),
+                AthocError::Connection { .. } => "connection failed".to_owned(),
+                AthocError::Certificate { .. } => "certificate refused".to_owned(),
+                AthocError::Authentication { .. } => "credentials refused".to_owned(),
+                AthocError::InvalidResponse { .. } => "unreadable reply".to_owned(),
+                _ => "request failed".to_owned(),
+            },
+        },
+        None => "request failed".to_owned(),
+    };
+    let since = since.with_timezone(&zone).format("%H:%M");
+    let tries = if tries == 1 {
+        "1 try".to_owned()
+    } else {
+        format!("{tries} tries")
+    };
+    let files = if files == 1 {
+        "1 file waits".to_owned()
+    } else {
+        format!("{files} files wait")
+    };
+    format!("AtHoc refuses updates: {what} since {since} ({tries}); {files} in the drop folder")
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -252,6 +305,27 @@ mod tests {
         assert_eq!(
             derive(paused, syncing, &book_with(kinds)),
             (health, reason.to_owned())
+        );
+    }
+
+    #[test]
+    fn updates_failing_says_what_since_when_and_how_often() {
+        let server = AthocError::Server {
+            endpoint: "POST /sync".into(),
+            status: 503,
+            detail: "down".into(),
+        };
+        assert_eq!(
+            updates_failing_summary(Some(&server), at(2), 12, 1, chrono_tz::Europe::London),
+            "AtHoc refuses updates: HTTP 503 since 15:02 (12 tries); 1 file waits in the drop folder"
+        );
+        let timeout = AthocError::Timeout {
+            endpoint: "POST /sync".into(),
+            timeout: std::time::Duration::from_secs(30),
+        };
+        assert_eq!(
+            updates_failing_summary(Some(&timeout), at(2), 1, 3, chrono_tz::UTC),
+            "AtHoc refuses updates: no reply in time since 14:02 (1 try); 3 files wait in the drop folder"
         );
     }
 

@@ -44,6 +44,8 @@ pub struct Status {
     /// Files in the drop folder at the last look.
     pub pending_files: usize,
     pub pending_approvals: usize,
+    /// Files waiting in the failed folder (events never applied).
+    pub failed_files: usize,
 }
 
 impl Status {
@@ -64,6 +66,7 @@ impl Status {
             next_mapping_sync: None,
             pending_files: 0,
             pending_approvals: 0,
+            failed_files: 0,
         }
     }
 }
@@ -74,9 +77,25 @@ impl Status {
 pub enum IncidentKind {
     AuthenticationRejected,
     AthocUnreachable,
+    /// Sign-in works but the updates themselves fail (e.g. `SyncByCommonNames`
+    /// answers 503): files wait in the drop folder.
+    UpdatesFailing,
+    /// The user mappings were never synced: files wait rather than being
+    /// applied as unmapped.
+    MappingsNotSynced,
     FolderUnavailable,
     DatabaseLocked,
+    /// Files wait in the failed folder (their events were never applied)
+    /// until an operator retries or dismisses them.
     FilesFailed,
+    /// The user-mapping sync failed (the stored mappings are kept).
+    MappingSyncFailed,
+    /// A connection or field-mapping check fails.
+    CheckFailing,
+    /// A step of the cycle fails for a reason no other kind covers: a file
+    /// that cannot be read, the processed or failed folder unusable, the
+    /// stale cleanup failing, the database.
+    CycleFailing,
     RecordFailures,
     ApprovalWaiting,
     NoBoboFiles,
@@ -91,6 +110,9 @@ impl IncidentKind {
             self,
             IncidentKind::AuthenticationRejected
                 | IncidentKind::AthocUnreachable
+                | IncidentKind::UpdatesFailing
+                | IncidentKind::MappingsNotSynced
+                | IncidentKind::CycleFailing
                 | IncidentKind::FolderUnavailable
                 | IncidentKind::DatabaseLocked
         )

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::athoc::AthocError;
-use crate::cycle::{CycleOptions, CycleReport, SyncContext};
+use crate::cycle::{CycleOptions, CycleReport, Failure, FailureKind, SyncContext};
 use crate::folder::{self, Candidate};
 use crate::schedule::SyncDecision;
 use crate::store::ApprovalKind;
@@ -100,6 +100,7 @@ pub(super) async fn spawn(
         events: events.clone(),
         settle_wake: None,
         watching,
+        update_failure: None,
         _lock: lock,
     };
     state.start_watching();
@@ -140,6 +141,8 @@ struct State {
     settle_wake: Option<tokio::time::Instant>,
     /// Whether change events are being watched (read by the file gate).
     watching: Arc<std::sync::atomic::AtomicBool>,
+    /// Since when updates fail at the request level, and how many tries.
+    update_failure: Option<(DateTime<Utc>, u32)>,
     _lock: DataLock,
 }
 
@@ -527,27 +530,37 @@ impl State {
         }
     }
 
-    /// Events and incidents from a cycle's or fast batch's report.
+    /// Events and incidents from a cycle's or fast batch's report. Every
+    /// decision here is made on the failures' kinds, never their wording.
     async fn take_report(&mut self, report: &CycleReport, fast: bool) {
         let now = self.ctx.now();
         let mut found = Vec::new();
         for batch in &report.batches {
             self.emit(EngineEvent::BatchFinished(batch.clone()));
-            for file in &batch.files {
-                let prefix = format!("{file}: ");
-                for failure in report.failures.iter().filter(|f| f.starts_with(&prefix)) {
-                    self.emit(EngineEvent::FileRejected {
-                        file: file.clone(),
-                        reason: failure[prefix.len()..].to_owned(),
-                    });
-                }
+        }
+        // A file given up on, unreadable, or refused for good is news to
+        // an operator; a file kept through an outage is covered by the
+        // standing "updates failing" incident.
+        for failure in &report.failures {
+            let news = matches!(
+                failure.kind,
+                FailureKind::FileGivenUp | FailureKind::FileUnreadable
+            ) || failure
+                .athoc
+                .as_ref()
+                .is_some_and(AthocError::is_definitive_refusal);
+            if let (true, Some(file)) = (news, &failure.file) {
+                self.emit(EngineEvent::FileRejected {
+                    file: file.clone(),
+                    reason: failure.message.clone(),
+                });
             }
         }
         let refused: Vec<String> = report
             .failures
             .iter()
-            .filter(|f| f.starts_with("AtHoc refused "))
-            .cloned()
+            .filter(|f| f.kind == FailureKind::RecordRefused)
+            .map(|f| f.message.clone())
             .collect();
         if !refused.is_empty() {
             self.emit(EngineEvent::RecordFailures {
@@ -559,17 +572,29 @@ impl State {
                 format!("AtHoc refused {} update(s); see the history", refused.len()),
             ));
         }
-        let files_failed: usize = report.batches.iter().map(|b| b.files_failed).sum();
-        let files_kept: usize = report.batches.iter().map(|b| b.files_kept).sum();
-        if files_failed + files_kept > 0 {
+        let other: Vec<&Failure> = report
+            .failures
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    FailureKind::FileUnreadable
+                        | FailureKind::Folder
+                        | FailureKind::Database
+                        | FailureKind::Settings
+                        | FailureKind::Cleanup
+                )
+            })
+            .collect();
+        if let Some(first) = other.first() {
+            let more = if other.len() > 1 {
+                format!(" (and {} more)", other.len() - 1)
+            } else {
+                String::new()
+            };
             found.push((
-                IncidentKind::FilesFailed,
-                format!(
-                    "{} file(s) could not be applied ({} moved to the failed folder, {} kept for a retry)",
-                    files_failed + files_kept,
-                    files_failed,
-                    files_kept
-                ),
+                IncidentKind::CycleFailing,
+                format!("{}{more}", first.message),
             ));
         }
         let unmapped: usize = report.batches.iter().map(|b| b.unmapped).sum();
@@ -582,16 +607,27 @@ impl State {
         let locked = report
             .failures
             .iter()
-            .find(|f| f.contains("database is locked") || f.contains("database is busy"));
+            .find(|f| f.kind == FailureKind::DatabaseLocked);
         self.observe(
             Source::Store,
             locked
-                .map(|f| (IncidentKind::DatabaseLocked, f.clone()))
+                .map(|f| (IncidentKind::DatabaseLocked, f.message.clone()))
                 .into_iter()
                 .collect(),
         );
         if !report.batches.is_empty() || !fast {
             self.observe(Source::Batch, found);
+        }
+        self.observe_updates(report);
+        let mappings = report.failures.iter().find_map(|f| match f.kind {
+            FailureKind::MappingsNotSynced => {
+                Some((IncidentKind::MappingsNotSynced, f.message.clone()))
+            }
+            FailureKind::MappingSync => Some((IncidentKind::MappingSyncFailed, f.message.clone())),
+            _ => None,
+        });
+        if !fast || mappings.is_some() {
+            self.observe(Source::Mappings, mappings.into_iter().collect());
         }
         for approval in &report.approvals_needed {
             self.emit(EngineEvent::ApprovalNeeded {
@@ -599,9 +635,96 @@ impl State {
             });
         }
         self.refresh_approvals().await;
+        self.refresh_failed_files().await;
         if report.failures.is_empty() && (!fast || !report.batches.is_empty()) {
             self.status.send_modify(|s| s.last_success = Some(now));
         }
+    }
+
+    /// The standing "AtHoc refuses updates" incident: open while files wait
+    /// because their updates failed at the request level (counting the
+    /// tries and keeping the time it started), resolved once a batch leaves
+    /// no file waiting.
+    fn observe_updates(&mut self, report: &CycleReport) {
+        let waiting: Vec<_> = report
+            .failures
+            .iter()
+            .filter(|f| f.file.is_some() && f.athoc.is_some() && f.kind != FailureKind::FileGivenUp)
+            .collect();
+        if let Some(first) = waiting.first() {
+            let now = self.ctx.now();
+            let (since, tries) = match self.update_failure {
+                Some((since, tries)) => (since, tries + 1),
+                None => (now, 1),
+            };
+            self.update_failure = Some((since, tries));
+            let summary = health::updates_failing_summary(
+                first.athoc.as_ref(),
+                since,
+                tries,
+                waiting.len(),
+                self.ctx.settings().time_zone,
+            );
+            self.observe(
+                Source::Updates,
+                vec![(IncidentKind::UpdatesFailing, summary)],
+            );
+        } else if !report.batches.is_empty() {
+            self.update_failure = None;
+            self.observe(Source::Updates, Vec::new());
+        }
+    }
+
+    /// Failing checks are health: one incident naming the first failing
+    /// check (and how many more), open until a run finds them all passing.
+    fn observe_checks(&mut self, results: &[crate::checks::CheckResult]) {
+        let failing: Vec<&crate::checks::CheckResult> = results
+            .iter()
+            .filter(|r| r.status == crate::checks::CheckStatus::Fail)
+            .collect();
+        let found = match failing.as_slice() {
+            [] => Vec::new(),
+            [first, rest @ ..] => {
+                let more = if rest.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (and {} more failing check(s))", rest.len())
+                };
+                vec![(
+                    IncidentKind::CheckFailing,
+                    format!("check failed: {}: {}{more}", first.title, first.detail),
+                )]
+            }
+        };
+        self.observe(Source::Checks, found);
+    }
+
+    /// The failed folder as a standing warning: files there hold events that
+    /// were never applied, until an operator retries or dismisses them.
+    async fn refresh_failed_files(&mut self) {
+        let files = match self.ctx.failed_files() {
+            Ok(files) => files,
+            Err(e) => {
+                tracing::warn!("cannot list the failed folder: {e}");
+                return;
+            }
+        };
+        let count = files.len();
+        let found: Vec<(IncidentKind, String)> = if files.is_empty() {
+            Vec::new()
+        } else {
+            let ctx = &self.ctx;
+            vec![(
+                IncidentKind::FilesFailed,
+                crate::cycle::failed_files_summary(
+                    &files,
+                    &ctx.hint("retry --all"),
+                    &ctx.hint("dismiss --all"),
+                ),
+            )]
+        };
+        self.status.send_modify(|s| s.failed_files = count);
+        self.observe(Source::FailedFolder, found);
     }
 
     async fn refresh_approvals(&mut self) {
@@ -714,13 +837,19 @@ impl State {
                 {
                     None => Err(self.connection_error()),
                     Some(report) => report.mapping.ok_or_else(|| {
-                        EngineError::Failed(
+                        EngineError::Failure(
                             report
                                 .failures
                                 .iter()
-                                .find(|f| f.contains("mapping"))
+                                .find(|f| f.kind == FailureKind::MappingSync)
+                                .or_else(|| report.failures.first())
                                 .cloned()
-                                .unwrap_or_else(|| "the user-mapping sync did not run".to_owned()),
+                                .unwrap_or_else(|| {
+                                    Failure::new(
+                                        FailureKind::MappingSync,
+                                        "the user-mapping sync did not run",
+                                    )
+                                }),
                         )
                     }),
                 };
@@ -732,8 +861,15 @@ impl State {
                 self.refresh_approvals().await;
                 self.publish(None);
             }
+            Command::Checks(reply) => {
+                let results = crate::checks::run_checks(&self.ctx).await;
+                self.observe_checks(&results);
+                self.publish(None);
+                let _ = reply.send(Ok(results));
+            }
             Command::Refresh => {
                 self.refresh_approvals().await;
+                self.refresh_failed_files().await;
                 self.publish(None);
             }
             Command::Wake => {}
@@ -741,13 +877,12 @@ impl State {
     }
 
     fn connection_error(&self) -> EngineError {
-        let open = self.incidents.open();
-        let text = open
-            .iter()
-            .find(|i| i.kind.is_error())
-            .map(|i| i.summary.clone())
-            .unwrap_or_else(|| "cannot work with AtHoc".to_owned());
-        EngineError::Failed(text)
+        self.incidents
+            .open()
+            .into_iter()
+            .find(|i| i.kind.source() == Source::Connection)
+            .map(|i| EngineError::Incident(i.clone()))
+            .unwrap_or(EngineError::NoCycle)
     }
 
     async fn approve(&mut self, id: crate::store::ApprovalId) -> Result<(), EngineError> {

@@ -215,3 +215,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn mappings_are_usable_once_synced_and_while_failures_are_recent() {
+    let t = |d: i64| {
+        Utc.with_ymd_and_hms(2025, 6, 17, 12, 0, 0)
+            .single()
+            .unwrap_or_default()
+            + chrono::Duration::days(d)
+    };
+    let failed = |success: Option<DateTime<Utc>>| LastSync {
+        at: t(0),
+        outcome: SyncOutcome::Failed,
+        last_success: success,
+    };
+    assert_eq!(mappings_state(t(0), None, 2, 0), MappingsState::NeverSynced);
+    assert_eq!(
+        mappings_state(t(0), Some(&failed(None)), 2, 0),
+        MappingsState::NeverSynced
+    );
+    // An imported database brings mappings without any sync of ours.
+    assert_eq!(mappings_state(t(0), None, 2, 40), MappingsState::Ready);
+    let ok = LastSync {
+        at: t(-30),
+        outcome: SyncOutcome::Success,
+        last_success: None,
+    };
+    assert_eq!(mappings_state(t(0), Some(&ok), 2, 0), MappingsState::Ready);
+    assert_eq!(
+        mappings_state(t(0), Some(&failed(Some(t(-1)))), 2, 40),
+        MappingsState::Ready
+    );
+    assert_eq!(
+        mappings_state(t(0), Some(&failed(Some(t(-3)))), 2, 40),
+        MappingsState::Outdated {
+            last_success: t(-3)
+        }
+    );
+}

@@ -221,8 +221,14 @@ pub enum RecordOutcome {
     },
     /// Refused for good (e.g. a value AtHoc rejects): final, not retried.
     Rejected { details: String },
-    /// Failed transiently (timeout, 5xx): stays pending for the next cycle.
-    Failed { details: String },
+    /// The request carrying it failed (timeout, 5xx, credentials, …): AtHoc
+    /// said nothing about the record, so it stays pending for the next cycle.
+    Failed {
+        details: String,
+        /// Why the request failed, so the cycle can tell a definitive
+        /// refusal from an outage without reading `details`.
+        error: crate::athoc::AthocError,
+    },
 }
 
 /// A journalled record read back, e.g. for crash recovery.
@@ -330,8 +336,8 @@ impl Store {
             }
             let mut invalid = tx
                 .prepare(
-                    "INSERT INTO records (batch_id, file, line, action, reason, state)
-                     VALUES (?1, ?2, ?3, 'invalid', ?4, 'invalid')",
+                    "INSERT INTO records (batch_id, file, line, action, reason, state, employee_id)
+                     VALUES (?1, ?2, ?3, 'invalid', ?4, 'invalid', ?5)",
                 )
                 .map_err(sql(action))?;
             for row in &plan.invalid {
@@ -340,7 +346,8 @@ impl Store {
                         batch.0,
                         row.source.file,
                         row.source.line,
-                        row.reason
+                        row.reason,
+                        row.employee.as_ref().map(ToString::to_string)
                     ])
                     .map_err(sql(action))?;
             }
@@ -399,7 +406,7 @@ impl Store {
                     )
                     .map_err(sql(action))?;
                 }
-                RecordOutcome::Failed { details } => {
+                RecordOutcome::Failed { details, .. } => {
                     tx.execute(
                         "UPDATE records SET details = ?2, attempts = attempts + 1
                          WHERE id = ?1 AND state = 'pending'",
@@ -506,7 +513,11 @@ impl Store {
     /// Closes a batch found unfinished after a restart as
     /// [`BatchStatus::Interrupted`]. Its files never left the drop folder,
     /// so the next batch reads them again; its pending records stay pending.
-    pub fn close_interrupted(&mut self, batch: BatchId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn close_interrupted(
+        &mut self,
+        batch: BatchId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let counts = self.batch_counts(batch)?;
         self.finish_batch(
             batch,
@@ -729,6 +740,7 @@ mod tests {
                     line: 6,
                 },
                 reason: "time 25:00 is not a time".into(),
+                employee: None,
             }],
         }
     }
@@ -832,6 +844,10 @@ mod tests {
                 ids[1],
                 RecordOutcome::Failed {
                     details: "timeout".into(),
+                    error: crate::athoc::AthocError::Timeout {
+                        endpoint: "POST /sync".into(),
+                        timeout: std::time::Duration::from_secs(30),
+                    },
                 },
             ),
         ];

@@ -1,0 +1,159 @@
+//! The failed folder as standing business: a file there holds events that
+//! were never applied, so it stays a warning (and fails `bobosync once`)
+//! until an operator retries it (back into the drop folder, note removed,
+//! attempts forgotten) or dismisses it (into `failed/dismissed/`, kept for
+//! the record but no longer reported).
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::folder::{self, Candidate, FolderError};
+
+use super::{CycleError, SyncContext};
+
+/// The subfolder of the failed folder that dismissed files move to.
+pub const DISMISSED_DIR: &str = "dismissed";
+
+/// Which failed files an operator means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailedSelection {
+    All,
+    /// File names as listed in the failed folder.
+    Named(Vec<String>),
+}
+
+/// A failed file an operator named that is not in the failed folder.
+#[derive(Debug, thiserror::Error)]
+pub enum FailedFileError {
+    #[error(
+        "{name} is not in the failed folder {dir}; `bobosync retry` with no name lists the files there"
+    )]
+    NotFound { name: String, dir: PathBuf },
+    #[error(transparent)]
+    Folder(#[from] FolderError),
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+}
+
+/// One line for a status or incident: how many files wait and what to do.
+pub fn failed_files_summary(files: &[Candidate], retry: &str, dismiss: &str) -> String {
+    let names: Vec<&str> = files.iter().take(3).map(|f| f.name.as_str()).collect();
+    let more = files.len().saturating_sub(names.len());
+    format!(
+        "{} file(s) in the failed folder hold events that were never applied ({}{}): fix the cause, \
+         then retry them (`{retry}`) or dismiss them (`{dismiss}`)",
+        files.len(),
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+impl SyncContext {
+    /// The files waiting in the failed folder (not the dismissed ones). A
+    /// missing failed folder holds none.
+    pub fn failed_files(&self) -> Result<Vec<Candidate>, FolderError> {
+        match folder::list_candidates(&self.settings.paths.failed_dir) {
+            Ok(files) => Ok(files),
+            Err(FolderError::Missing { .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Moves the selected failed files back into the drop folder (their
+    /// notes removed, their attempts forgotten), so the next cycle applies
+    /// them. Returns the names as they are now in the drop folder.
+    pub async fn retry_failed(
+        &self,
+        selection: &FailedSelection,
+    ) -> Result<Vec<String>, FailedFileError> {
+        let mut moved = Vec::new();
+        for file in self.select_failed(selection)? {
+            let sha = std::fs::read(&file.path)
+                .map(|bytes| hex::encode(Sha256::digest(&bytes)))
+                .map_err(|source| FolderError::ReadFile {
+                    path: file.path.clone(),
+                    source,
+                })?;
+            self.store
+                .call(move |s| s.forget_file_attempts(&sha))
+                .await
+                .map_err(CycleError::from)?;
+            let target = folder::move_into(&file.path, &self.settings.paths.drop_dir)?;
+            remove_note(&file.path);
+            tracing::info!(file = %file.name, "failed file put back into the drop folder by an operator");
+            moved.push(file_name(&target));
+        }
+        Ok(moved)
+    }
+
+    /// Moves the selected failed files (with their notes) into
+    /// `failed/dismissed/`: kept, no longer reported. Returns their names.
+    pub fn dismiss_failed(
+        &self,
+        selection: &FailedSelection,
+    ) -> Result<Vec<String>, FailedFileError> {
+        let dismissed_dir = self.settings.paths.failed_dir.join(DISMISSED_DIR);
+        let mut dismissed = Vec::new();
+        for file in self.select_failed(selection)? {
+            let target = folder::move_into(&file.path, &dismissed_dir)?;
+            let note = folder::reason_file_for(&file.path);
+            if note.exists() {
+                let note_target = folder::reason_file_for(&target);
+                if let Err(e) = std::fs::rename(&note, &note_target) {
+                    tracing::warn!("cannot move the note {}: {e}", note.display());
+                }
+            }
+            tracing::info!(file = %file.name, "failed file dismissed by an operator");
+            dismissed.push(file.name);
+        }
+        Ok(dismissed)
+    }
+
+    fn select_failed(
+        &self,
+        selection: &FailedSelection,
+    ) -> Result<Vec<Candidate>, FailedFileError> {
+        let files = self.failed_files()?;
+        match selection {
+            FailedSelection::All => Ok(files),
+            FailedSelection::Named(names) => names
+                .iter()
+                .map(|name| {
+                    // A path pasted from a listing works as well as a bare name.
+                    let bare = Path::new(name)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| name.clone());
+                    files
+                        .iter()
+                        .find(|f| f.name == bare)
+                        .cloned()
+                        .ok_or_else(|| FailedFileError::NotFound {
+                            name: name.clone(),
+                            dir: self.settings.paths.failed_dir.clone(),
+                        })
+                })
+                .collect(),
+        }
+    }
+}
+
+fn remove_note(file: &Path) {
+    let note = folder::reason_file_for(file);
+    match std::fs::remove_file(&note) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!("cannot remove the note {}: {e}", note.display()),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

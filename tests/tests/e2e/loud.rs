@@ -1,0 +1,248 @@
+//! Failures end loud and recoverable (issue 8): a partial outage never gives a file up, a file
+//! in the failed folder keeps `once` failing until it is retried or dismissed, files wait while
+//! the user mappings were never synced, and every hint can be pasted as printed.
+
+use bobosync_e2e::*;
+
+const FILE: &str = "BOBO_20250617_143000_output.csv";
+
+fn sync_fault(code: u16) -> Fault {
+    Fault {
+        endpoint: Endpoint::Sync,
+        kind: FaultKind::Status {
+            code,
+            retry_after_secs: None,
+        },
+        times: 1_000_000,
+    }
+}
+
+#[test]
+fn partial_outage_of_the_update_endpoint_never_gives_a_file_up() {
+    // Sign-in and user search work; SyncByCommonNames answers 503.
+    let h = Harness::new(generate_users(50));
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
+    h.sim().inject(sync_fault(503));
+
+    // Far more cycles than MAX_RETRY_ATTEMPTS=3: every one fails loudly, none gives up.
+    for _ in 0..5 {
+        let run = h.once();
+        run.assert_code(EXIT_FAILED)
+            .assert_output_contains("HTTP 503")
+            .assert_output_contains("stays in the drop folder");
+        h.assert_still_pending(FILE);
+        assert!(
+            h.failed_listing().is_empty(),
+            "a file was given up during an outage: {:?}\n{run}",
+            h.failed_listing()
+        );
+        h.assert_duty(&login(42), None, &run);
+    }
+
+    h.sim().clear_faults();
+    let up = h.once();
+    up.assert_success();
+    h.assert_processed(FILE);
+    h.assert_duty(&login(42), Some(&athoc_on(0, "14:30:00")), &up);
+}
+
+#[test]
+fn a_definitive_refusal_counts_and_the_failed_file_stays_loud_until_retried() {
+    // AtHoc refuses the update request itself (400): that is an attempt.
+    let h = Harness::new(generate_users(50));
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
+    h.sim().inject(sync_fault(400));
+    for attempt in 1..=3 {
+        let run = h.once();
+        run.assert_code(EXIT_FAILED);
+        if attempt < 3 {
+            run.assert_output_contains(&format!("attempt {attempt} of 3"));
+        }
+    }
+    assert_eq!(
+        h.failed_listing(),
+        vec![FILE.to_owned(), format!("{FILE}.reason.txt")]
+    );
+    let note = std::fs::read_to_string(h.failed_dir().join(format!("{FILE}.reason.txt")))
+        .unwrap_or_else(|e| panic!("read the note: {e}"));
+    let env = h.env_path().display().to_string();
+    assert!(
+        note.contains(&format!("bobosync retry {FILE} --env-file {env}")),
+        "the note's hint must be pasteable: {note}"
+    );
+    h.sim().clear_faults();
+
+    // Nothing is quietly OK while the file waits there: every run says so and fails.
+    let waiting = h.once();
+    waiting
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains("failed folder hold events that were never applied")
+        .assert_output_contains(&format!("bobosync retry --all --env-file {env}"));
+    h.assert_duty(&login(42), None, &waiting);
+
+    // Listing, then the retry the hint names.
+    h.bobosync(&["retry"])
+        .assert_success()
+        .assert_output_contains(FILE);
+    h.bobosync(&["retry", FILE])
+        .assert_success()
+        .assert_output_contains("back in the drop folder");
+    assert!(h.failed_listing().is_empty(), "{:?}", h.failed_listing());
+    h.assert_still_pending(FILE);
+
+    let retried = h.once();
+    retried.assert_success();
+    h.assert_processed(FILE);
+    h.assert_duty(&login(42), Some(&athoc_on(0, "14:30:00")), &retried);
+}
+
+#[test]
+fn a_dismissed_failed_file_is_kept_and_no_longer_reported() {
+    let h = Harness::new(generate_users(5));
+    h.drop_file("BOBO_garbage.csv", "this is not a BOBO export\n");
+    h.once().assert_code(EXIT_FAILED);
+    h.once()
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains("BOBO_garbage.csv");
+
+    h.bobosync(&["dismiss", "nope.csv"])
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains("nope.csv is not in the failed folder");
+    h.bobosync(&["dismiss", "--all"])
+        .assert_success()
+        .assert_output_contains("dismissed");
+    let kept = h.failed_dir().join("dismissed").join("BOBO_garbage.csv");
+    assert!(kept.is_file(), "{} missing", kept.display());
+    assert!(h
+        .failed_dir()
+        .join("dismissed")
+        .join("BOBO_garbage.csv.reason.txt")
+        .is_file());
+    h.once().assert_success();
+}
+
+#[test]
+fn files_wait_while_the_user_mappings_were_never_synced() {
+    // A new install whose collar attribute no user has: the sync finds nothing to map, so
+    // there are no mappings at all. Applying now would call everyone unmapped.
+    let mut h = Harness::new(generate_users(20));
+    h.set("COLLAR_ID_FIELD", "Badge-Number");
+    h.drop_file(FILE, bobo_row("BON", "00003", &stamp(0, "143000")));
+
+    let run = h.once();
+    run.assert_code(EXIT_FAILED)
+        .assert_output_contains("user mappings not synced yet");
+    assert!(
+        !run.output().contains("no AtHoc user has"),
+        "reported as unmapped although never synced\n{run}"
+    );
+    h.assert_still_pending(FILE);
+    let env = h.env_path().display().to_string();
+    run.assert_output_contains(&format!("bobosync sync-mappings --env-file {env}"));
+
+    h.set("COLLAR_ID_FIELD", COLLAR);
+    let fixed = h.once();
+    fixed.assert_success();
+    h.assert_processed(FILE);
+    h.assert_duty(&login(3), Some(&athoc_on(0, "14:30:00")), &fixed);
+}
+
+#[test]
+fn preview_on_a_never_synced_database_shows_what_going_live_will_do() {
+    let h = Harness::new(generate_users(20));
+    h.drop_file(FILE, bobo_row("BON", "00003", &stamp(0, "143000")));
+    let preview = h.bobosync(&["preview"]);
+    preview
+        .assert_success()
+        .assert_output_contains(&login(3))
+        .assert_output_contains(&h.drop_dir().display().to_string());
+    assert!(
+        !preview.output().contains("unmapped"),
+        "preview guessed 'unmapped' without ever syncing\n{preview}"
+    );
+    // Read-only: nothing stored, nothing sent.
+    h.assert_still_pending(FILE);
+    h.assert_duty(&login(3), None, &preview);
+    assert!(
+        h.requests()
+            .iter()
+            .all(|r| !r.path.contains("SyncByCommonNames")),
+        "preview sent an update"
+    );
+}
+
+#[test]
+fn a_misspelt_key_is_named_with_a_did_you_mean_and_check_fails_on_the_folder() {
+    let mut h = Harness::new(generate_users(5));
+    h.unset("CSV_DIRECTORY");
+    h.set("CSV_DIRECTROY", "drop");
+    let check = h.bobosync(&["check"]);
+    check
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains(
+            "CSV_DIRECTROY is not a BoboSync setting and is ignored: did you mean CSV_DIRECTORY?",
+        )
+        .assert_output_contains("FAIL");
+    let drop_line = check
+        .stdout
+        .lines()
+        .find(|l| l.contains("Drop folder"))
+        .unwrap_or_else(|| panic!("no drop-folder check\n{check}"));
+    assert!(drop_line.contains("FAIL"), "{drop_line}\n{check}");
+}
+
+#[test]
+fn check_fails_when_the_drop_folder_is_missing_and_passes_with_the_folders_in_place() {
+    let h = Harness::new(generate_users(5));
+    let ok = h.bobosync(&["check"]);
+    ok.assert_success()
+        .assert_output_contains("same volume as the drop folder")
+        .assert_output_contains("Europe/London");
+    // The probe file used for the check is gone again.
+    assert!(h.drop_listing().is_empty(), "{:?}", h.drop_listing());
+    assert!(
+        h.processed_listing().is_empty(),
+        "{:?}",
+        h.processed_listing()
+    );
+
+    std::fs::remove_dir(h.drop_dir()).unwrap_or_else(|e| panic!("remove drop/: {e}"));
+    let missing = h.bobosync(&["check"]);
+    missing
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains("does not exist");
+}
+
+#[test]
+fn a_future_dated_row_is_listed_with_file_line_and_kept_in_history_with_its_employee() {
+    let h = Harness::new(generate_users(50));
+    let tomorrow = (chrono::Local::now() + chrono::Duration::days(2))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    h.drop_file(
+        FILE,
+        format!(
+            "{}{}",
+            bobo_row("BON", "00041", &stamp(0, "143000")),
+            bobo_row("BON", "00042", &tomorrow)
+        ),
+    );
+    let run = h.once();
+    run.assert_success()
+        .assert_output_contains(&format!("{FILE}:2"))
+        .assert_output_contains("ahead of now");
+    h.assert_duty(&login(42), None, &run);
+    h.assert_duty(&login(41), Some(&athoc_on(0, "14:30:00")), &run);
+    let history = h.bobosync(&["history", "--employee", "00042", "--json"]);
+    history
+        .assert_success()
+        .assert_output_contains("ahead of now");
+    let log = files_under(&h.log_dir())
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect::<String>();
+    assert!(
+        log.contains(&format!("{FILE}:2")) && log.contains("ahead of now"),
+        "the log lacks the future-dated row:\n{log}"
+    );
+}

@@ -153,8 +153,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             json,
         } => {
             let (ctx, _log) = open(&config)?;
-            let history = ctx.history(employee, limit).await?;
-            print::history(&history, json)?;
+            let history = ctx.history(employee.clone(), limit).await?;
+            print::history(&history, employee.as_deref(), json)?;
             Ok(exit::OK)
         }
         Command::Retry { config, which } => {

@@ -138,23 +138,81 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn history(h: &History, json: bool) -> anyhow::Result<()> {
+/// History as tables: the recent batches, or (for `--employee`) only that
+/// person's records; "no records for X" when there are none. Times in UTC.
+pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()> {
     if json {
         let value = serde_json::json!({ "batches": h.batches, "records": h.records });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    println!("recent batches (times in UTC):");
-    for b in &h.batches {
-        println!("{}", serde_json::to_string(b)?);
-    }
-    if !h.records.is_empty() {
-        println!("records (newest first):");
+    if let Some(who) = who {
+        if h.records.is_empty() {
+            println!("no records for {who}");
+            return Ok(());
+        }
+        println!("records for {who}, newest first (times in UTC):");
+        println!(
+            "{:<19}  {:<5}  {:<3}  {:<19}  {:<10}  {:<9}  {}",
+            "BOBO time", "batch", "BO", "file:line", "action", "state", "details"
+        );
         for r in &h.records {
-            println!("{}", serde_json::to_string(r)?);
+            let detail = r.details.clone().unwrap_or_else(|| r.reason.clone());
+            println!(
+                "{:<19}  {:<5}  {:<3}  {:<19}  {:<10}  {:<9}  {}{}",
+                r.local.as_deref().unwrap_or("-"),
+                r.batch.0,
+                r.duty.map(|d| d.code()).unwrap_or("-"),
+                r.source.to_string(),
+                r.action.as_str(),
+                r.state.as_str(),
+                r.login
+                    .as_ref()
+                    .map(|l| format!("{l}: "))
+                    .unwrap_or_default(),
+                one_line(&detail)
+            );
+        }
+        return Ok(());
+    }
+    if h.batches.is_empty() {
+        println!("no batches yet");
+        return Ok(());
+    }
+    println!("recent batches, newest first (times in UTC):");
+    println!(
+        "{:<6}  {:<16}  {:<11}  {:>6}  {:>4}  {:>7}  {:>8}  {:>7}  {:>6}  {}",
+        "batch", "started", "status", "events", "set", "cleared", "unmapped", "invalid", "failed", "files"
+    );
+    for b in &h.batches {
+        let c = &b.counts;
+        println!(
+            "{:<6}  {:<16}  {:<11}  {:>6}  {:>4}  {:>7}  {:>8}  {:>7}  {:>6}  {}",
+            b.id.0,
+            b.started_at.format("%Y-%m-%d %H:%M"),
+            b.status.as_str(),
+            c.events,
+            c.set,
+            c.cleared,
+            c.unmapped,
+            c.invalid,
+            c.failed + c.rejected,
+            if b.files.is_empty() {
+                "(parked events)".to_owned()
+            } else {
+                b.files.join(", ")
+            }
+        );
+        if let Some(error) = &b.error {
+            println!("        error: {}", one_line(error));
         }
     }
     Ok(())
+}
+
+/// A message on one line (notes may hold line breaks).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 pub fn checks(results: &[CheckResult], json: bool) -> anyhow::Result<()> {

@@ -246,3 +246,32 @@ fn a_future_dated_row_is_listed_with_file_line_and_kept_in_history_with_its_empl
         "the log lacks the future-dated row:\n{log}"
     );
 }
+
+#[test]
+fn history_is_a_readable_table_and_says_when_a_person_has_no_records() {
+    let h = Harness::new(generate_users(50));
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
+    h.once().assert_success();
+
+    let batches = h.bobosync(&["history"]);
+    batches
+        .assert_success()
+        .assert_output_contains("recent batches")
+        .assert_output_contains(FILE);
+    assert!(!batches.stdout.contains('{'), "raw JSON in history\n{batches}");
+
+    let person = h.bobosync(&["history", "--employee", "00042"]);
+    person
+        .assert_success()
+        .assert_output_contains("records for 00042")
+        .assert_output_contains(&format!("{FILE}:1"))
+        .assert_output_contains(&login(42));
+    assert!(
+        !person.stdout.contains("recent batches"),
+        "--employee repeats every batch\n{person}"
+    );
+
+    h.bobosync(&["history", "--employee", "99999"])
+        .assert_success()
+        .assert_output_contains("no records for 99999");
+}

@@ -81,17 +81,14 @@ pub fn org(n: usize, extra: impl IntoIterator<Item = SimUser>) -> Vec<SimUser> {
     users
 }
 
-/// The folder of sample BOBO exports: `shared/fixtures/bobo` beside the workspace root
-/// (`BOBOSYNC_FIXTURES` overrides it).
+/// The folder of the project's sample BOBO exports, `tests/fixtures/bobo` (its README says
+/// what each holds; `BOBOSYNC_FIXTURES` overrides it).
 pub fn fixtures_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("BOBOSYNC_FIXTURES") {
         return PathBuf::from(dir);
     }
-    // CARGO_MANIFEST_DIR is <workspace>/tests; shared/ sits beside the workspace.
+    // CARGO_MANIFEST_DIR is <workspace>/tests.
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("..")
-        .join("shared")
         .join("fixtures")
         .join("bobo")
 }

@@ -7,11 +7,11 @@ use rstest::rstest;
 
 use super::*;
 
-/// The shared sample exports: `shared/fixtures/bobo` beside the workspace
-/// root, as the e2e tests find them (`BOBOSYNC_FIXTURES` overrides it).
+/// The project's sample exports, `tests/fixtures/bobo` in the workspace, as
+/// the e2e tests find them (`BOBOSYNC_FIXTURES` overrides it).
 fn fixture(name: &str) -> Vec<u8> {
     let dir = std::env::var_os("BOBOSYNC_FIXTURES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/bobo"),
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/bobo"),
         PathBuf::from,
     );
     let path = dir.join(name);
@@ -119,7 +119,7 @@ fn ev(line: u32, text: &str) -> (u32, String) {
     &[ev(1, "BON 00042 2025-06-19 07:00:00"), ev(5, "BOF 00046 2025-06-19 07:03:00")],
     &[(2, "found 2"), (3, "unknown Transaction_Type 'XYZ'"), (4, "DateTime_Created '2025061907XX00'")],
 )]
-fn shared_fixtures(
+fn sample_exports(
     #[case] name: &str,
     #[case] format: BoboFormat,
     #[case] events: &[(u32, String)],

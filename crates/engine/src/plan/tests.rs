@@ -264,20 +264,14 @@ fn row_errors_pass_through_as_invalid() {
     assert_eq!(plan.invalid, errors);
 }
 
-/// The two shared sample exports, planned together, end as their README
-/// says: 12345 off, 07731 on, 00042 and 31337 on, 99999 unmapped.
+/// The project's two sample exports (`tests/fixtures/bobo`), planned
+/// together, end as their README says: 12345 off, 07731 on, 00042 and 31337
+/// on, 99999 unmapped.
 #[test]
 fn the_two_sample_exports_together() {
     let london = chrono_tz::Europe::London;
-    let first = b"BON,00042,51234,20250617,142955,20250617142955,1,54.892512,-2.932901,8.5
-BON,12345,58812,20250617,143001,20250617143001,2,54.601000,-3.134000,15.0
-BOF,07731,50077,20250617,143012,20250617143012,0,,,
-BON,31337,59001,20250617,143020,20250617143020,1,54.210000,-3.050000,4.2
-";
-    let second = b"BOF,12345,58812,20250617,143105,20250617143105,1,54.601000,-3.134000,11.0
-BON,07731,50077,20250617,143110,20250617143110,1,54.892000,-2.930000,9.9
-BON,99999,50999,20250617,143115,20250617143115,1,54.892000,-2.930000,9.9
-";
+    let first = include_bytes!("../../../../tests/fixtures/bobo/BOBO_20250617_143000_output.csv");
+    let second = include_bytes!("../../../../tests/fixtures/bobo/BOBO_20250617_143100_output.csv");
     let mut events =
         crate::ingest::parse_bobo("BOBO_20250617_143000_output.csv", first, london).events;
     events.extend(

@@ -221,7 +221,12 @@ impl From<&CycleReport> for CycleReportDto {
             cleanup: r.cleanup.as_ref().map(Into::into),
             purged_files: r.purged_files,
             warnings: r.warnings.clone(),
-            failures: r.failures.iter().map(|f| f.message.clone()).collect(),
+            failures: r
+                .failures
+                .iter()
+                .chain(&r.unapplied)
+                .map(|f| f.message.clone())
+                .collect(),
             approvals_needed: r.approvals_needed.clone(),
         }
     }

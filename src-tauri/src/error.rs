@@ -83,13 +83,6 @@ impl From<EngineError> for ApiError {
                 Some(a) => classify_athoc(a, message),
                 None => ApiError::Internal(message),
             },
-            EngineError::Incident(i) => match i.kind {
-                engine::runtime::IncidentKind::AuthenticationRejected => {
-                    ApiError::AuthRejected(message)
-                }
-                _ => ApiError::Unreachable(message),
-            },
-            EngineError::NoCycle => ApiError::Unreachable(message),
             _ => ApiError::Internal(message),
         }
     }

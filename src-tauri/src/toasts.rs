@@ -54,7 +54,7 @@ pub fn opened_text(kind: IncidentKind) -> Option<(&'static str, &'static str)> {
         ),
         IncidentKind::FilesFailed => (
             "BoboSync: BOBO files wait in the failed folder",
-            "Their duty events were never applied. Open BoboSync to retry or dismiss them.",
+            "Their duty events were never applied. Fix the cause, then move them back into the drop folder.",
         ),
         IncidentKind::RecordFailures => (
             "BoboSync: AtHoc refused some updates",

@@ -86,7 +86,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     };
     match command {
         Command::Once { config, approve } => {
-            let (ctx, _log, _lock) = open_for_cycle(&config)?;
+            let (ctx, _log, _lock) = open_exclusive(&config, false)?;
             let report = ctx
                 .run_once(CycleOptions {
                     approve,
@@ -109,7 +109,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(if failed { exit::FAILED } else { exit::OK })
         }
         Command::SyncMappings { config, approve } => {
-            let (ctx, _log, _lock) = open_exclusive(&config)?;
+            let (ctx, _log, _lock) = open_exclusive(&config, true)?;
             let mapping = ctx.sync_mappings("requested".to_owned(), approve).await?;
             print::mapping(&mapping);
             Ok(if mapping.applied {
@@ -127,7 +127,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 let (ctx, log) = open(&config)?;
                 (ctx, log, None)
             } else {
-                let (ctx, log, lock) = open_exclusive(&config)?;
+                let (ctx, log, lock) = open_exclusive(&config, true)?;
                 (ctx, log, Some(lock))
             };
             let cleanup = ctx.cleanup(dry_run, approve).await?;
@@ -159,11 +159,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Retry { config, which } => {
             let (ctx, _log) = open(&config)?;
-            failed_files(&ctx, which.files, which.all, true).await
+            failed_files(&ctx, which.files, which.all, true)
         }
         Command::Dismiss { config, which } => {
             let (ctx, _log) = open(&config)?;
-            failed_files(&ctx, which.files, which.all, false).await
+            failed_files(&ctx, which.files, which.all, false)
         }
         Command::ImportLegacy {
             env_file,
@@ -189,7 +189,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
 
 /// `retry` / `dismiss`: lists the failed files without a selection,
 /// otherwise moves the selected ones (back to the drop folder, or aside).
-async fn failed_files(
+fn failed_files(
     ctx: &SyncContext,
     files: Vec<String>,
     all: bool,
@@ -220,7 +220,7 @@ async fn failed_files(
         }
     };
     if retry {
-        let moved = ctx.retry_failed(&selection).await?;
+        let moved = ctx.retry_failed(&selection)?;
         for name in &moved {
             println!("{name}: back in the drop folder; the next cycle applies it");
         }
@@ -276,16 +276,13 @@ fn open(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard)> {
 /// Like [`open`], for commands that write to AtHoc or the database: they
 /// also take the one-engine-per-database lock for their whole run, so a
 /// scheduled `once` cannot run beside the tray app or `bobosync run`.
-fn open_exclusive(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard, DataLock)> {
-    let (ctx, log, lock) = open_with(config, true, true)?;
-    let lock = lock.context("the database lock was not taken")?;
-    Ok((ctx, log, lock))
-}
-
-/// [`open_exclusive`] for `once`, whose report carries the settings'
+/// `print_warnings` is false for `once`, whose report carries the settings'
 /// warnings itself (so they are printed once, not twice).
-fn open_for_cycle(config: &ConfigArgs) -> anyhow::Result<(SyncContext, LogGuard, DataLock)> {
-    let (ctx, log, lock) = open_with(config, true, false)?;
+fn open_exclusive(
+    config: &ConfigArgs,
+    print_warnings: bool,
+) -> anyhow::Result<(SyncContext, LogGuard, DataLock)> {
+    let (ctx, log, lock) = open_with(config, true, print_warnings)?;
     let lock = lock.context("the database lock was not taken")?;
     Ok((ctx, log, lock))
 }

@@ -41,7 +41,7 @@ pub fn cycle(report: &CycleReport) {
     for approval in &report.approvals_needed {
         println!("waiting for approval: {approval}");
     }
-    for failure in &report.failures {
+    for failure in report.failures.iter().chain(&report.unapplied) {
         println!("error: {failure}");
     }
 }
@@ -108,7 +108,7 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
     }
     if p.mappings_fetched {
         println!(
-            "user mappings were never synced: this plan uses the AtHoc user directory as fetched just now (nothing stored)"
+            "the stored user mappings are not ready (never synced, or out of date): this plan uses the AtHoc user directory as fetched just now (nothing stored)"
         );
     }
     for name in &p.still_writing {
@@ -182,7 +182,16 @@ pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()>
     println!("recent batches, newest first (times in UTC):");
     println!(
         "{:<6}  {:<16}  {:<11}  {:>6}  {:>4}  {:>7}  {:>8}  {:>7}  {:>6}  {}",
-        "batch", "started", "status", "events", "set", "cleared", "unmapped", "invalid", "failed", "files"
+        "batch",
+        "started",
+        "status",
+        "events",
+        "set",
+        "cleared",
+        "unmapped",
+        "invalid",
+        "failed",
+        "files"
     );
     for b in &h.batches {
         let c = &b.counts;

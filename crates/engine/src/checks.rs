@@ -184,7 +184,7 @@ fn folder_checks(ctx: &SyncContext) -> Vec<CheckResult> {
                 None,
             ),
             Ok(()) => match move_probe(&drop_probe, &dir.join(&probe_name)) {
-                Ok(()) => CheckResult::new(
+                Probe::SameVolume => CheckResult::new(
                     id,
                     title,
                     CheckStatus::Pass,
@@ -194,13 +194,27 @@ fn folder_checks(ctx: &SyncContext) -> Vec<CheckResult> {
                     ),
                     None,
                 ),
-                Err(problem) => CheckResult::new(
+                Probe::OtherVolume => CheckResult::new(
+                    id,
+                    title,
+                    CheckStatus::Warn,
+                    format!(
+                        "{} is on another volume than the drop folder: files are copied there and \
+                         then deleted from the drop folder, not moved in one step",
+                        dir.display()
+                    ),
+                    Some(format!(
+                        "for atomic moves, set {key} to a folder on the same drive as the drop folder"
+                    )),
+                ),
+                Probe::Refused(problem) => CheckResult::new(
                     id,
                     title,
                     CheckStatus::Fail,
                     format!("{}: {problem}", dir.display()),
                     Some(format!(
-                        "set {key} to a folder on the same drive as the drop folder that BoboSync may write to"
+                        "give the account BoboSync runs as the right to write to it, or set {key} to a \
+                         folder it may write to"
                     )),
                 ),
             },
@@ -225,17 +239,38 @@ fn probe_folder(dir: &std::path::Path, probe: &std::path::Path) -> Result<(), St
         .map_err(|e| format!("BoboSync cannot write to it ({e})"))
 }
 
-/// Renames `from` to `to` and back: fails across volumes and without write
-/// access to either folder.
-fn move_probe(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> {
-    std::fs::rename(from, to).map_err(|e| {
-        if is_cross_device(&e) {
-            "is on another volume than the drop folder, so files could not be moved there in one step".to_owned()
-        } else {
-            format!("a file cannot be moved there from the drop folder ({e})")
+/// What moving a file from the drop folder into another folder does.
+enum Probe {
+    SameVolume,
+    /// Files are copied and then deleted instead (`folder::move_into` does
+    /// that across volumes): it works, but not in one atomic step.
+    OtherVolume,
+    Refused(String),
+}
+
+/// Renames the probe `from` (in the drop folder) to `to` and back. Leaves
+/// `from` in place for the next folder whatever happens, and nothing behind
+/// in the other folder.
+fn move_probe(from: &std::path::Path, to: &std::path::Path) -> Probe {
+    match std::fs::rename(from, to) {
+        Ok(()) => {
+            if std::fs::rename(to, from).is_err() {
+                let _ = std::fs::remove_file(to);
+                let _ = std::fs::write(from, b"bobosync check\n");
+            }
+            Probe::SameVolume
         }
-    })?;
-    std::fs::rename(to, from).map_err(|e| format!("the probe file cannot be moved back ({e})"))
+        Err(e) if is_cross_device(&e) => match std::fs::write(to, b"bobosync check\n") {
+            Ok(()) => {
+                let _ = std::fs::remove_file(to);
+                Probe::OtherVolume
+            }
+            Err(e) => Probe::Refused(format!("BoboSync cannot write to it ({e})")),
+        },
+        Err(e) => Probe::Refused(format!(
+            "a file cannot be moved there from the drop folder ({e})"
+        )),
+    }
 }
 
 fn is_cross_device(e: &std::io::Error) -> bool {

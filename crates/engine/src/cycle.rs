@@ -85,6 +85,10 @@ pub struct CycleReport {
     pub warnings: Vec<String>,
     /// Things that failed the cycle, by kind.
     pub failures: Vec<Failure>,
+    /// Events left unapplied until an operator acts (files waiting in the
+    /// failed folder): not a failure of this cycle, but `once` must not
+    /// report success while they stand.
+    pub unapplied: Vec<Failure>,
     /// Guarded changes waiting for an operator.
     pub approvals_needed: Vec<String>,
 }
@@ -100,7 +104,7 @@ pub enum CycleStatus {
 
 impl CycleReport {
     pub fn status(&self) -> CycleStatus {
-        if !self.failures.is_empty() {
+        if !self.failures.is_empty() || !self.unapplied.is_empty() {
             CycleStatus::Failed
         } else if !self.approvals_needed.is_empty() {
             CycleStatus::NeedsApproval
@@ -164,8 +168,9 @@ pub struct CleanupReport {
 pub struct Preview {
     /// The drop folder that was looked in.
     pub drop_dir: std::path::PathBuf,
-    /// True when the mappings were never synced, so the plan used the user
-    /// directory fetched (read-only) just now instead of stored mappings.
+    /// True when the stored mappings are not ready (never synced, or out of
+    /// date), so the plan used the user directory fetched (read-only) just
+    /// now instead.
     pub mappings_fetched: bool,
     pub files: Vec<String>,
     pub still_writing: Vec<String>,
@@ -188,7 +193,7 @@ fn log_outcome(report: &CycleReport) {
     for approval in &report.approvals_needed {
         tracing::warn!("waiting for approval: {approval}");
     }
-    for failure in &report.failures {
+    for failure in report.failures.iter().chain(&report.unapplied) {
         tracing::error!("{failure}");
     }
     tracing::info!(status = ?report.status(), batches = report.batches.len(), "cycle finished");
@@ -377,7 +382,7 @@ impl SyncContext {
             ),
         }
         match self.failed_files() {
-            Ok(files) if !files.is_empty() => report.failures.push(Failure::new(
+            Ok(files) if !files.is_empty() => report.unapplied.push(Failure::new(
                 FailureKind::FailedFilesWaiting,
                 failed_files_summary(
                     &files,

@@ -115,15 +115,6 @@ pub enum EngineError {
     /// A cycle step failed (e.g. the user-mapping sync); the kind says what.
     #[error("{0}")]
     Failure(crate::cycle::Failure),
-    /// A failed file named by an operator is not there, or cannot be moved.
-    #[error(transparent)]
-    FailedFile(#[from] crate::cycle::FailedFileError),
-    /// The engine cannot work with AtHoc; the open incident says why.
-    #[error("{}", .0.summary)]
-    Incident(Incident),
-    /// No cycle ran (e.g. AtHoc could not be reached and no incident was open).
-    #[error("cannot work with AtHoc")]
-    NoCycle,
     #[error("there is no pending approval {0}; it may have been approved, rejected or replaced meanwhile")]
     NoSuchApproval(ApprovalId),
     #[error("the BoboSync engine has stopped")]
@@ -146,7 +137,8 @@ enum Command {
     Resume(Reply<()>),
     SyncMappings(Reply<MappingReport>),
     Approve(ApprovalId, Reply<()>),
-    Checks(Reply<Vec<CheckResult>>),
+    /// Results of a check run made outside the loop, for the health model.
+    CheckResults(Vec<CheckResult>),
     Refresh,
     /// Wakes the loop so it sees a stop request.
     Wake,
@@ -315,35 +307,15 @@ impl EngineHandle {
     /// The connection and field-mapping checks. A failing check is an open
     /// incident until a later run finds it passing.
     pub async fn checks(&self) -> Result<Vec<CheckResult>, EngineError> {
-        self.ask(Command::Checks).await
-    }
-
-    /// Files waiting in the failed folder.
-    pub fn failed_files(&self) -> Result<Vec<crate::folder::Candidate>, EngineError> {
+        // Run here, not in the engine's loop: the checks wait on AtHoc, and
+        // files must keep flowing meanwhile.
+        let results = crate::checks::run_checks(&self.inner.ctx).await;
         self.inner
-            .ctx
-            .failed_files()
-            .map_err(|e| EngineError::Cycle(CycleError::Folder(e)))
-    }
-
-    /// Puts failed files back into the drop folder for the next cycle.
-    pub async fn retry_failed(
-        &self,
-        selection: &crate::cycle::FailedSelection,
-    ) -> Result<Vec<String>, EngineError> {
-        let moved = self.inner.ctx.retry_failed(selection).await?;
-        let _ = self.inner.commands.send(Command::Refresh).await;
-        Ok(moved)
-    }
-
-    /// Stops reporting failed files (moved to `failed/dismissed/`).
-    pub async fn dismiss_failed(
-        &self,
-        selection: &crate::cycle::FailedSelection,
-    ) -> Result<Vec<String>, EngineError> {
-        let dismissed = self.inner.ctx.dismiss_failed(selection)?;
-        let _ = self.inner.commands.send(Command::Refresh).await;
-        Ok(dismissed)
+            .commands
+            .send(Command::CheckResults(results.clone()))
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        Ok(results)
     }
 
     /// Stops the engine: the batch in flight finishes and its outcomes are

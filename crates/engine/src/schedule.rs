@@ -165,7 +165,7 @@ pub fn mappings_state(
         (_, None) if stored_mappings == 0 => MappingsState::NeverSynced,
         (_, None) => MappingsState::Ready,
         (Some(l), Some(success)) if l.outcome != SyncOutcome::Success => {
-            let window = chrono::Duration::days(i64::from(retry_days.max(1)));
+            let window = chrono::Duration::days(i64::from(retry_days));
             if now - success > window {
                 MappingsState::Outdated {
                     last_success: success,

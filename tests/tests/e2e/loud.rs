@@ -67,18 +67,19 @@ fn a_definitive_refusal_counts_and_the_failed_file_stays_loud_until_retried() {
         .unwrap_or_else(|e| panic!("read the note: {e}"));
     let env = h.env_path().display().to_string();
     assert!(
-        note.contains(&format!("bobosync retry {FILE} --env-file {env}")),
+        note.contains(&format!("bobosync retry --env-file {env} {FILE}")),
         "the note's hint must be pasteable: {note}"
     );
-    h.sim().clear_faults();
 
     // Nothing is quietly OK while the file waits there: every run says so and fails.
+    h.sim().clear_faults();
     let waiting = h.once();
     waiting
         .assert_code(EXIT_FAILED)
         .assert_output_contains("failed folder hold events that were never applied")
         .assert_output_contains(&format!("bobosync retry --all --env-file {env}"));
     h.assert_duty(&login(42), None, &waiting);
+    h.sim().inject(sync_fault(400));
 
     // Listing, then the retry the hint names.
     h.bobosync(&["retry"])
@@ -90,6 +91,13 @@ fn a_definitive_refusal_counts_and_the_failed_file_stays_loud_until_retried() {
     assert!(h.failed_listing().is_empty(), "{:?}", h.failed_listing());
     h.assert_still_pending(FILE);
 
+    // Put back, the file gets fresh attempts: AtHoc still refusing is attempt 1 again.
+    h.once()
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains("attempt 1 of 3");
+    h.assert_still_pending(FILE);
+
+    h.sim().clear_faults();
     let retried = h.once();
     retried.assert_success();
     h.assert_processed(FILE);
@@ -198,13 +206,10 @@ fn check_fails_when_the_drop_folder_is_missing_and_passes_with_the_folders_in_pl
     ok.assert_success()
         .assert_output_contains("same volume as the drop folder")
         .assert_output_contains("Europe/London");
-    // The probe file used for the check is gone again.
-    assert!(h.drop_listing().is_empty(), "{:?}", h.drop_listing());
-    assert!(
-        h.processed_listing().is_empty(),
-        "{:?}",
-        h.processed_listing()
-    );
+    // The probe file used for the check is gone again, from every folder (hidden files too).
+    for dir in [h.drop_dir(), h.processed_dir(), h.failed_dir()] {
+        assert!(files_under(&dir).is_empty(), "{:?}", files_under(&dir));
+    }
 
     std::fs::remove_dir(h.drop_dir()).unwrap_or_else(|e| panic!("remove drop/: {e}"));
     let missing = h.bobosync(&["check"]);
@@ -258,7 +263,10 @@ fn history_is_a_readable_table_and_says_when_a_person_has_no_records() {
         .assert_success()
         .assert_output_contains("recent batches")
         .assert_output_contains(FILE);
-    assert!(!batches.stdout.contains('{'), "raw JSON in history\n{batches}");
+    assert!(
+        !batches.stdout.contains('{'),
+        "raw JSON in history\n{batches}"
+    );
 
     let person = h.bobosync(&["history", "--employee", "00042"]);
     person
@@ -274,4 +282,22 @@ fn history_is_a_readable_table_and_says_when_a_person_has_no_records() {
     h.bobosync(&["history", "--employee", "99999"])
         .assert_success()
         .assert_output_contains("no records for 99999");
+}
+
+#[test]
+fn a_given_up_file_moved_back_by_hand_gets_fresh_attempts() {
+    let mut h = Harness::new(generate_users(50));
+    h.set("MAX_RETRY_ATTEMPTS", "2");
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
+    h.sim().inject(sync_fault(400));
+    h.once().assert_output_contains("attempt 1 of 2");
+    h.once()
+        .assert_output_contains("moved to the failed folder after AtHoc refused it 2 times");
+    std::fs::rename(h.failed_dir().join(FILE), h.drop_dir().join(FILE))
+        .unwrap_or_else(|e| panic!("move back: {e}"));
+    h.once()
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains("attempt 1 of 2");
+    // Still in the drop folder (the note the operator left behind stays in failed/).
+    assert_eq!(h.drop_listing(), vec![FILE.to_owned()]);
 }

@@ -218,10 +218,7 @@ fn a_long_partial_outage_keeps_one_incident_open_gives_up_nothing_and_recovers()
         })
         .await;
         // Many more tries than MAX_RETRY_ATTEMPTS; the reason keeps counting them.
-        status_until(&engine, "five tries", |s| {
-            s.reason.contains("(5 tries)") || s.reason.contains("(6 tries)")
-        })
-        .await;
+        status_until(&engine, "five tries", |s| tries(&s.reason) >= 5).await;
         assert!(
             h.failed_listing().is_empty(),
             "a file was given up during the outage: {:?}",
@@ -307,4 +304,88 @@ fn a_failing_check_is_an_incident_and_a_broken_folder_fails_the_cycle_loudly() {
             "{opened:?}"
         );
     });
+}
+
+/// The try count in "AtHoc refuses updates: … (12 tries); …", 0 when absent.
+fn tries(reason: &str) -> u32 {
+    reason
+        .split_once(" (")
+        .and_then(|(_, rest)| rest.split_once(" tr"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The updates-failing incident resolves once no file waits any more, even when no batch
+/// runs: here the operator removes the file that AtHoc would not take.
+#[test]
+fn the_updates_incident_resolves_when_the_waiting_file_is_gone() {
+    let h = Harness::new(org(3, []));
+    h.sim().inject(athoc_sim::Fault {
+        endpoint: athoc_sim::Endpoint::Sync,
+        kind: athoc_sim::FaultKind::Status {
+            code: 503,
+            retry_after_secs: None,
+        },
+        times: 1_000_000,
+    });
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        status_until(&engine, "the first cycle", |s| {
+            s.next_mapping_sync.is_some()
+        })
+        .await;
+        let file = h.drop_file("BOBO_1.csv", bobo_row("BON", "00001", &stamp(0, "091500")));
+        status_until(&engine, "the updates-failing incident", |s| {
+            s.reason.starts_with("AtHoc refuses updates")
+        })
+        .await;
+        std::fs::remove_file(&file).unwrap_or_else(|e| panic!("remove: {e}"));
+        status_until(&engine, "health back to ok", |s| s.health == Health::Ok).await;
+        engine.shutdown().await;
+    });
+}
+
+/// A first user-mapping sync that keeps failing: files wait, and the two mapping incidents
+/// (sync failed, mappings not synced) stay open together; a file dropped meanwhile (the fast
+/// path) does not resolve one of them and reopen it on the next cycle.
+#[test]
+fn mapping_incidents_stay_open_together_while_the_first_sync_fails() {
+    let mut h = Harness::new(org(3, []));
+    h.set("COLLAR_ID_FIELD", "Badge-Number");
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        let mut events = engine.subscribe();
+        status_until(&engine, "files waiting for mappings", |s| {
+            s.health == Health::Error && s.reason.contains("user mappings not synced yet")
+        })
+        .await;
+        h.drop_file("BOBO_1.csv", bobo_row("BON", "00001", &stamp(0, "091500")));
+        // A few full cycles (every 2 s at most) and the fast path for the file.
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        assert_eq!(h.drop_listing(), vec!["BOBO_1.csv".to_owned()]);
+        engine.shutdown().await;
+        let mut opened = Vec::new();
+        let mut resolved = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            match event {
+                EngineEvent::IncidentOpened(i) => opened.push(i.kind),
+                EngineEvent::IncidentResolved(i) => resolved.push(i.kind),
+                _ => {}
+            }
+        }
+        for kind in [
+            IncidentKind::MappingsNotSynced,
+            IncidentKind::MappingSyncFailed,
+        ] {
+            assert_eq!(
+                opened.iter().filter(|k| **k == kind).count(),
+                1,
+                "{kind:?} opened {opened:?}, resolved {resolved:?}"
+            );
+            assert!(!resolved.contains(&kind), "{kind:?} resolved: {resolved:?}");
+        }
+    });
+    assert_eq!(h.duty(&login(1)), None);
 }

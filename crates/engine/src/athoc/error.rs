@@ -180,13 +180,15 @@ impl AthocError {
     /// another 4xx that is not about credentials, a missing path or
     /// throttling): the only request-level failure that counts as an
     /// attempt at a file. Outages, throttling, timeouts, unreadable replies,
-    /// refused credentials, a wrong URL and refused certificates never do:
-    /// they say nothing about the file, and the operator or AtHoc fixes them.
+    /// refused credentials, a wrong URL (404, a redirect to a login page)
+    /// and refused certificates never do: they say nothing about the file,
+    /// and the operator or AtHoc fixes them.
     pub fn is_definitive_refusal(&self) -> bool {
-        matches!(
-            self,
-            AthocError::BadRequest { .. } | AthocError::Rejected { .. }
-        )
+        match self {
+            AthocError::BadRequest { .. } => true,
+            AthocError::Rejected { status, .. } => (400..500).contains(status),
+            _ => false,
+        }
     }
 
     /// The HTTP status AtHoc answered with, when the failure was one.

@@ -196,8 +196,6 @@ impl Settings {
         }
     }
 
-    /// Warnings to log on every start: certificate checks disabled, and the
-    /// [`notices`](Settings::notices) found while resolving.
     /// One line saying what these settings point at — server, organization,
     /// drop folder, database, time zone — and never a secret (the server
     /// address is shown without any user name or password in it).
@@ -219,6 +217,8 @@ impl Settings {
         )
     }
 
+    /// Warnings to log on every start: certificate checks disabled, and the
+    /// [`notices`](Settings::notices) found while resolving.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.athoc.tls.verification == TlsVerification::Disabled {

@@ -121,8 +121,16 @@ impl SyncContext {
                         folder::move_into(&file.path, &paths.processed_dir)?;
                     }
                 }
-                // Given up on earlier and put back by the operator: try again.
-                Some(FileStatus::Failed | FileStatus::Retrying) | None => pending.push(file),
+                // Given up on earlier and put back by an operator (`retry`
+                // or by hand): it gets MAX_RETRY_ATTEMPTS fresh attempts.
+                Some(FileStatus::Failed) => {
+                    let sha = file.sha256.clone();
+                    self.store
+                        .call(move |s| s.forget_file_attempts(&sha))
+                        .await?;
+                    pending.push(file);
+                }
+                Some(FileStatus::Retrying) | None => pending.push(file),
             }
         }
         Ok(pending)
@@ -201,9 +209,6 @@ impl SyncContext {
             .map(|p| p.event.source.clone())
             .collect();
         events.extend(parked_current.iter().map(|p| p.event.clone()));
-        for error in &row_errors {
-            report.warnings.push(format!("{error}"));
-        }
 
         // Plan (pure) against the stored mappings and ledger.
         let (mappings, ledger) = self
@@ -218,11 +223,11 @@ impl SyncContext {
             now,
             stale_after,
         });
-        // The planner's own refusals (events dated in the future) follow the
-        // row errors it was given: every one is reported with file:line.
-        for refused in plan.invalid.iter().skip(row_errors.len()) {
-            report.warnings.push(refused.to_string());
-        }
+        // Every row not applied as an event — unreadable, or dated in the
+        // future — is reported with file:line.
+        report
+            .warnings
+            .extend(plan.invalid.iter().map(ToString::to_string));
 
         // Journal before sending; park the unmapped.
         let batch_files: Vec<BatchFile> = files
@@ -364,11 +369,9 @@ impl SyncContext {
                 if attempts >= settings.files.max_retry_attempts {
                     let reason = format!(
                         "AtHoc refused {} event(s) of this file in {attempts} cycles \
-                         (MAX_RETRY_ATTEMPTS={}). Last answer: {first}\n\
-                         Fix the cause, then run `{}` (or move the file back into the drop folder).",
+                         (MAX_RETRY_ATTEMPTS={}). Last answer: {first}",
                         failed.len(),
                         settings.files.max_retry_attempts,
-                        self.hint(&format!("retry {}", file.name))
                     );
                     self.give_up(batch, file, &records, &reason, entries, succeeded, now)
                         .await?;
@@ -435,7 +438,12 @@ impl SyncContext {
                      Fix the rows (or the export) and drop the corrected file into the drop folder again.",
                     errors.join("\n")
                 );
-                folder::move_failed(&file.path, &settings.paths.failed_dir, &reason)?;
+                folder::move_failed(
+                    &file.path,
+                    &settings.paths.failed_dir,
+                    &reason,
+                    &self.hint("retry"),
+                )?;
                 report.failures.push(
                     Failure::new(
                         FailureKind::FileGivenUp,
@@ -561,7 +569,12 @@ impl SyncContext {
                 s.mark_file_done(&name, &sha, &outcome)
             })
             .await?;
-        folder::move_failed(&file.path, &self.settings.paths.failed_dir, reason)?;
+        folder::move_failed(
+            &file.path,
+            &self.settings.paths.failed_dir,
+            reason,
+            &self.hint("retry"),
+        )?;
         Ok(())
     }
 

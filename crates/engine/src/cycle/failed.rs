@@ -6,11 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::folder::{self, Candidate, FolderError};
 
-use super::{CycleError, SyncContext};
+use super::SyncContext;
 
 /// The subfolder of the failed folder that dismissed files move to.
 pub const DISMISSED_DIR: &str = "dismissed";
@@ -27,13 +25,11 @@ pub enum FailedSelection {
 #[derive(Debug, thiserror::Error)]
 pub enum FailedFileError {
     #[error(
-        "{name} is not in the failed folder {dir}; `bobosync retry` with no name lists the files there"
+        "{name} is not in the failed folder {dir}; run the command without a file name to list the files there"
     )]
     NotFound { name: String, dir: PathBuf },
     #[error(transparent)]
     Folder(#[from] FolderError),
-    #[error(transparent)]
-    Cycle(#[from] CycleError),
 }
 
 /// One line for a status or incident: how many files wait and what to do.
@@ -65,24 +61,15 @@ impl SyncContext {
     }
 
     /// Moves the selected failed files back into the drop folder (their
-    /// notes removed, their attempts forgotten), so the next cycle applies
-    /// them. Returns the names as they are now in the drop folder.
-    pub async fn retry_failed(
+    /// notes removed), so the next cycle applies them; the cycle gives a
+    /// file it had given up on fresh attempts. Returns the names as they are
+    /// now in the drop folder.
+    pub fn retry_failed(
         &self,
         selection: &FailedSelection,
     ) -> Result<Vec<String>, FailedFileError> {
         let mut moved = Vec::new();
         for file in self.select_failed(selection)? {
-            let sha = std::fs::read(&file.path)
-                .map(|bytes| hex::encode(Sha256::digest(&bytes)))
-                .map_err(|source| FolderError::ReadFile {
-                    path: file.path.clone(),
-                    source,
-                })?;
-            self.store
-                .call(move |s| s.forget_file_attempts(&sha))
-                .await
-                .map_err(CycleError::from)?;
             let target = folder::move_into(&file.path, &self.settings.paths.drop_dir)?;
             remove_note(&file.path);
             tracing::info!(file = %file.name, "failed file put back into the drop folder by an operator");
@@ -92,7 +79,8 @@ impl SyncContext {
     }
 
     /// Moves the selected failed files (with their notes) into
-    /// `failed/dismissed/`: kept, no longer reported. Returns their names.
+    /// `failed/dismissed/`: kept, no longer reported. Returns their names
+    /// there.
     pub fn dismiss_failed(
         &self,
         selection: &FailedSelection,
@@ -102,14 +90,16 @@ impl SyncContext {
         for file in self.select_failed(selection)? {
             let target = folder::move_into(&file.path, &dismissed_dir)?;
             let note = folder::reason_file_for(&file.path);
-            if note.exists() {
-                let note_target = folder::reason_file_for(&target);
+            // The note follows the file's (possibly numbered) new name; an
+            // older note is never overwritten.
+            let note_target = folder::reason_file_for(&target);
+            if note.exists() && !note_target.exists() {
                 if let Err(e) = std::fs::rename(&note, &note_target) {
                     tracing::warn!("cannot move the note {}: {e}", note.display());
                 }
             }
             tracing::info!(file = %file.name, "failed file dismissed by an operator");
-            dismissed.push(file.name);
+            dismissed.push(file_name(&target));
         }
         Ok(dismissed)
     }

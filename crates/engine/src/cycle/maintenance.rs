@@ -95,12 +95,12 @@ impl SyncContext {
     pub async fn mappings_not_ready(&self) -> Result<Option<Failure>, CycleError> {
         let now = self.now();
         let last = self.last_sync().await?;
-        let stored = self
-            .store
-            .call(|s| s.load_mappings().map(|m| m.len()))
-            .await?;
+        let stored = self.store.call(|s| s.mapping_count()).await?;
         let state =
             schedule::mappings_state(now, last.as_ref(), self.settings.mapping.retry_days, stored);
+        if state == MappingsState::Ready {
+            return Ok(None);
+        }
         let waiting = folder::list_candidates(&self.settings.paths.drop_dir)
             .map(|files| files.len())
             .unwrap_or(0);
@@ -472,6 +472,11 @@ fn collar_pairs(
     directory
         .users
         .iter()
-        .map(|u| (u.login.clone(), u.field(collar_attribute).map(str::to_owned)))
+        .map(|u| {
+            (
+                u.login.clone(),
+                u.field(collar_attribute).map(str::to_owned),
+            )
+        })
         .collect()
 }

@@ -55,9 +55,16 @@ pub fn move_into(file: &Path, dir: &Path) -> Result<PathBuf, FolderError> {
 }
 
 /// Moves `file` into `failed_dir` (as [`move_into`]) and writes a note
-/// beside it, `<name>.reason.txt`, saying why and what to do. Returns the
-/// file's new path.
-pub fn move_failed(file: &Path, failed_dir: &Path, reason: &str) -> Result<PathBuf, FolderError> {
+/// beside it, `<name>.reason.txt`, saying why and what to do: `retry` is the
+/// command that puts a failed file back (`bobosync retry …`), completed
+/// with the name the file has in the failed folder. Returns the file's new
+/// path.
+pub fn move_failed(
+    file: &Path,
+    failed_dir: &Path,
+    reason: &str,
+    retry: &str,
+) -> Result<PathBuf, FolderError> {
     let original = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -74,8 +81,9 @@ pub fn move_failed(file: &Path, failed_dir: &Path, reason: &str) -> Result<PathB
          Why: {reason}\n\
          \n\
          What to do: fix the cause above (the BoboSync log and batch history have the \
-         details), then move {moved_name} back into the drop folder to try again. If the \
-         file is not needed any more, delete it together with this note.\n"
+         details), then run `{retry} {moved_name}` (or move {moved_name} back into the drop \
+         folder) to try again. If the file is not needed any more, delete it together with \
+         this note.\n"
     );
     fs::write(&note, text).map_err(|source| FolderError::WriteReason { path: note, source })?;
     Ok(moved)
@@ -239,8 +247,13 @@ mod tests {
         let file = root.path().join("BOBO_9.csv");
         write(&file, "x");
         let failed = root.path().join("failed");
-        let moved = move_failed(&file, &failed, "AtHoc refused it 5 times: HTTP 503")
-            .unwrap_or_else(|e| panic!("move_failed: {e}"));
+        let moved = move_failed(
+            &file,
+            &failed,
+            "AtHoc refused it 5 times: HTTP 503",
+            "bobosync retry --config x.toml",
+        )
+        .unwrap_or_else(|e| panic!("move_failed: {e}"));
         assert_eq!(moved, failed.join("BOBO_9.csv"));
         let note = read(&failed.join("BOBO_9.csv.reason.txt"));
         assert!(
@@ -248,7 +261,8 @@ mod tests {
             "{note}"
         );
         assert!(
-            note.contains("move BOBO_9.csv back into the drop folder"),
+            note.contains("run `bobosync retry --config x.toml BOBO_9.csv`")
+                && note.contains("move BOBO_9.csv back into the drop folder"),
             "{note}"
         );
     }

@@ -27,8 +27,10 @@ pub enum Source {
     Batch,
     /// Batches that tried to send updates: whether AtHoc took them.
     Updates,
-    /// The user-mapping sync and whether mappings exist at all.
+    /// Whether the stored mappings may be used (files wait otherwise).
     Mappings,
+    /// The user-mapping sync itself (full cycles only).
+    MappingSync,
     /// The failed folder: files whose events were never applied.
     FailedFolder,
     /// The connection and field-mapping checks.
@@ -47,7 +49,8 @@ impl IncidentKind {
                 Source::Connection
             }
             IncidentKind::UpdatesFailing => Source::Updates,
-            IncidentKind::MappingsNotSynced | IncidentKind::MappingSyncFailed => Source::Mappings,
+            IncidentKind::MappingsNotSynced => Source::Mappings,
+            IncidentKind::MappingSyncFailed => Source::MappingSync,
             IncidentKind::FolderUnavailable => Source::Folder,
             IncidentKind::DatabaseLocked => Source::Store,
             IncidentKind::FilesFailed => Source::FailedFolder,
@@ -124,6 +127,11 @@ impl Incidents {
         let mut open: Vec<&Incident> = self.open.values().collect();
         open.sort_by_key(|i| (!i.kind.is_error(), i.kind));
         open
+    }
+
+    /// Since when the incident of `kind` has been open, if it is.
+    pub fn since(&self, kind: IncidentKind) -> Option<DateTime<Utc>> {
+        self.open.get(&kind).map(|i| i.since)
     }
 
     /// Whether an incident of `kind` is open.

@@ -44,8 +44,6 @@ pub struct Status {
     /// Files in the drop folder at the last look.
     pub pending_files: usize,
     pub pending_approvals: usize,
-    /// Files waiting in the failed folder (events never applied).
-    pub failed_files: usize,
 }
 
 impl Status {
@@ -66,7 +64,6 @@ impl Status {
             next_mapping_sync: None,
             pending_files: 0,
             pending_approvals: 0,
-            failed_files: 0,
         }
     }
 }

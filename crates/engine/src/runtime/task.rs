@@ -100,7 +100,7 @@ pub(super) async fn spawn(
         events: events.clone(),
         settle_wake: None,
         watching,
-        update_failure: None,
+        update_tries: 0,
         _lock: lock,
     };
     state.start_watching();
@@ -141,8 +141,9 @@ struct State {
     settle_wake: Option<tokio::time::Instant>,
     /// Whether change events are being watched (read by the file gate).
     watching: Arc<std::sync::atomic::AtomicBool>,
-    /// Since when updates fail at the request level, and how many tries.
-    update_failure: Option<(DateTime<Utc>, u32)>,
+    /// Tries while updates fail at the request level (the incident keeps
+    /// since when).
+    update_tries: u32,
     _lock: DataLock,
 }
 
@@ -278,7 +279,8 @@ impl State {
         let due = decide::due(now, &self.memory, &self.intervals, self.paused);
         if let Some(reason) = due.cycle {
             if !self.ctx.stop_requested() {
-                self.full_cycle(reason.as_str(), CycleOptions::default())
+                let _ = self
+                    .full_cycle(reason.as_str(), CycleOptions::default())
                     .await;
             }
         }
@@ -364,7 +366,7 @@ impl State {
         if all_failed {
             // Nothing reached AtHoc: find out why (this is the only
             // connection check on the fast path, and only after a failure).
-            self.check_connection().await;
+            let _ = self.check_connection().await;
         } else if report.batches.iter().any(|b| b.set + b.cleared > 0) {
             self.observe(Source::Connection, Vec::new());
         }
@@ -468,7 +470,12 @@ impl State {
 
     /// A full cycle: connection check (classified for the health model),
     /// then the cycle as `bobosync once` runs it.
-    async fn full_cycle(&mut self, trigger: &str, options: CycleOptions) -> Option<CycleReport> {
+    /// AtHoc's error when the connection check failed (no cycle ran).
+    async fn full_cycle(
+        &mut self,
+        trigger: &str,
+        options: CycleOptions,
+    ) -> Result<CycleReport, AthocError> {
         let now = self.ctx.now();
         self.memory.last_cycle = Some(now);
         self.emit(EngineEvent::BatchStarted {
@@ -476,10 +483,10 @@ impl State {
             trigger: trigger.to_owned(),
         });
         self.publish(Some(trigger));
-        if !self.check_connection().await {
+        if let Err(e) = self.check_connection().await {
             self.memory.failures_in_a_row += 1;
             self.publish(None);
-            return None;
+            return Err(e);
         }
         let report = self.ctx.run_once(options).await;
         // The cycle applied whatever was complete in the folder when it
@@ -507,15 +514,15 @@ impl State {
         self.status.send_modify(|s| s.next_mapping_sync = next);
         self.count_pending();
         self.publish(None);
-        Some(report)
+        Ok(report)
     }
 
-    /// Checks the connection and records the outcome; true when it works.
-    async fn check_connection(&mut self) -> bool {
+    /// Checks the connection and records the outcome.
+    async fn check_connection(&mut self) -> Result<(), AthocError> {
         match self.ctx.client().check_connection().await {
             Ok(()) => {
                 self.observe(Source::Connection, Vec::new());
-                true
+                Ok(())
             }
             Err(e) => {
                 let kind = match e {
@@ -525,7 +532,7 @@ impl State {
                     _ => IncidentKind::AthocUnreachable,
                 };
                 self.observe(Source::Connection, vec![(kind, e.to_string())]);
-                false
+                Err(e)
             }
         }
     }
@@ -618,16 +625,28 @@ impl State {
         if !report.batches.is_empty() || !fast {
             self.observe(Source::Batch, found);
         }
-        self.observe_updates(report);
-        let mappings = report.failures.iter().find_map(|f| match f.kind {
-            FailureKind::MappingsNotSynced => {
-                Some((IncidentKind::MappingsNotSynced, f.message.clone()))
-            }
-            FailureKind::MappingSync => Some((IncidentKind::MappingSyncFailed, f.message.clone())),
-            _ => None,
-        });
-        if !fast || mappings.is_some() {
-            self.observe(Source::Mappings, mappings.into_iter().collect());
+        self.observe_updates(report, fast);
+        let found_of = |kind: FailureKind, incident: IncidentKind| -> Vec<(IncidentKind, String)> {
+            report
+                .failures
+                .iter()
+                .find(|f| f.kind == kind)
+                .map(|f| (incident, f.message.clone()))
+                .into_iter()
+                .collect()
+        };
+        // The fast path also sees files wait for mappings; only a full cycle
+        // runs the sync itself.
+        let not_synced = found_of(
+            FailureKind::MappingsNotSynced,
+            IncidentKind::MappingsNotSynced,
+        );
+        if !fast || !not_synced.is_empty() {
+            self.observe(Source::Mappings, not_synced);
+        }
+        if !fast {
+            let sync = found_of(FailureKind::MappingSync, IncidentKind::MappingSyncFailed);
+            self.observe(Source::MappingSync, sync);
         }
         for approval in &report.approvals_needed {
             self.emit(EngineEvent::ApprovalNeeded {
@@ -635,33 +654,40 @@ impl State {
             });
         }
         self.refresh_approvals().await;
-        self.refresh_failed_files().await;
+        // A fast batch changes the failed folder only when it gives a file up.
+        if !fast || report.batches.iter().any(|b| b.files_failed > 0) {
+            self.refresh_failed_files().await;
+        }
         if report.failures.is_empty() && (!fast || !report.batches.is_empty()) {
             self.status.send_modify(|s| s.last_success = Some(now));
         }
     }
 
     /// The standing "AtHoc refuses updates" incident: open while files wait
-    /// because their updates failed at the request level (counting the
-    /// tries and keeping the time it started), resolved once a batch leaves
-    /// no file waiting.
-    fn observe_updates(&mut self, report: &CycleReport) {
+    /// because AtHoc could not take their updates (not a definitive refusal:
+    /// those count attempts and are reported per file), counting the tries;
+    /// resolved once a batch, or a full cycle, leaves no file waiting.
+    fn observe_updates(&mut self, report: &CycleReport, fast: bool) {
         let waiting: Vec<_> = report
             .failures
             .iter()
-            .filter(|f| f.file.is_some() && f.athoc.is_some() && f.kind != FailureKind::FileGivenUp)
+            .filter(|f| {
+                f.file.is_some()
+                    && f.kind != FailureKind::FileGivenUp
+                    && f.athoc.as_ref().is_some_and(|e| !e.is_definitive_refusal())
+            })
             .collect();
         if let Some(first) = waiting.first() {
             let now = self.ctx.now();
-            let (since, tries) = match self.update_failure {
-                Some((since, tries)) => (since, tries + 1),
-                None => (now, 1),
-            };
-            self.update_failure = Some((since, tries));
+            self.update_tries += 1;
+            let since = self
+                .incidents
+                .since(IncidentKind::UpdatesFailing)
+                .unwrap_or(now);
             let summary = health::updates_failing_summary(
                 first.athoc.as_ref(),
                 since,
-                tries,
+                self.update_tries,
                 waiting.len(),
                 self.ctx.settings().time_zone,
             );
@@ -669,8 +695,8 @@ impl State {
                 Source::Updates,
                 vec![(IncidentKind::UpdatesFailing, summary)],
             );
-        } else if !report.batches.is_empty() {
-            self.update_failure = None;
+        } else if !fast || !report.batches.is_empty() {
+            self.update_tries = 0;
             self.observe(Source::Updates, Vec::new());
         }
     }
@@ -709,7 +735,6 @@ impl State {
                 return;
             }
         };
-        let count = files.len();
         let found: Vec<(IncidentKind, String)> = if files.is_empty() {
             Vec::new()
         } else {
@@ -723,7 +748,6 @@ impl State {
                 ),
             )]
         };
-        self.status.send_modify(|s| s.failed_files = count);
         self.observe(Source::FailedFolder, found);
     }
 
@@ -812,7 +836,7 @@ impl State {
         match command {
             Command::SyncNow(reply) => {
                 let report = self.full_cycle("requested", CycleOptions::default()).await;
-                let _ = reply.send(report.ok_or_else(|| self.connection_error()));
+                let _ = reply.send(report.map_err(connection_error));
             }
             Command::Pause(reply) => {
                 let _ = reply.send(self.set_paused(true).await);
@@ -823,7 +847,7 @@ impl State {
                 let _ = reply.send(result);
                 if ok {
                     // Catch up on everything that arrived while paused.
-                    self.full_cycle("resumed", CycleOptions::default()).await;
+                    let _ = self.full_cycle("resumed", CycleOptions::default()).await;
                 }
             }
             Command::SyncMappings(reply) => {
@@ -835,8 +859,8 @@ impl State {
                     .full_cycle("user-mapping sync requested", options)
                     .await
                 {
-                    None => Err(self.connection_error()),
-                    Some(report) => report.mapping.ok_or_else(|| {
+                    Err(e) => Err(connection_error(e)),
+                    Ok(report) => report.mapping.ok_or_else(|| {
                         EngineError::Failure(
                             report
                                 .failures
@@ -861,11 +885,9 @@ impl State {
                 self.refresh_approvals().await;
                 self.publish(None);
             }
-            Command::Checks(reply) => {
-                let results = crate::checks::run_checks(&self.ctx).await;
+            Command::CheckResults(results) => {
                 self.observe_checks(&results);
                 self.publish(None);
-                let _ = reply.send(Ok(results));
             }
             Command::Refresh => {
                 self.refresh_approvals().await;
@@ -874,15 +896,6 @@ impl State {
             }
             Command::Wake => {}
         }
-    }
-
-    fn connection_error(&self) -> EngineError {
-        self.incidents
-            .open()
-            .into_iter()
-            .find(|i| i.kind.source() == Source::Connection)
-            .map(|i| EngineError::Incident(i.clone()))
-            .unwrap_or(EngineError::NoCycle)
     }
 
     async fn approve(&mut self, id: crate::store::ApprovalId) -> Result<(), EngineError> {
@@ -913,4 +926,9 @@ fn describe_files(files: &[String]) -> String {
         [one] => one.clone(),
         many => format!("{} files", many.len()),
     }
+}
+
+/// The error a command gets when the connection check failed.
+fn connection_error(e: AthocError) -> EngineError {
+    EngineError::Cycle(crate::cycle::CycleError::Athoc(e))
 }

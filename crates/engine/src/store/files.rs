@@ -123,12 +123,12 @@ impl Store {
             .map_err(sql("count a failed attempt at a file"))
     }
 
-    /// An operator put a failed file back: its earlier attempts no longer
-    /// count, so it gets `MAX_RETRY_ATTEMPTS` fresh ones.
+    /// A file given up on is back in the drop folder: its earlier attempts
+    /// no longer count, so it gets `MAX_RETRY_ATTEMPTS` fresh ones.
     pub fn forget_file_attempts(&mut self, sha256: &str) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "UPDATE files SET status = 'retrying', attempts = 0 WHERE sha256 = ?1 AND status <> 'done'",
+                "UPDATE files SET status = 'retrying', attempts = 0 WHERE sha256 = ?1 AND status = 'failed'",
                 [sha256],
             )
             .map_err(sql("forget a failed file's attempts"))?;

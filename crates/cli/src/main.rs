@@ -375,13 +375,14 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
         "BoboSync running; new files are applied as they arrive; Ctrl-C stops it"
     );
     let mut events = engine.subscribe();
+    let mut shown = None;
     let stop = shutdown_signal();
     tokio::pin!(stop);
     loop {
         tokio::select! {
             () = &mut stop => break,
             event = events.recv() => match event {
-                Ok(event) => print_event(&event),
+                Ok(event) => print_event(&event, &mut shown),
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::debug!(missed = n, "event printer fell behind");
                 }
@@ -395,7 +396,7 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
         () = engine.shutdown() => {
             // What the last batch did.
             while let Ok(event) = events.try_recv() {
-                print_event(&event);
+                print_event(&event, &mut shown);
             }
             tracing::info!("stopped");
             eprintln!("stopped");
@@ -408,11 +409,13 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
     }
 }
 
-/// One line per thing an operator of `bobosync run` cares about.
-fn print_event(event: &EngineEvent) {
+/// One line per thing an operator of `bobosync run` cares about. `shown` is
+/// the last status printed: a status is printed only when it changed (each
+/// full cycle passes through "syncing" and back, which is no news).
+fn print_event(event: &EngineEvent, shown: &mut Option<(Health, String)>) {
     match event {
         EngineEvent::BatchFinished(b) if !b.files.is_empty() || b.events > 0 => println!(
-            "applied {}: {} event(s), {} set, {} cleared, {} older skipped, {} unmapped, {} invalid, {} refused, {} failed",
+            "batch {}: {} event(s), {} set, {} cleared, {} older skipped, {} unmapped, {} invalid, {} refused, {} not applied",
             b.files.join(", "),
             b.events,
             b.set,
@@ -424,7 +427,11 @@ fn print_event(event: &EngineEvent) {
             b.failed
         ),
         EngineEvent::HealthChanged(status) if status.health != Health::Syncing => {
-            println!("status: {:?}: {}", status.health, status.reason)
+            let now = (status.health, status.reason.clone());
+            if shown.as_ref() != Some(&now) {
+                println!("status: {:?}: {}", status.health, status.reason);
+                *shown = Some(now);
+            }
         }
         EngineEvent::IncidentOpened(i) => println!("problem: {}", i.summary),
         EngineEvent::IncidentResolved(i) => println!("resolved: {}", i.summary),

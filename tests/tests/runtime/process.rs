@@ -27,7 +27,7 @@ fn a_file_dropped_while_running_is_applied_without_a_trigger() {
     h.assert_processed("BOBO_1.csv");
     let (code, output) = run.terminate();
     assert_eq!(code, Some(0), "{output}");
-    assert!(output.contains("applied BOBO_1.csv"), "{output}");
+    assert!(output.contains("batch BOBO_1.csv: 1 event(s), 1 set"), "{output}");
 }
 
 #[test]

@@ -106,6 +106,12 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
             p.files.join(", ")
         );
     }
+    if p.batches > 1 {
+        println!(
+            "applied in {} batches (BATCH_SIZE files each); a batch plans against what the ones before it applied",
+            p.batches
+        );
+    }
     if p.mappings_fetched {
         println!(
             "the stored user mappings are not ready (never synced, or out of date): this plan uses the AtHoc user directory as fetched just now (nothing stored)"

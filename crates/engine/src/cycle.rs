@@ -173,6 +173,8 @@ pub struct Preview {
     /// now instead.
     pub mappings_fetched: bool,
     pub files: Vec<String>,
+    /// Batches the files (and parked events) would be applied in.
+    pub batches: usize,
     pub still_writing: Vec<String>,
     pub plan: Plan,
 }

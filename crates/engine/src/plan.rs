@@ -20,6 +20,37 @@ pub struct LedgerEntry {
     pub source: SourceLine,
 }
 
+impl LedgerEntry {
+    /// True when this entry comes after `current` in latest-wins order
+    /// (time, then source), so the ledger may move forward to it.
+    pub fn supersedes(&self, current: &LedgerEntry) -> bool {
+        (self.at, &self.source) > (current.at, &current.source)
+    }
+}
+
+/// The ledger as it stands once AtHoc has taken every `Set` and `Clear` of
+/// `plan`: each employee's entry moves forward, never back, as the store
+/// moves it when it records an applied outcome. Preview plans the batches
+/// after the first against this.
+pub fn advance_ledger(ledger: &mut HashMap<EmployeeId, LedgerEntry>, plan: &Plan) {
+    for record in &plan.records {
+        if !matches!(record.action, Action::Set { .. } | Action::Clear { .. }) {
+            continue;
+        }
+        let entry = LedgerEntry {
+            at: record.event.at,
+            duty: record.event.duty,
+            source: record.event.source.clone(),
+        };
+        match ledger.get(&record.event.employee) {
+            Some(current) if !entry.supersedes(current) => {}
+            _ => {
+                ledger.insert(record.event.employee.clone(), entry);
+            }
+        }
+    }
+}
+
 /// Everything planning looks at.
 #[derive(Debug, Clone, Copy)]
 pub struct PlanInput<'a> {

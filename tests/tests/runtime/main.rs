@@ -8,6 +8,7 @@
 
 mod daemon;
 mod engine;
+mod preview;
 mod process;
 
 use std::time::{Duration, Instant};

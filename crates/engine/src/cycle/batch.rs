@@ -5,11 +5,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::event::{DutyEvent, EmployeeId, SourceLine};
+use chrono::{DateTime, Utc};
+
+use crate::config::Settings;
+use crate::event::{DutyEvent, EmployeeId, Login, SourceLine};
 use crate::execute::{self, Target};
 use crate::folder::{self, Candidate, ReadyFile};
 use crate::ingest;
-use crate::plan::{self, Action, PlanInput, PlannedRecord};
+use crate::plan::{self, Action, LedgerEntry, Plan, PlanInput, PlannedRecord};
 use crate::store::{
     BatchFile, BatchId, BatchStatus, BatchSummary, FileFate, FileOutcome, FileStatus, ParkedEvent,
     RecordId, RecordOutcome,
@@ -32,40 +35,22 @@ impl SyncContext {
                 return;
             }
         };
-        // Parked (unmapped) events are planned again after a mapping sync,
-        // and in any later cycle once their employee has a mapping, so a
-        // crash or failed send after the sync cannot strand them.
-        let mut parked = match self
+        let parked = match self
             .store
             .call(|s| Ok((s.parked_events()?, s.load_mappings()?)))
             .await
         {
-            Ok((parked, mappings)) => parked
-                .into_iter()
-                .filter(|p| mappings_refreshed || mappings.contains_key(&p.event.employee))
-                .collect(),
+            Ok((parked, mappings)) => select_parked(parked, &mappings, mappings_refreshed),
             Err(e) => {
                 report.failures.push(Failure::of_cycle(&e.into(), None));
                 Vec::new()
             }
         };
-        if files.is_empty() && parked.is_empty() {
-            return;
-        }
-        let per_batch = self.settings.files.files_per_batch.max(1);
-        let mut batches: Vec<Vec<ReadyFile>> = Vec::new();
-        let mut files = files.into_iter().peekable();
-        while files.peek().is_some() {
-            batches.push(files.by_ref().take(per_batch).collect());
-        }
-        if batches.is_empty() {
-            batches.push(Vec::new());
-        }
-        for files in batches.into_iter().take(MAX_BATCHES_PER_CYCLE) {
+        let per_batch = self.settings.files.files_per_batch;
+        for (files, parked) in into_batches(files, parked, per_batch) {
             if self.stop_requested() {
                 break;
             }
-            let parked = std::mem::take(&mut parked);
             match self.run_batch(files, parked, report).await {
                 Ok(batch) => report.batches.push(batch),
                 Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
@@ -166,11 +151,12 @@ impl SyncContext {
                 return report;
             }
         };
-        let per_batch = self.settings.files.files_per_batch.max(1);
-        let mut files = files.into_iter().peekable();
-        while files.peek().is_some() && !self.stop_requested() {
-            let batch: Vec<ReadyFile> = files.by_ref().take(per_batch).collect();
-            match self.run_batch(batch, Vec::new(), &mut report).await {
+        let per_batch = self.settings.files.files_per_batch;
+        for (files, parked) in into_batches(files, Vec::new(), per_batch) {
+            if self.stop_requested() {
+                break;
+            }
+            match self.run_batch(files, parked, &mut report).await {
                 Ok(batch) => report.batches.push(batch),
                 Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
             }
@@ -189,40 +175,19 @@ impl SyncContext {
     ) -> Result<BatchReport, CycleError> {
         let now = self.now();
         let settings = &self.settings;
-        let stale_after = settings.cleanup.stale_after;
 
-        // Parse. Parked events too old to matter any more are dropped.
-        let mut events: Vec<DutyEvent> = Vec::new();
-        let mut row_errors = Vec::new();
-        let mut valid_rows: HashMap<String, usize> = HashMap::new();
-        for file in &files {
-            let parsed = ingest::parse_bobo(&file.name, &file.bytes, settings.time_zone);
-            valid_rows.insert(file.name.clone(), parsed.events.len());
-            events.extend(parsed.events);
-            row_errors.extend(parsed.errors);
-        }
-        let (parked_current, parked_expired): (Vec<ParkedEvent>, Vec<ParkedEvent>) = parked
-            .into_iter()
-            .partition(|p| now - p.event.at <= stale_after);
-        let parked_sources: HashSet<_> = parked_current
-            .iter()
-            .map(|p| p.event.source.clone())
-            .collect();
-        events.extend(parked_current.iter().map(|p| p.event.clone()));
-
-        // Plan (pure) against the stored mappings and ledger.
+        // Parse and plan (pure) against the stored mappings and ledger.
         let (mappings, ledger) = self
             .store
             .call(|s| Ok((s.load_mappings()?, s.load_ledger()?)))
             .await?;
-        let plan = plan::plan(PlanInput {
-            events: &events,
-            row_errors: &row_errors,
-            mappings: &mappings,
-            ledger: &ledger,
-            now,
-            stale_after,
-        });
+        let BatchPlan {
+            plan,
+            parked_current,
+            parked_expired,
+            parked_sources,
+            valid_rows,
+        } = plan_batch(&files, parked, &mappings, &ledger, now, settings);
         // Every row not applied as an event — unreadable, or dated in the
         // future — is reported with file:line.
         report
@@ -589,9 +554,7 @@ impl SyncContext {
         let settled = folder::wait_until_complete(candidates, settings.files.settle).await;
         let mut still_writing = settled.still_writing;
         still_writing.append(&mut gated);
-        let mut files = Vec::new();
-        let mut events = Vec::new();
-        let mut row_errors = Vec::new();
+        let mut ready = Vec::new();
         for file in settled.ready {
             let sha = file.sha256.clone();
             if let Some(FileStatus::Done) = self
@@ -602,35 +565,135 @@ impl SyncContext {
             {
                 continue;
             }
-            let parsed = ingest::parse_bobo(&file.name, &file.bytes, settings.time_zone);
-            events.extend(parsed.events);
-            row_errors.extend(parsed.errors);
-            files.push(file.name);
+            ready.push(file);
         }
-        let (mut mappings, ledger) = self
+        let (mut mappings, mut ledger, parked) = self
             .store
-            .call(|s| Ok((s.load_mappings()?, s.load_ledger()?)))
+            .call(|s| Ok((s.load_mappings()?, s.load_ledger()?, s.parked_events()?)))
             .await?;
         // Never synced: stored mappings would call everyone unmapped, so
-        // look the users up now (read-only) to show what going live does.
+        // look the users up now (read-only) to show what going live does;
+        // going live starts with that sync, after which every parked event
+        // is planned again.
         let mappings_fetched = self.mappings_not_ready().await?.is_some();
         if mappings_fetched {
             mappings = self.fetch_mappings_read_only().await?;
         }
-        let plan = plan::plan(PlanInput {
-            events: &events,
-            row_errors: &row_errors,
-            mappings: &mappings,
-            ledger: &ledger,
-            now,
-            stale_after: settings.cleanup.stale_after,
-        });
+        let parked = select_parked(parked, &mappings, mappings_fetched);
+        // The batches `process_files` would run, each planned by the same
+        // function, against the ledger as the batches before it leave it
+        // when AtHoc takes every update.
+        let files = ready.iter().map(|f| f.name.clone()).collect();
+        let mut plan = Plan::default();
+        let mut batches = 0;
+        for (files, parked) in into_batches(ready, parked, settings.files.files_per_batch) {
+            let batch = plan_batch(&files, parked, &mappings, &ledger, now, settings);
+            plan::advance_ledger(&mut ledger, &batch.plan);
+            plan.records.extend(batch.plan.records);
+            plan.invalid.extend(batch.plan.invalid);
+            batches += 1;
+        }
         Ok(Preview {
             drop_dir: settings.paths.drop_dir.clone(),
             mappings_fetched,
             files,
+            batches,
             still_writing: still_writing.into_iter().map(|c| c.name).collect(),
             plan,
         })
+    }
+}
+
+/// Parked (unmapped) events worth planning again: all of them after a
+/// mapping sync, otherwise those whose employee has a mapping by now, so a
+/// crash or failed send after the sync cannot strand them.
+fn select_parked(
+    parked: Vec<ParkedEvent>,
+    mappings: &HashMap<EmployeeId, Login>,
+    mappings_refreshed: bool,
+) -> Vec<ParkedEvent> {
+    parked
+        .into_iter()
+        .filter(|p| mappings_refreshed || mappings.contains_key(&p.event.employee))
+        .collect()
+}
+
+/// `files` in batches of `per_batch` (at least one), oldest first, parked
+/// events with the first batch (alone when no file waits); at most
+/// [`MAX_BATCHES_PER_CYCLE`], so one cycle always ends. Apply and preview
+/// split alike.
+fn into_batches<F>(
+    files: Vec<F>,
+    mut parked: Vec<ParkedEvent>,
+    per_batch: usize,
+) -> Vec<(Vec<F>, Vec<ParkedEvent>)> {
+    let mut batches = Vec::new();
+    let mut files = files.into_iter().peekable();
+    while files.peek().is_some() && batches.len() < MAX_BATCHES_PER_CYCLE {
+        let batch: Vec<F> = files.by_ref().take(per_batch.max(1)).collect();
+        batches.push((batch, std::mem::take(&mut parked)));
+    }
+    if batches.is_empty() && !parked.is_empty() {
+        batches.push((Vec::new(), parked));
+    }
+    batches
+}
+
+/// One batch's plan and what applying it needs to know about its parked
+/// events and files.
+struct BatchPlan {
+    plan: Plan,
+    /// Parked events planned again in this batch.
+    parked_current: Vec<ParkedEvent>,
+    /// Parked events older than `AUTO_CLEANUP_HOURS`, dropped unplanned.
+    parked_expired: Vec<ParkedEvent>,
+    parked_sources: HashSet<SourceLine>,
+    /// Readable rows per file name.
+    valid_rows: HashMap<String, usize>,
+}
+
+/// Parses `files` and plans them with the `parked` events still worth
+/// applying (pure). The one planning path: `run_batch` applies its result,
+/// `preview` shows it.
+fn plan_batch(
+    files: &[ReadyFile],
+    parked: Vec<ParkedEvent>,
+    mappings: &HashMap<EmployeeId, Login>,
+    ledger: &HashMap<EmployeeId, LedgerEntry>,
+    now: DateTime<Utc>,
+    settings: &Settings,
+) -> BatchPlan {
+    let stale_after = settings.cleanup.stale_after;
+    let mut events: Vec<DutyEvent> = Vec::new();
+    let mut row_errors = Vec::new();
+    let mut valid_rows: HashMap<String, usize> = HashMap::new();
+    for file in files {
+        let parsed = ingest::parse_bobo(&file.name, &file.bytes, settings.time_zone);
+        valid_rows.insert(file.name.clone(), parsed.events.len());
+        events.extend(parsed.events);
+        row_errors.extend(parsed.errors);
+    }
+    let (parked_current, parked_expired): (Vec<ParkedEvent>, Vec<ParkedEvent>) = parked
+        .into_iter()
+        .partition(|p| now - p.event.at <= stale_after);
+    let parked_sources: HashSet<SourceLine> = parked_current
+        .iter()
+        .map(|p| p.event.source.clone())
+        .collect();
+    events.extend(parked_current.iter().map(|p| p.event.clone()));
+    let plan = plan::plan(PlanInput {
+        events: &events,
+        row_errors: &row_errors,
+        mappings,
+        ledger,
+        now,
+        stale_after,
+    });
+    BatchPlan {
+        plan,
+        parked_current,
+        parked_expired,
+        parked_sources,
+        valid_rows,
     }
 }

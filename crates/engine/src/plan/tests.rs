@@ -467,3 +467,35 @@ fn a_future_event_neither_wins_nor_blocks_the_real_ones() {
     );
     assert_eq!(plan.invalid.len(), 1);
 }
+
+/// The ledger preview plans later batches against: it moves forward with
+/// every Set and Clear, never back, and ignores what was not sent.
+#[test]
+fn advance_ledger_moves_forward_with_sent_records_only() {
+    let mut ledger = ledger(&[
+        "00042 BON 14:00:00 old.csv:1",
+        "12345 BOF 16:00:00 old.csv:2",
+    ]);
+    let plan = run(
+        &[
+            ev("BOF 00042 15:00:00 a.csv:1"),
+            ev("BON 12345 15:00:00 a.csv:2"),
+            ev("BON 99999 15:00:00 a.csv:3"),
+            ev("BON 07731 09:00:00 a.csv:4"),
+        ],
+        &ledger.clone(),
+        "17:00:00",
+    );
+    advance_ledger(&mut ledger, &plan);
+    let duty = |id: &str| {
+        ledger
+            .get(&EmployeeId::new(id).unwrap())
+            .map(|e| (e.duty, e.source.to_string()))
+    };
+    assert_eq!(duty("00042"), Some((Duty::BookOff, "a.csv:1".into())));
+    // Older than the ledger: skipped, so the ledger keeps 16:00.
+    assert_eq!(duty("12345"), Some((Duty::BookOff, "old.csv:2".into())));
+    // Unmapped: never sent.
+    assert_eq!(duty("99999"), None);
+    assert_eq!(duty("07731"), Some((Duty::BookOn, "a.csv:4".into())));
+}

@@ -152,7 +152,7 @@ impl ActionKind {
         .find(|k| k.as_str() == code)
     }
 
-    fn of(action: &Action) -> Self {
+    pub fn of(action: &Action) -> Self {
         match action {
             Action::Set { .. } => ActionKind::Set,
             Action::Clear { .. } => ActionKind::Clear,

@@ -90,18 +90,23 @@ pub(super) fn advance(
     record: RecordId,
 ) -> Result<bool, StoreError> {
     let action = "advance the ledger";
-    let current: Option<(String, String, u32)> = conn
+    let current: Option<(String, String, String, u32)> = conn
         .query_row(
-            "SELECT at, file, line FROM ledger WHERE employee_id = ?1",
+            "SELECT at, duty, file, line FROM ledger WHERE employee_id = ?1",
             [employee.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()
         .map_err(sql(action))?;
-    if let Some((at, file, line)) = current {
-        // Latest-wins order, as the planner uses it: time, then source.
-        let current = (parse_ts("ledger", employee.as_str(), &at)?, file, line);
-        if current >= (entry.at, entry.source.file.clone(), entry.source.line) {
+    if let Some((at, duty, file, line)) = current {
+        // Latest-wins order, as the planner and preview use it (the duty
+        // plays no part in it).
+        let current = LedgerEntry {
+            at: parse_ts("ledger", employee.as_str(), &at)?,
+            duty: Duty::from_code(&duty).unwrap_or(entry.duty),
+            source: SourceLine { file, line },
+        };
+        if !entry.supersedes(&current) {
             return Ok(false);
         }
     }

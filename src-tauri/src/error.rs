@@ -73,7 +73,11 @@ impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         let message = e.to_string();
         match &e {
-            EngineError::NoSuchApproval(_) => ApiError::NotFound(message),
+            // The approval shown is gone either way: answered meanwhile, or
+            // superseded by the new change (its message says which).
+            EngineError::NoSuchApproval(_) | EngineError::ApprovalChanged(_) => {
+                ApiError::NotFound(message)
+            }
             EngineError::Lock(_) => ApiError::Busy(message),
             EngineError::Stopped => ApiError::Internal(message),
             EngineError::Cycle(CycleError::Athoc(a)) | EngineError::Open(CycleError::Athoc(a)) => {

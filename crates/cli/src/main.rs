@@ -111,7 +111,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::SyncMappings { config, approve } => {
             let (ctx, _log, _lock) = open_exclusive(&config, true)?;
             let mapping = ctx.sync_mappings("requested".to_owned(), approve).await?;
-            print::mapping(&mapping);
+            print::mapping(&mapping, Some(&ctx.hint("sync-mappings --approve")));
             Ok(if mapping.applied {
                 exit::OK
             } else {
@@ -131,7 +131,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 (ctx, log, Some(lock))
             };
             let cleanup = ctx.cleanup(dry_run, approve).await?;
-            print::cleanup(&cleanup);
+            print::cleanup(&cleanup, Some(&ctx.hint("cleanup --approve")));
             Ok(if cleanup.waiting_for_approval {
                 exit::NEEDS_APPROVAL
             } else if cleanup.failed > 0 {

@@ -8,7 +8,7 @@ use engine::plan::Action;
 
 pub fn cycle(report: &CycleReport) {
     if let Some(mapping) = &report.mapping {
-        self::mapping(mapping);
+        self::mapping(mapping, None);
     }
     for batch in &report.batches {
         println!(
@@ -30,7 +30,7 @@ pub fn cycle(report: &CycleReport) {
         println!("no new BOBO files");
     }
     if let Some(c) = &report.cleanup {
-        cleanup(c);
+        cleanup(c, None);
     }
     if report.purged_files > 0 {
         println!("purged {} old processed file(s)", report.purged_files);
@@ -46,7 +46,9 @@ pub fn cycle(report: &CycleReport) {
     }
 }
 
-pub fn mapping(m: &MappingReport) {
+/// `approve`: the approving command, to show where a guarded purge stands
+/// (`None` in a cycle's report, whose approvals are listed on their own).
+pub fn mapping(m: &MappingReport, approve: Option<&str>) {
     println!(
         "user mappings ({}): {} users fetched, {} mapped ({} added, {} changed, {} removed), {} without a collar number{}",
         m.reason,
@@ -58,6 +60,9 @@ pub fn mapping(m: &MappingReport) {
         m.without_collar,
         if m.applied { "" } else { " — NOT applied" }
     );
+    if let (Some(guarded), Some(approve)) = (&m.approval, approve) {
+        println!("waiting for approval: {}", guarded.describe(approve));
+    }
     if !m.duplicates.is_empty() {
         println!(
             "warning: collar numbers held by more than one user (not mapped): {}",
@@ -66,17 +71,21 @@ pub fn mapping(m: &MappingReport) {
     }
 }
 
-pub fn cleanup(c: &CleanupReport) {
+/// `approve` as for [`mapping`].
+pub fn cleanup(c: &CleanupReport, approve: Option<&str>) {
     if c.dry_run {
         println!(
             "stale cleanup (dry run): {} of {} duty values are stale and would be cleared",
             c.stale, c.values_set
         );
-    } else if c.waiting_for_approval {
-        println!(
-            "stale cleanup: {} of {} duty values are stale — NOT cleared: that many needs approval (`bobosync cleanup --approve`)",
-            c.stale, c.values_set
-        );
+    } else if let Some(guarded) = &c.approval {
+        match approve {
+            Some(approve) => println!("stale cleanup: NOT cleared: {}", guarded.describe(approve)),
+            None => println!(
+                "stale cleanup: NOT cleared ({} of {} duty values are stale)",
+                c.stale, c.values_set
+            ),
+        }
     } else {
         println!(
             "stale cleanup: {} duty values set, {} stale, {} cleared, {} failed",

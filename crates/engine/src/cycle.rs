@@ -129,6 +129,44 @@ pub struct MappingReport {
     pub without_collar: usize,
     /// False when the new mappings were not stored (empty result, approval needed).
     pub applied: bool,
+    /// The purge past the guard that was not made, and where its approval
+    /// stands.
+    pub approval: Option<Guarded>,
+}
+
+/// A guarded mass change that was not made: what it would do, and where
+/// its approval stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Guarded {
+    pub summary: String,
+    pub asked: crate::store::Asked,
+}
+
+impl Guarded {
+    /// Still needs an operator's answer (not rejected).
+    pub fn is_waiting(&self) -> bool {
+        !matches!(self.asked, crate::store::Asked::Rejected { .. })
+    }
+
+    /// One line for people; `approve` is the pasteable approving command.
+    pub fn describe(&self, approve: &str) -> String {
+        use crate::store::Asked;
+        match &self.asked {
+            Asked::Asked { .. } | Asked::StillWaiting { .. } => {
+                format!("{}: approve with `{approve}`", self.summary)
+            }
+            Asked::AskedAgain { .. } => format!(
+                "{}; this replaces the change shown before, which is no longer what would be done: approve with `{approve}`",
+                self.summary
+            ),
+            Asked::Rejected { at, .. } => format!(
+                "{}: rejected by an operator{}; not asked again while the change stays the same (make it anyway with `{approve}`)",
+                self.summary,
+                at.map(|t| format!(" at {}", t.format("%Y-%m-%d %H:%M UTC")))
+                    .unwrap_or_default()
+            ),
+        }
+    }
 }
 
 /// One batch of files.
@@ -160,7 +198,11 @@ pub struct CleanupReport {
     pub failed: usize,
     pub unparseable: usize,
     pub dry_run: bool,
+    /// Not cleared: past the guard, and not approved (or rejected).
     pub waiting_for_approval: bool,
+    /// The clear past the guard that was not made, and where its approval
+    /// stands.
+    pub approval: Option<Guarded>,
 }
 
 /// What the pending files would do, with nothing written anywhere.
@@ -360,13 +402,15 @@ impl SyncContext {
         }
         match self.cleanup(false, options.approve).await {
             Ok(cleanup) => {
-                if cleanup.waiting_for_approval {
-                    report.approvals_needed.push(format!(
-                        "stale cleanup would clear {} of {} duty values: approve with `{}`",
-                        cleanup.stale,
-                        cleanup.values_set,
-                        self.hint("cleanup --approve")
-                    ));
+                if let Some(guarded) = &cleanup.approval {
+                    let line = guarded.describe(&self.hint("cleanup --approve"));
+                    if guarded.is_waiting() {
+                        report
+                            .approvals_needed
+                            .push(format!("stale cleanup: {line}"));
+                    } else {
+                        report.warnings.push(format!("stale cleanup: {line}"));
+                    }
                 }
                 if cleanup.failed > 0 {
                     report.failures.push(Failure::new(

@@ -117,6 +117,10 @@ pub enum EngineError {
     Failure(crate::cycle::Failure),
     #[error("there is no pending approval {0}; it may have been approved, rejected or replaced meanwhile")]
     NoSuchApproval(ApprovalId),
+    /// The change an operator approved is no longer the change that would
+    /// be made; nothing was done and the new one waits for approval.
+    #[error("nothing was done: the change shown is no longer what would be done, so it is asked again: {}", .0.summary)]
+    ApprovalChanged(crate::cycle::Guarded),
     #[error("the BoboSync engine has stopped")]
     Stopped,
 }

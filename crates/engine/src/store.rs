@@ -28,7 +28,7 @@ mod migrations;
 mod parked;
 mod sync_tracking;
 
-pub use approvals::{Approval, ApprovalId, ApprovalKind, ApprovalState};
+pub use approvals::{Approval, ApprovalId, ApprovalKind, ApprovalRequest, ApprovalState, Asked};
 pub use batches::{
     ActionKind, BatchCounts, BatchFile, BatchId, BatchStatus, BatchSummary, JournalledRecord,
     RecordId, RecordOutcome, RecordState,
@@ -284,7 +284,7 @@ mod tests {
     #[test]
     fn open_sets_pragmas_and_migrates() {
         let s = test_support::store();
-        assert_eq!(s.schema_version().ok(), Some(1));
+        assert_eq!(s.schema_version().ok(), Some(2));
         let fk: Option<i64> = s
             .conn
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))

@@ -81,7 +81,7 @@ fn a_python_tool_database_is_adopted_with_its_data() {
     );
 
     let mut store = Store::open(&path).unwrap_or_else(|e| panic!("open: {e}"));
-    assert_eq!(store.schema_version().ok(), Some(1));
+    assert_eq!(store.schema_version().ok(), Some(2));
 
     // Mappings are there and usable.
     let mappings = store.load_mappings().unwrap_or_default();

@@ -301,3 +301,49 @@ fn a_given_up_file_moved_back_by_hand_gets_fresh_attempts() {
     // Still in the drop folder (the note the operator left behind stays in failed/).
     assert_eq!(h.drop_listing(), vec![FILE.to_owned()]);
 }
+
+/// Stored mappings, read straight from the database.
+fn mappings_stored(h: &Harness) -> i64 {
+    let db = rusqlite::Connection::open(h.db_path())
+        .unwrap_or_else(|e| panic!("open {}: {e}", h.db_path().display()));
+    db.query_row("SELECT COUNT(*) FROM worker_mapping", [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("count mappings: {e}"))
+}
+
+#[test]
+fn an_approval_applies_exactly_the_change_shown_or_asks_again() {
+    // Item 11: "remove 10 of 50 mappings" was shown, approving removed 49.
+    let h = Harness::new(generate_users(50));
+    h.once().assert_success();
+    assert_eq!(mappings_stored(&h), 50);
+
+    // 25 users leave AtHoc: past the guard (more than 20 and 10 %).
+    for i in 26..=50 {
+        h.sim().remove_user(&login(i));
+    }
+    let asked = h.bobosync(&["sync-mappings"]);
+    asked
+        .assert_code(EXIT_NEEDS_APPROVAL)
+        .assert_output_contains("remove 25 and re-point 0 of 50 stored mappings");
+    assert_eq!(mappings_stored(&h), 50, "purged without approval\n{asked}");
+
+    // Before the operator approves, 10 more leave: the approval no longer covers the change.
+    for i in 16..=25 {
+        h.sim().remove_user(&login(i));
+    }
+    let stale = h.bobosync(&["sync-mappings", "--approve"]);
+    stale
+        .assert_code(EXIT_NEEDS_APPROVAL)
+        .assert_output_contains("remove 35 and re-point 0 of 50 stored mappings")
+        .assert_output_contains("replaces the change shown before");
+    assert_eq!(
+        mappings_stored(&h),
+        50,
+        "an approval of 25 removals removed something else\n{stale}"
+    );
+
+    // Approving the change now shown applies exactly it.
+    let approved = h.bobosync(&["sync-mappings", "--approve"]);
+    approved.assert_success();
+    assert_eq!(mappings_stored(&h), 15, "{approved}");
+}

@@ -389,3 +389,97 @@ fn mapping_incidents_stay_open_together_while_the_first_sync_fails() {
     });
     assert_eq!(h.duty(&login(1)), None);
 }
+
+/// The pending approvals' (summary) lines.
+async fn pending(engine: &EngineHandle) -> Vec<(engine::store::ApprovalId, String)> {
+    engine
+        .pending_approvals()
+        .await
+        .unwrap_or_else(|e| panic!("pending approvals: {e}"))
+        .into_iter()
+        .map(|a| (a.id, a.summary))
+        .collect()
+}
+
+#[test]
+fn approvals_follow_the_change_a_rejection_holds_and_an_outdated_approve_asks_again() {
+    let h = Harness::new(org(50, []));
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        status_until(&engine, "the first cycle", |s| s.last_success.is_some()).await;
+
+        for i in 26..=50 {
+            h.sim().remove_user(&login(i));
+        }
+        let report = engine
+            .sync_mappings_now()
+            .await
+            .unwrap_or_else(|e| panic!("mapping sync: {e}"));
+        assert!(!report.applied);
+        let asked = pending(&engine).await;
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        assert!(asked[0].1.contains("remove 25 "), "{asked:?}");
+
+        // The situation moves on: the next cycle refreshes the request.
+        for i in 16..=25 {
+            h.sim().remove_user(&login(i));
+        }
+        engine.sync_now().await.ok();
+        let refreshed = pending(&engine).await;
+        assert_eq!(refreshed.len(), 1, "{refreshed:?}");
+        assert!(refreshed[0].1.contains("remove 35 "), "{refreshed:?}");
+
+        // Rejected: not asked again while the change stays the same.
+        engine
+            .reject(refreshed[0].0)
+            .await
+            .unwrap_or_else(|e| panic!("reject: {e}"));
+        let after = engine
+            .sync_mappings_now()
+            .await
+            .unwrap_or_else(|e| panic!("mapping sync: {e}"));
+        assert!(
+            !after.applied
+                && matches!(
+                    after.approval.as_ref().map(|g| &g.asked),
+                    Some(engine::store::Asked::Rejected { .. })
+                ),
+            "{after:?}"
+        );
+        assert!(pending(&engine).await.is_empty());
+
+        // Another change is asked; approving it after it moved on does nothing and asks again.
+        h.sim().remove_user(&login(15));
+        engine.sync_mappings_now().await.ok();
+        let shown = pending(&engine).await;
+        assert!(
+            shown.len() == 1 && shown[0].1.contains("remove 36 "),
+            "{shown:?}"
+        );
+        h.sim().remove_user(&login(14));
+        let outdated = engine.approve(shown[0].0).await;
+        assert!(
+            matches!(
+                outdated,
+                Err(engine::runtime::EngineError::ApprovalChanged(_))
+            ),
+            "{outdated:?}"
+        );
+        let now_shown = pending(&engine).await;
+        assert!(
+            now_shown.len() == 1 && now_shown[0].1.contains("remove 37 "),
+            "{now_shown:?}"
+        );
+        engine
+            .approve(now_shown[0].0)
+            .await
+            .unwrap_or_else(|e| panic!("approve: {e}"));
+        assert!(pending(&engine).await.is_empty());
+        let stored: i64 = rusqlite::Connection::open(h.db_path())
+            .and_then(|db| db.query_row("SELECT COUNT(*) FROM worker_mapping", [], |r| r.get(0)))
+            .unwrap_or_else(|e| panic!("count mappings: {e}"));
+        assert_eq!(stored, 13, "exactly the 37 removals shown were made");
+        engine.shutdown().await;
+    });
+}

@@ -11,15 +11,15 @@ use crate::event::Login;
 use crate::folder;
 use crate::mapping;
 use crate::schedule::{self, LastSync, MappingsState, SyncDecision, SyncOutcome};
-use crate::store::{ApprovalKind, SyncStatus};
+use crate::store::{ApprovalKind, ApprovalRequest, SyncStatus};
 
 use crate::event::{Duty, DutyEvent, EmployeeId, SourceLine};
 use crate::plan::{Action, Plan, PlannedRecord};
 use crate::store::{BatchCounts, BatchStatus, BatchSummary, RecordOutcome, Store, StoreError};
 
 use super::{
-    CleanupReport, CycleError, CycleOptions, CycleReport, Failure, FailureKind, MappingReport,
-    SyncContext,
+    CleanupReport, CycleError, CycleOptions, CycleReport, Failure, FailureKind, Guarded,
+    MappingReport, SyncContext,
 };
 
 impl SyncContext {
@@ -38,6 +38,11 @@ impl SyncContext {
         } else {
             match self.mapping_sync_decision().await {
                 Ok(SyncDecision::Due(reason)) => reason.to_string(),
+                // A purge waiting for approval is kept current: the
+                // directory is read every cycle until it is answered.
+                Ok(SyncDecision::NotDue { .. }) if self.approval_pending(ApprovalKind::MappingPurge).await => {
+                    "a mapping purge waits for approval, so the directory is read again to keep it current".to_owned()
+                }
                 Ok(SyncDecision::NotDue { .. }) => return false,
                 Err(e) => {
                     report.failures.push(Failure::of_cycle(&e, None));
@@ -48,12 +53,15 @@ impl SyncContext {
         match self.sync_mappings(reason, options.approve).await {
             Ok(mapping) => {
                 let applied = mapping.applied;
-                if !applied && mapping.removed > 0 {
-                    report.approvals_needed.push(format!(
-                        "the user-mapping sync would remove {} of the stored mappings: approve with `{}`",
-                        mapping.removed,
-                        self.hint("sync-mappings --approve")
-                    ));
+                if let Some(guarded) = &mapping.approval {
+                    let line = guarded.describe(&self.hint("sync-mappings --approve"));
+                    if guarded.is_waiting() {
+                        report
+                            .approvals_needed
+                            .push(format!("user-mapping sync: {line}"));
+                    } else {
+                        report.warnings.push(format!("user-mapping sync: {line}"));
+                    }
                 }
                 if !mapping.duplicates.is_empty() {
                     report.warnings.push(format!(
@@ -194,6 +202,7 @@ impl SyncContext {
                 .collect(),
             without_collar: built.without_collar,
             applied: false,
+            approval: None,
         };
         if built.mappings.is_empty() {
             // The Python tool retries after an empty result; keep what we have.
@@ -205,27 +214,35 @@ impl SyncContext {
                 users: directory.users.len(),
             });
         }
-        if diff.needs_approval(self.settings.mapping.purge_guard, current.len()) && !approve {
-            let summary = format!(
-                "remove {} of {} stored mappings",
-                diff.removed.len(),
-                current.len()
-            );
-            let payload = serde_json::to_string(
-                &diff
-                    .removed
+        let mut dropped: Vec<String> = diff
+            .removed
+            .iter()
+            .map(|(id, login)| format!("remove {id} {login}"))
+            .chain(
+                diff.changed
                     .iter()
-                    .map(|(id, login)| (id.as_str(), login.as_str()))
-                    .collect::<Vec<_>>(),
+                    .map(|c| format!("change {} {} {}", c.employee, c.from, c.to)),
             )
-            .unwrap_or_default();
-            self.store
-                .call(move |s| {
-                    s.create_approval(ApprovalKind::MappingPurge, &summary, &payload, now)
-                        .map(|_| ())
-                })
-                .await?;
-            return Ok(report);
+            .collect();
+        dropped.sort();
+        let request = ApprovalRequest {
+            kind: ApprovalKind::MappingPurge,
+            fingerprint: fingerprint(&dropped),
+            summary: format!(
+                "remove {} and re-point {} of {} stored mappings",
+                diff.removed.len(),
+                diff.changed.len(),
+                current.len()
+            ),
+            payload_json: serde_json::to_string(&dropped).unwrap_or_default(),
+            changing: (diff.removed.len() + diff.changed.len()) as u32,
+            total: current.len() as u32,
+        };
+        if diff.needs_approval(self.settings.mapping.purge_guard, current.len()) {
+            if let Some(guarded) = self.guard(request.clone(), approve).await? {
+                report.approval = Some(guarded);
+                return Ok(report);
+            }
         }
         let conflicts = built.duplicates.clone();
         let mappings = built.mappings.clone();
@@ -234,7 +251,7 @@ impl SyncContext {
                 s.replace_mappings(&mappings, now)?;
                 s.record_mapping_conflicts(&conflicts, now)?;
                 s.record_mapping_sync(now, SyncStatus::Success)?;
-                approve_pending(s, ApprovalKind::MappingPurge, now)
+                settle_pending(s, &request, now)
             })
             .await?;
         report.applied = true;
@@ -290,28 +307,30 @@ impl SyncContext {
         if dry_run || selection.stale.is_empty() {
             return Ok(report);
         }
-        if selection.needs_approval && !approve {
-            let summary = format!(
+        let mut logins: Vec<String> = selection
+            .stale
+            .iter()
+            .map(|s| s.login.as_str().to_owned())
+            .collect();
+        logins.sort();
+        let request = ApprovalRequest {
+            kind: ApprovalKind::MassClear,
+            fingerprint: fingerprint(&logins),
+            summary: format!(
                 "clear {} of {} duty values older than the cleanup age",
                 selection.stale.len(),
                 values.len()
-            );
-            let payload = serde_json::to_string(
-                &selection
-                    .stale
-                    .iter()
-                    .map(|s| s.login.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .unwrap_or_default();
-            self.store
-                .call(move |s| {
-                    s.create_approval(ApprovalKind::MassClear, &summary, &payload, now)
-                        .map(|_| ())
-                })
-                .await?;
-            report.waiting_for_approval = true;
-            return Ok(report);
+            ),
+            payload_json: serde_json::to_string(&logins).unwrap_or_default(),
+            changing: selection.stale.len() as u32,
+            total: values.len() as u32,
+        };
+        if selection.needs_approval {
+            if let Some(guarded) = self.guard(request.clone(), approve).await? {
+                report.waiting_for_approval = true;
+                report.approval = Some(guarded);
+                return Ok(report);
+            }
         }
         let updates: Vec<AttributeUpdate> = selection
             .stale
@@ -335,7 +354,7 @@ impl SyncContext {
             }
         }
         self.store
-            .call(move |s| approve_pending(s, ApprovalKind::MassClear, now))
+            .call(move |s| settle_pending(s, &request, now))
             .await?;
         self.record_cleanup(&selection, &outcomes).await?;
         tracing::info!(
@@ -363,19 +382,76 @@ impl SyncContext {
     }
 }
 
-/// Marks the pending approval of `kind` (if any) as approved: the guarded
-/// change it asked about has just been carried out.
-fn approve_pending(
+impl SyncContext {
+    /// Whether a guarded change may go ahead. Without `approve` it asks (or
+    /// keeps asking) for approval and says where that stands. With
+    /// `approve` — an operator's yes — it goes ahead only if the change is
+    /// the one the pending request showed (or none was pending); a change
+    /// that has moved on since is asked again with its new summary.
+    async fn guard(
+        &self,
+        request: ApprovalRequest,
+        approve: bool,
+    ) -> Result<Option<Guarded>, CycleError> {
+        let now = self.now();
+        let summary = request.summary.clone();
+        let asked = self
+            .store
+            .call(move |s| {
+                if approve {
+                    let pending = s
+                        .pending_approvals()?
+                        .into_iter()
+                        .find(|a| a.kind == request.kind);
+                    match pending {
+                        Some(p) if p.fingerprint != request.fingerprint => {}
+                        _ => return Ok(None),
+                    }
+                }
+                s.ask_approval(&request, now).map(Some)
+            })
+            .await?;
+        Ok(asked.map(|asked| Guarded { summary, asked }))
+    }
+
+    /// Whether an approval of `kind` waits for an answer.
+    async fn approval_pending(&self, kind: ApprovalKind) -> bool {
+        self.store
+            .call(move |s| Ok(s.pending_approvals()?.iter().any(|a| a.kind == kind)))
+            .await
+            .unwrap_or(false)
+    }
+}
+
+/// The identity of a change: SHA-256 over its sorted items.
+fn fingerprint(sorted_items: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for item in sorted_items {
+        hash.update(item.as_bytes());
+        hash.update(b"\n");
+    }
+    hex::encode(hash.finalize())
+}
+
+/// After a guarded change was made: the pending request of its kind is
+/// approved if it showed exactly this change, superseded otherwise (the
+/// situation it described is gone).
+fn settle_pending(
     store: &mut Store,
-    kind: ApprovalKind,
+    request: &ApprovalRequest,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), StoreError> {
-    for approval in store
+    for pending in store
         .pending_approvals()?
         .into_iter()
-        .filter(|a| a.kind == kind)
+        .filter(|a| a.kind == request.kind)
     {
-        store.resolve_approval(approval.id, true, now)?;
+        if pending.fingerprint == request.fingerprint {
+            store.resolve_approval(pending.id, true, now)?;
+        } else {
+            store.supersede_approval(pending.id, now)?;
+        }
     }
     Ok(())
 }

@@ -904,20 +904,29 @@ impl State {
             .into_iter()
             .find(|a| a.id == id)
             .ok_or(EngineError::NoSuchApproval(id))?;
-        match approval.kind {
+        // The cycle step applies the change only if it is still the one
+        // this approval showed; otherwise it asks again (`approval`).
+        let asked_again = match approval.kind {
             ApprovalKind::MassClear => {
                 let report = self.ctx.cleanup(false, true).await?;
+                let asked_again = report.approval.clone();
                 self.emit(EngineEvent::CleanupDone(report));
+                asked_again
             }
             ApprovalKind::MappingPurge => {
                 let report = self
                     .ctx
                     .sync_mappings("approved by an operator".to_owned(), true)
                     .await?;
+                let asked_again = report.approval.clone();
                 self.emit(EngineEvent::MappingSyncDone(report));
+                asked_again
             }
+        };
+        match asked_again {
+            Some(guarded) => Err(EngineError::ApprovalChanged(guarded)),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 

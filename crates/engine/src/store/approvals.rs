@@ -54,6 +54,9 @@ pub enum ApprovalState {
     Rejected,
     /// Approved and acted on ([`Store::take_approved`]).
     Used,
+    /// Replaced by a newer request because the change it described is no
+    /// longer the change that would be made.
+    Superseded,
 }
 
 impl ApprovalState {
@@ -63,6 +66,7 @@ impl ApprovalState {
             ApprovalState::Approved => "approved",
             ApprovalState::Rejected => "rejected",
             ApprovalState::Used => "used",
+            ApprovalState::Superseded => "superseded",
         }
     }
 
@@ -72,6 +76,7 @@ impl ApprovalState {
             ApprovalState::Approved,
             ApprovalState::Rejected,
             ApprovalState::Used,
+            ApprovalState::Superseded,
         ]
         .into_iter()
         .find(|s| s.as_str() == code)
@@ -87,14 +92,29 @@ pub struct Approval {
     pub summary: String,
     /// What exactly would be done, as JSON for the code that does it.
     pub payload_json: String,
+    /// The identity of the exact change (see [`ApprovalRequest`]).
+    pub fingerprint: String,
+    /// Items the change would touch, out of `total`.
+    pub changing: u32,
+    pub total: u32,
     pub state: ApprovalState,
     pub created_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, kind, summary, payload, state, created_at, resolved_at";
+const COLUMNS: &str =
+    "id, kind, summary, payload, state, created_at, resolved_at, fingerprint, changing, total";
 
-type RawApproval = (i64, String, String, String, String, String, Option<String>);
+type RawApproval = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    (String, u32, u32),
+);
 
 fn raw(r: &Row<'_>) -> rusqlite::Result<RawApproval> {
     Ok((
@@ -105,11 +125,12 @@ fn raw(r: &Row<'_>) -> rusqlite::Result<RawApproval> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        (r.get(7)?, r.get(8)?, r.get(9)?),
     ))
 }
 
 fn approval(
-    (id, kind, summary, payload_json, state, created, resolved): RawApproval,
+    (id, kind, summary, payload_json, state, created, resolved, (fingerprint, changing, total)): RawApproval,
 ) -> Result<Approval, StoreError> {
     let row = id.to_string();
     let corrupt = |detail: String| StoreError::Corrupt {
@@ -123,6 +144,9 @@ fn approval(
             .ok_or_else(|| corrupt(format!("unknown kind {kind:?}")))?,
         summary,
         payload_json,
+        fingerprint,
+        changing,
+        total,
         state: ApprovalState::from_code(&state)
             .ok_or_else(|| corrupt(format!("unknown state {state:?}")))?,
         created_at: parse_ts("approvals", &row, &created)?,
@@ -132,40 +156,109 @@ fn approval(
     })
 }
 
+/// A guarded change that needs an operator: what it is, exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRequest {
+    pub kind: ApprovalKind,
+    /// The identity of the exact change (a hash of its sorted items): the
+    /// same change always has the same fingerprint, any other change
+    /// another one.
+    pub fingerprint: String,
+    /// What the operator is asked to approve, in words.
+    pub summary: String,
+    /// What exactly would be done, as JSON.
+    pub payload_json: String,
+    pub changing: u32,
+    pub total: u32,
+}
+
+/// What asking for an approval came to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Asked {
+    /// A new request (none was pending).
+    Asked { id: ApprovalId },
+    /// The same change is already waiting for an answer.
+    StillWaiting { id: ApprovalId },
+    /// The change differs from the one waiting: that request is superseded
+    /// and the operator is asked again with the new summary.
+    AskedAgain {
+        id: ApprovalId,
+        replaced: ApprovalId,
+    },
+    /// An operator rejected exactly this change; not asked again while it
+    /// stays the same.
+    Rejected {
+        id: ApprovalId,
+        at: Option<DateTime<Utc>>,
+    },
+}
+
 impl Store {
-    /// Asks for approval. If one of this kind is already pending, returns
-    /// its ID and leaves it as it is (no duplicate requests).
-    pub fn create_approval(
+    /// Asks for approval of `request`, at most one pending per kind: the
+    /// same change keeps its pending request; another change supersedes it
+    /// with a new one; a change an operator rejected is not asked again
+    /// while it is the latest request of its kind.
+    pub fn ask_approval(
         &mut self,
-        kind: ApprovalKind,
-        summary: &str,
-        payload_json: &str,
+        request: &ApprovalRequest,
         now: DateTime<Utc>,
-    ) -> Result<ApprovalId, StoreError> {
+    ) -> Result<Asked, StoreError> {
         let action = "ask for approval";
         let tx = self.conn.transaction().map_err(sql(action))?;
-        let existing: Option<i64> = tx
+        let latest = tx
             .query_row(
-                "SELECT id FROM approvals WHERE kind = ?1 AND state = 'pending'",
-                [kind.as_str()],
-                |r| r.get(0),
+                &format!(
+                    "SELECT {COLUMNS} FROM approvals WHERE kind = ?1 ORDER BY id DESC LIMIT 1"
+                ),
+                [request.kind.as_str()],
+                raw,
             )
             .optional()
-            .map_err(sql(action))?;
-        let id = match existing {
-            Some(id) => id,
-            None => {
+            .map_err(sql(action))?
+            .map(approval)
+            .transpose()?;
+        let same = |a: &Approval| a.fingerprint == request.fingerprint;
+        let replaced = match latest {
+            Some(a) if a.state == ApprovalState::Pending && same(&a) => {
+                return Ok(Asked::StillWaiting { id: a.id });
+            }
+            Some(a) if a.state == ApprovalState::Rejected && same(&a) => {
+                return Ok(Asked::Rejected {
+                    id: a.id,
+                    at: a.resolved_at,
+                });
+            }
+            Some(a) if a.state == ApprovalState::Pending => {
                 tx.execute(
-                    "INSERT INTO approvals (kind, summary, payload, state, created_at)
-                     VALUES (?1, ?2, ?3, 'pending', ?4)",
-                    params![kind.as_str(), summary, payload_json, ts(now)],
+                    "UPDATE approvals SET state = 'superseded', resolved_at = ?2 WHERE id = ?1",
+                    params![a.id.0, ts(now)],
                 )
                 .map_err(sql(action))?;
-                tx.last_insert_rowid()
+                Some(a.id)
             }
+            _ => None,
         };
+        tx.execute(
+            "INSERT INTO approvals (kind, summary, payload, state, created_at, fingerprint, changing, total)
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?5, ?6, ?7)",
+            params![
+                request.kind.as_str(),
+                request.summary,
+                request.payload_json,
+                ts(now),
+                request.fingerprint,
+                request.changing,
+                request.total
+            ],
+        )
+        .map_err(sql(action))?;
+        let id = ApprovalId(tx.last_insert_rowid());
         tx.commit().map_err(sql(action))?;
-        Ok(ApprovalId(id))
+        Ok(match replaced {
+            Some(replaced) => Asked::AskedAgain { id, replaced },
+            None => Asked::Asked { id },
+        })
     }
 
     /// Every approval waiting for an answer, oldest first.
@@ -214,6 +307,22 @@ impl Store {
         Ok(())
     }
 
+    /// Marks a pending approval superseded: the change it showed is no
+    /// longer the change that would be made.
+    pub fn supersede_approval(
+        &mut self,
+        id: ApprovalId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE approvals SET state = 'superseded', resolved_at = ?2 WHERE id = ?1 AND state = 'pending'",
+                params![id.0, ts(now)],
+            )
+            .map_err(sql("supersede an approval"))?;
+        Ok(())
+    }
+
     /// The oldest approved, not yet used approval of `kind`, marked used so
     /// it authorises exactly one action.
     pub fn take_approved(&mut self, kind: ApprovalKind) -> Result<Option<Approval>, StoreError> {
@@ -247,54 +356,105 @@ mod tests {
     use super::*;
     use crate::store::test_support::{at, store};
 
-    #[test]
-    fn one_pending_per_kind_then_approved_once() {
-        let mut s = store();
-        let a = s
-            .create_approval(ApprovalKind::MassClear, "clear 30 of 40", "[1]", at(8, 0))
-            .ok();
-        let again = s
-            .create_approval(ApprovalKind::MassClear, "clear 31 of 40", "[2]", at(8, 1))
-            .ok();
-        let other = s
-            .create_approval(ApprovalKind::MappingPurge, "purge 25", "[]", at(8, 2))
-            .ok();
-        assert!(a.is_some());
-        assert_eq!(a, again);
-        assert_ne!(a, other);
-        assert_eq!(s.pending_approvals().ok().map(|p| p.len()), Some(2));
+    fn request(kind: ApprovalKind, fingerprint: &str, summary: &str) -> ApprovalRequest {
+        ApprovalRequest {
+            kind,
+            fingerprint: fingerprint.to_owned(),
+            summary: summary.to_owned(),
+            payload_json: "[]".to_owned(),
+            changing: 30,
+            total: 40,
+        }
+    }
 
-        let Some(a) = a else { return };
-        assert_eq!(s.take_approved(ApprovalKind::MassClear).ok(), Some(None));
-        assert!(s.resolve_approval(a, true, at(9, 0)).is_ok());
-        assert!(
-            s.resolve_approval(a, false, at(9, 1)).is_err(),
-            "already resolved"
-        );
-        let taken = s.take_approved(ApprovalKind::MassClear).ok().flatten();
-        assert_eq!(
-            taken.map(|t| (t.id, t.summary, t.payload_json, t.resolved_at)),
-            Some((
-                a,
-                "clear 30 of 40".to_owned(),
-                "[1]".to_owned(),
-                Some(at(9, 0))
-            ))
-        );
-        assert_eq!(s.take_approved(ApprovalKind::MassClear).ok(), Some(None));
-        assert_eq!(s.pending_approvals().ok().map(|p| p.len()), Some(1));
+    fn ask(s: &mut Store, fingerprint: &str, summary: &str, minute: u32) -> Asked {
+        s.ask_approval(
+            &request(ApprovalKind::MassClear, fingerprint, summary),
+            at(8, minute),
+        )
+        .unwrap_or_else(|e| panic!("ask: {e}"))
+    }
+
+    fn id(asked: &Asked) -> ApprovalId {
+        match asked {
+            Asked::Asked { id }
+            | Asked::StillWaiting { id }
+            | Asked::AskedAgain { id, .. }
+            | Asked::Rejected { id, .. } => *id,
+        }
     }
 
     #[test]
-    fn a_rejected_approval_is_never_taken() {
+    fn the_same_change_keeps_its_request_and_another_change_supersedes_it() {
         let mut s = store();
-        let Ok(id) = s.create_approval(ApprovalKind::MappingPurge, "purge", "{}", at(8, 0)) else {
-            panic!("create failed");
-        };
-        assert!(s.resolve_approval(id, false, at(8, 5)).is_ok());
-        assert_eq!(s.take_approved(ApprovalKind::MappingPurge).ok(), Some(None));
+        let first = ask(&mut s, "aaa", "clear 30 of 40", 0);
+        assert!(matches!(first, Asked::Asked { .. }));
+        assert_eq!(
+            ask(&mut s, "aaa", "clear 30 of 40", 1),
+            Asked::StillWaiting { id: id(&first) }
+        );
+        let other = s
+            .ask_approval(
+                &request(ApprovalKind::MappingPurge, "aaa", "purge 25"),
+                at(8, 2),
+            )
+            .map(|a| id(&a));
+        assert!(
+            matches!(other, Ok(o) if o != id(&first)),
+            "kinds are separate"
+        );
+
+        let again = ask(&mut s, "bbb", "clear 31 of 40", 3);
+        assert!(
+            matches!(again, Asked::AskedAgain { replaced, .. } if replaced == id(&first)),
+            "{again:?}"
+        );
+        let pending = s.pending_approvals().unwrap_or_default();
+        let clear: Vec<_> = pending
+            .iter()
+            .filter(|a| a.kind == ApprovalKind::MassClear)
+            .map(|a| {
+                (
+                    a.id,
+                    a.summary.as_str(),
+                    a.fingerprint.as_str(),
+                    a.changing,
+                    a.total,
+                )
+            })
+            .collect();
+        assert_eq!(clear, [(id(&again), "clear 31 of 40", "bbb", 30, 40)]);
+        assert!(
+            s.resolve_approval(id(&first), true, at(8, 4)).is_err(),
+            "a superseded request can no longer be approved"
+        );
+    }
+
+    #[test]
+    fn a_rejected_change_is_not_asked_again_while_it_stays_the_same() {
+        let mut s = store();
+        let first = ask(&mut s, "aaa", "clear 30 of 40", 0);
+        assert!(s.resolve_approval(id(&first), false, at(8, 5)).is_ok());
+        assert_eq!(
+            ask(&mut s, "aaa", "clear 30 of 40", 6),
+            Asked::Rejected {
+                id: id(&first),
+                at: Some(at(8, 5))
+            }
+        );
+        assert_eq!(s.pending_approvals().map(|p| p.len()).ok(), Some(0));
+        // Another change is asked; the first one again after that, too.
         assert!(matches!(
-            s.resolve_approval(ApprovalId(77), true, at(8, 6)),
+            ask(&mut s, "bbb", "clear 35 of 40", 7),
+            Asked::Asked { .. }
+        ));
+        assert!(matches!(
+            ask(&mut s, "aaa", "clear 30 of 40", 8),
+            Asked::AskedAgain { .. }
+        ));
+        assert_eq!(s.take_approved(ApprovalKind::MassClear).ok(), Some(None));
+        assert!(matches!(
+            s.resolve_approval(ApprovalId(77), true, at(8, 9)),
             Err(StoreError::NotFound { id: 77, .. })
         ));
     }

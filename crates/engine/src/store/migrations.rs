@@ -154,9 +154,30 @@ CREATE TABLE engine_state (
 );
 ";
 
+/// Approvals bound to what was shown (issue 8): the fingerprint of the exact
+/// change and its counts. Cycles that failed before or outside any batch
+/// (credentials refused, AtHoc down, mappings not ready), for history; a
+/// failure that repeats the previous one only moves `last_at` and `count`.
+const MIGRATION_2: &str = "
+ALTER TABLE approvals ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN changing INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE approvals ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE run_failures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_at TEXT NOT NULL,
+    last_at TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    kind TEXT NOT NULL,
+    file TEXT,
+    message TEXT NOT NULL
+);
+CREATE INDEX run_failures_by_time ON run_failures(last_at);
+";
+
 /// All migrations, oldest first.
 pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(MIGRATION_1)])
+    Migrations::new(vec![M::up(MIGRATION_1), M::up(MIGRATION_2)])
 }
 
 #[cfg(test)]

@@ -157,7 +157,11 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
 /// person's records; "no records for X" when there are none. Times in UTC.
 pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()> {
     if json {
-        let value = serde_json::json!({ "batches": h.batches, "records": h.records });
+        let value = serde_json::json!({
+            "batches": h.batches,
+            "failed_runs": h.failed_runs,
+            "records": h.records,
+        });
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
@@ -189,6 +193,28 @@ pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()>
             );
         }
         return Ok(());
+    }
+    if !h.failed_runs.is_empty() {
+        println!("cycles that failed outside any batch, newest first (times in UTC):");
+        println!(
+            "{:<16}  {:<16}  {:>6}  {:<22}  {}",
+            "from", "last", "cycles", "kind", "what"
+        );
+        for f in &h.failed_runs {
+            println!(
+                "{:<16}  {:<16}  {:>6}  {:<22}  {}{}",
+                f.first_at.format("%Y-%m-%d %H:%M"),
+                f.last_at.format("%Y-%m-%d %H:%M"),
+                f.count,
+                f.kind,
+                f.file
+                    .as_ref()
+                    .map(|file| format!("{file}: "))
+                    .unwrap_or_default(),
+                one_line(&f.message)
+            );
+        }
+        println!();
     }
     if h.batches.is_empty() {
         println!("no batches yet");

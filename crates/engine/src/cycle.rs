@@ -22,7 +22,7 @@ use crate::athoc::{AthocClient, AthocError};
 use crate::config::Settings;
 use crate::folder::FolderError;
 use crate::plan::Plan;
-use crate::store::{BatchRow, RecordRow, Store, StoreError};
+use crate::store::{BatchRow, RecordRow, RunFailureRow, Store, StoreError};
 use crate::time::{AthocDateFormat, TimeError};
 
 /// Where "now" comes from: the system clock in production, a fixed or
@@ -225,6 +225,9 @@ pub struct Preview {
 #[derive(Debug, Clone, Default)]
 pub struct History {
     pub batches: Vec<BatchRow>,
+    /// Cycles that failed outside any batch (credentials refused, AtHoc
+    /// down, …), newest first.
+    pub failed_runs: Vec<RunFailureRow>,
     /// Records of one employee or login, newest first (when asked).
     pub records: Vec<RecordRow>,
 }
@@ -377,7 +380,7 @@ impl SyncContext {
             .extend(self.client.trust_notice().map(str::to_owned));
         if let Err(e) = self.close_interrupted_batches().await {
             report.failures.push(Failure::of_cycle(&e, None));
-            log_outcome(&report);
+            self.conclude(&report).await;
             return report;
         }
         // Like the Python tool: connect first. An unreachable or refusing
@@ -387,7 +390,7 @@ impl SyncContext {
             report
                 .failures
                 .push(Failure::athoc(&e, format!("cannot work with AtHoc: {e}")));
-            log_outcome(&report);
+            self.conclude(&report).await;
             return report;
         }
         let mappings_refreshed = self.mapping_sync_if_due(options, &mut report).await;
@@ -397,7 +400,7 @@ impl SyncContext {
             Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
         }
         if self.stop_requested() {
-            log_outcome(&report);
+            self.conclude(&report).await;
             return report;
         }
         match self.cleanup(false, options.approve).await {
@@ -447,8 +450,37 @@ impl SyncContext {
                 .warnings
                 .push(format!("purging old processed files: {e}")),
         }
-        log_outcome(&report);
+        self.conclude(&report).await;
         report
+    }
+
+    /// The end of a cycle (or a fast-path apply): what an operator should see
+    /// goes to the log, and failures outside any batch to history, so a
+    /// refused password or an outage shows there beside the batches.
+    async fn conclude(&self, report: &CycleReport) {
+        log_outcome(report);
+        let now = self.now();
+        let failures: Vec<(&'static str, Option<String>, String)> = report
+            .failures
+            .iter()
+            .filter(|f| f.is_outside_batches())
+            .map(|f| (f.kind.code(), f.file.clone(), f.message.clone()))
+            .collect();
+        let recorded = self
+            .store
+            .call(move |s| {
+                if failures.is_empty() {
+                    return s.close_run_failures();
+                }
+                for (kind, file, message) in &failures {
+                    s.record_run_failure(kind, file.as_deref(), message, now)?;
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!("cannot record the failed cycle in history: {e}");
+        }
     }
 
     /// Batches a crash left running are closed as interrupted: their files
@@ -474,11 +506,16 @@ impl SyncContext {
             .store
             .call(move |s| {
                 let batches = s.recent_batches(limit)?;
+                let failed_runs = s.recent_run_failures(limit)?;
                 let records = match who {
                     Some(who) => s.records_for(&who, limit)?,
                     None => Vec::new(),
                 };
-                Ok(History { batches, records })
+                Ok(History {
+                    batches,
+                    failed_runs,
+                    records,
+                })
             })
             .await?)
     }

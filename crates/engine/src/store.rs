@@ -26,6 +26,7 @@ mod ledger;
 mod mappings;
 mod migrations;
 mod parked;
+mod run_failures;
 mod sync_tracking;
 
 pub use approvals::{Approval, ApprovalId, ApprovalKind, ApprovalRequest, ApprovalState, Asked};
@@ -38,6 +39,7 @@ pub use history::{BatchRow, RecordRow};
 pub use ledger::LedgerRow;
 pub use mappings::{MappingChanges, MappingConflict};
 pub use parked::{ParkedEvent, ParkedId};
+pub use run_failures::RunFailureRow;
 pub use sync_tracking::{LastSyncRow, SyncStatus, USER_MAPPING_SYNC};
 
 /// How long a statement waits for another connection's lock before failing.

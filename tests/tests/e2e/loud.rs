@@ -347,3 +347,45 @@ fn an_approval_applies_exactly_the_change_shown_or_asks_again() {
     approved.assert_success();
     assert_eq!(mappings_stored(&h), 15, "{approved}");
 }
+
+#[test]
+fn failed_runs_are_in_history_one_row_per_run_of_failures() {
+    // Item 8: a run with a bad password left no trace in history.
+    let mut h = Harness::new(generate_users(50));
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
+    h.set("PASSWORD", "not-the-password");
+    h.once().assert_code(EXIT_FAILED);
+    h.once().assert_code(EXIT_FAILED);
+
+    let history = h.bobosync(&["history"]);
+    history
+        .assert_success()
+        .assert_output_contains("cycles that failed outside any batch")
+        .assert_output_contains("athoc_authentication")
+        .assert_output_contains("no batches yet");
+    let row = history
+        .stdout
+        .lines()
+        .find(|l| l.contains("athoc_authentication"))
+        .unwrap_or_default();
+    assert!(
+        row.split_whitespace().nth(4) == Some("2"),
+        "two failed runs are one row counting 2: {row:?}\n{history}"
+    );
+
+    // Fixed: the file is applied, and a later failure is a row of its own.
+    h.set("PASSWORD", HARNESS_PASSWORD);
+    h.once().assert_success();
+    h.set("PASSWORD", "wrong-again");
+    h.once().assert_code(EXIT_FAILED);
+    let later = h.bobosync(&["history", "--json"]);
+    later.assert_success();
+    let json: serde_json::Value = serde_json::from_str(&later.stdout)
+        .unwrap_or_else(|e| panic!("history --json: {e}\n{later}"));
+    let counts: Vec<u64> = json["failed_runs"]
+        .as_array()
+        .map(|runs| runs.iter().filter_map(|r| r["count"].as_u64()).collect())
+        .unwrap_or_default();
+    assert_eq!(counts, [1, 2], "{later}");
+    assert_eq!(json["batches"].as_array().map(Vec::len), Some(1), "{later}");
+}

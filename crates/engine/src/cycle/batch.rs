@@ -133,12 +133,12 @@ impl SyncContext {
             Ok(None) => {}
             Ok(Some(waiting)) => {
                 report.failures.push(waiting);
-                super::log_outcome(&report);
+                self.conclude(&report).await;
                 return report;
             }
             Err(e) => {
                 report.failures.push(Failure::of_cycle(&e, None));
-                super::log_outcome(&report);
+                self.conclude(&report).await;
                 return report;
             }
         }
@@ -147,7 +147,7 @@ impl SyncContext {
             Ok(files) => files,
             Err(e) => {
                 report.failures.push(Failure::of_cycle(&e, None));
-                super::log_outcome(&report);
+                self.conclude(&report).await;
                 return report;
             }
         };
@@ -161,7 +161,7 @@ impl SyncContext {
                 Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
             }
         }
-        super::log_outcome(&report);
+        self.conclude(&report).await;
         report
     }
 

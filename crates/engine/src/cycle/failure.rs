@@ -53,6 +53,26 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// A stable snake_case code (as serialized), for history and JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::AthocUnavailable => "athoc_unavailable",
+            FailureKind::AthocAuthentication => "athoc_authentication",
+            FailureKind::AthocRequestRefused => "athoc_request_refused",
+            FailureKind::RecordRefused => "record_refused",
+            FailureKind::FileUnreadable => "file_unreadable",
+            FailureKind::FileGivenUp => "file_given_up",
+            FailureKind::FailedFilesWaiting => "failed_files_waiting",
+            FailureKind::MappingsNotSynced => "mappings_not_synced",
+            FailureKind::MappingSync => "mapping_sync",
+            FailureKind::Cleanup => "cleanup",
+            FailureKind::Folder => "folder",
+            FailureKind::DatabaseLocked => "database_locked",
+            FailureKind::Database => "database",
+            FailureKind::Settings => "settings",
+        }
+    }
+
     /// The kind of a failure AtHoc caused.
     pub fn of_athoc(error: &AthocError) -> FailureKind {
         match error {
@@ -148,8 +168,47 @@ impl FailureKind {
     }
 }
 
+impl Failure {
+    /// Whether history needs a row of its own for this failure: it happened
+    /// outside any batch (a batch's failures are in its records).
+    pub fn is_outside_batches(&self) -> bool {
+        self.file.is_none() || self.kind == FailureKind::FileUnreadable
+    }
+}
+
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FailureKind;
+
+    #[test]
+    fn codes_are_the_serialized_names() {
+        use FailureKind::*;
+        for kind in [
+            AthocUnavailable,
+            AthocAuthentication,
+            AthocRequestRefused,
+            RecordRefused,
+            FileUnreadable,
+            FileGivenUp,
+            FailedFilesWaiting,
+            MappingsNotSynced,
+            MappingSync,
+            Cleanup,
+            Folder,
+            DatabaseLocked,
+            Database,
+            Settings,
+        ] {
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::from(kind.code()))
+            );
+        }
     }
 }

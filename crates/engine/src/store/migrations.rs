@@ -156,8 +156,9 @@ CREATE TABLE engine_state (
 
 /// Approvals bound to what was shown (issue 8): the fingerprint of the exact
 /// change and its counts. Cycles that failed before or outside any batch
-/// (credentials refused, AtHoc down, mappings not ready), for history; a
-/// failure that repeats the previous one only moves `last_at` and `count`.
+/// (credentials refused, AtHoc down, mappings not ready), for history. While
+/// failures go on (`open`), one that repeats a kind and file already listed
+/// only moves its `last_at`, `count` and message; a clean cycle closes them.
 const MIGRATION_2: &str = "
 ALTER TABLE approvals ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
 ALTER TABLE approvals ADD COLUMN changing INTEGER NOT NULL DEFAULT 0;
@@ -170,9 +171,11 @@ CREATE TABLE run_failures (
     count INTEGER NOT NULL DEFAULT 1,
     kind TEXT NOT NULL,
     file TEXT,
-    message TEXT NOT NULL
+    message TEXT NOT NULL,
+    open INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX run_failures_by_time ON run_failures(last_at);
+CREATE INDEX run_failures_open ON run_failures(kind) WHERE open = 1;
 ";
 
 /// All migrations, oldest first.

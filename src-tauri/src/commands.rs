@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use engine::config::{Host, KeyringStore, SecretStore};
+use engine::config::{Host, KeyringStore};
 use engine::cycle::SyncContext;
 use engine::store::{ApprovalId, BatchId, Store};
 use serde::{Deserialize, Serialize};
@@ -310,15 +310,35 @@ pub async fn import_legacy<R: Runtime>(
     state: State<'_, AppState>,
     request: ImportLegacyRequest,
 ) -> Result<ImportResultDto> {
-    let store: Box<dyn SecretStore> = Box::new(keyring());
-    let result = settings_io::import_legacy(&request, &state.launch.locations, store.as_ref())?;
-    if result.imported && state.launch.env_file.is_none() {
-        let first_run = state.current().mode != AppMode::Live;
+    // The import takes the engine lock of the database it writes: our own
+    // engine stops first, and something runs again afterwards either way.
+    let before = state.current();
+    state::stop(&app).await;
+    let locations = state.launch.locations.clone();
+    let result = tauri::async_runtime::spawn_blocking(move || {
+        settings_io::import_legacy(&request, &locations, &keyring())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the import stopped: {e}")))
+    .and_then(|r| r);
+    let imported = matches!(&result, Ok(r) if r.imported);
+    if imported && state.launch.env_file.is_none() {
+        let first_run = before.mode != AppMode::Live;
         if let Ok(Some(settings)) = state.configured_settings() {
             state::start(&app, settings, AppMode::Live, None, first_run).await?;
         }
+    } else {
+        match (before.mode, before.settings) {
+            (AppMode::Demo, _) => {
+                state::start_demo(&app).await?;
+            }
+            (mode, Some(settings)) => {
+                state::start(&app, (*settings).clone(), mode, None, false).await?;
+            }
+            (_, None) => {}
+        }
     }
-    Ok(result)
+    result
 }
 
 #[tauri::command]

@@ -309,19 +309,38 @@ pub struct ImportResultDto {
     pub warnings: Vec<String>,
 }
 
-/// Imports the Python tool's `.env` (and database) like `bobosync
-/// import-legacy`: settings file written, secrets to `store`, database
-/// copied into the data folder.
+/// Imports the Python tool's `.env` (and database) through the engine's one
+/// import, like `bobosync import-legacy --force`: all or nothing; files it
+/// replaces are kept beside the new ones. The caller stops its own engine
+/// first (the import takes the destination database's engine lock).
 pub fn import_legacy(
     request: &ImportLegacyRequest,
     locations: &Locations,
     store: &dyn SecretStore,
 ) -> Result<ImportResultDto, ApiError> {
+    use engine::legacy::{ImportError, ImportRequest, SecretsTarget};
     let host = Host::system();
-    let env_file = Path::new(&request.env_file);
-    let mut settings = match Settings::from_env_file(env_file, &host) {
-        Ok(s) => s,
-        Err(engine::config::LoadError::Invalid { errors, .. }) => {
+    let imported = engine::legacy::import(
+        ImportRequest {
+            env_file: Path::new(&request.env_file).to_path_buf(),
+            legacy_db: request
+                .db_file
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(Into::into),
+            settings_file: locations.config_file.clone(),
+            database: locations.db_path.clone(),
+            force: true,
+            secrets: SecretsTarget::Store(store),
+            program: "the BoboSync tray app (importing)",
+            now: chrono::Utc::now(),
+        },
+        &host,
+    );
+    let imported = match imported {
+        Ok(imported) => imported,
+        Err(ImportError::Settings(engine::config::LoadError::Invalid { errors, .. })) => {
             return Ok(ImportResultDto {
                 imported: false,
                 values: read_saved(locations),
@@ -334,33 +353,11 @@ pub fn import_legacy(
                 warnings: Vec::new(),
             })
         }
+        Err(ImportError::Keyring(e)) => return Err(e.into()),
+        Err(ImportError::Locked(e)) => return Err(ApiError::Busy(e.to_string())),
         Err(e) => return Err(ApiError::ImportFailed(e.to_string())),
     };
-    let mut warnings = settings.warnings();
-    let mut database_copied = false;
-    if let Some(db) = request.db_file.as_deref().filter(|d| !d.trim().is_empty()) {
-        let target = locations.db_path.clone();
-        std::fs::create_dir_all(&locations.data_dir).map_err(|e| {
-            ApiError::Io(format!(
-                "cannot create {}: {e}",
-                locations.data_dir.display()
-            ))
-        })?;
-        if target.exists() {
-            warnings.push(format!(
-                "{} already existed and was replaced by the imported database",
-                target.display()
-            ));
-            std::fs::remove_file(&target)
-                .map_err(|e| ApiError::Io(format!("cannot replace {}: {e}", target.display())))?;
-        }
-        engine::store::Store::backup(Path::new(db), &target)
-            .map_err(|e| ApiError::ImportFailed(format!("cannot copy the database {db}: {e}")))?;
-        settings.paths.db_path = target;
-        database_copied = true;
-    }
-    settings.store_secrets(store)?;
-    write_settings_file(&locations.config_file, &settings.to_native_toml())?;
+    let settings = &imported.settings;
     let owner = SecretOwner {
         org_code: settings.athoc.org_code.clone(),
         client_id: settings.athoc.credentials.client_id.clone(),
@@ -370,9 +367,9 @@ pub fn import_legacy(
         imported: true,
         values: read_saved(locations),
         secrets: secrets_status(store, &owner)?,
-        database_copied,
+        database_copied: imported.database.is_some(),
         errors: Vec::new(),
-        warnings,
+        warnings: imported.warnings,
     })
 }
 
@@ -451,5 +448,58 @@ mod tests {
         let s = store_secrets(&store, &req(Some(""), None)).unwrap();
         assert_eq!((s.password_stored, s.client_secret_stored), (false, true));
         assert!(!format!("{:?}", req(Some("hunter2"), None)).contains("hunter2"));
+    }
+
+    #[test]
+    fn import_is_all_or_nothing_and_keeps_what_it_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Locations::under(&dir.path().join("c"), &dir.path().join("d"));
+        let env = dir.path().join(".env");
+        std::fs::write(
+            &env,
+            "ATHOC_SERVER_URL=https://athoc.example\nORG_CODE=O\nCLIENT_ID=c\nCLIENT_SECRET=cs\n\
+             APIUSER=u\nPASSWORD=pw\nDB_PATH=legacy.db\n",
+        )
+        .unwrap();
+        engine::store::Store::open(&dir.path().join("legacy.db")).unwrap();
+        let request = ImportLegacyRequest {
+            env_file: env.display().to_string(),
+            db_file: None,
+        };
+
+        // The keyring fails: nothing is written, the error has its kind.
+        let failed = import_legacy(&request, &loc, &MemorySecretStore::unavailable());
+        assert!(
+            matches!(failed, Err(ApiError::KeyringUnavailable(_))),
+            "{failed:?}"
+        );
+        assert!(!loc.config_file.exists() && !loc.db_path.exists());
+
+        let store = MemorySecretStore::new();
+        let done = import_legacy(&request, &loc, &store).unwrap();
+        assert!(done.imported && done.database_copied);
+        assert_eq!(
+            (
+                done.secrets.password_stored,
+                done.secrets.client_secret_stored
+            ),
+            (true, true)
+        );
+        assert_eq!(
+            done.values.get("athoc.server_url").map(String::as_str),
+            Some("https://athoc.example/")
+        );
+        // Again: the files it replaces are kept and named.
+        let again = import_legacy(&request, &loc, &store).unwrap();
+        assert_eq!(
+            again
+                .warnings
+                .iter()
+                .filter(|w| w.contains("is kept as"))
+                .count(),
+            2,
+            "{:?}",
+            again.warnings
+        );
     }
 }

@@ -133,8 +133,9 @@ pub enum Command {
         #[command(flatten)]
         which: FailedFiles,
     },
-    /// Move from the Python tool: its `.env` becomes the native settings
-    /// file, its secrets go to the OS keyring, its database is copied.
+    /// Move from the Python tool, all or nothing: its `.env` becomes the
+    /// native settings file, its secrets go to the OS keyring, its database
+    /// is copied.
     ImportLegacy {
         /// The Python tool's `.env` file.
         #[arg(long, value_name = "PATH")]
@@ -145,9 +146,15 @@ pub enum Command {
         /// Where to write the settings (default: the standard location).
         #[arg(long, value_name = "PATH")]
         config_out: Option<PathBuf>,
-        /// Replace an existing settings file.
+        /// Replace an existing settings file and database (both are kept
+        /// beside the new ones as `….before-import-<time>`).
         #[arg(long)]
         force: bool,
+        /// Do not use the OS keyring: the service's environment supplies
+        /// BOBOSYNC_PASSWORD and BOBOSYNC_CLIENT_SECRET (servers without a
+        /// keyring).
+        #[arg(long)]
+        secrets_in_environment: bool,
     },
     /// Run against the built-in AtHoc simulator with sample users and BOBO
     /// files, printing what happens. Needs no AtHoc and no settings.

@@ -1,90 +1,77 @@
-//! `bobosync import-legacy`: moving from the Python tool. The `.env`
+//! `bobosync import-legacy`: moving from the Python tool through the
+//! engine's one import (`engine::legacy`), all or nothing. The `.env`
 //! becomes the native settings file (no secrets in it), the secrets go to
-//! the OS keyring, and the old database is copied beside the new settings
-//! (the original stays untouched, as a backup).
+//! the OS keyring (or stay in the service's environment), and the old
+//! database is copied beside the new settings (the original stays
+//! untouched, as a backup).
 
 use std::path::Path;
 
-use anyhow::{bail, Context as _};
-use engine::config::{Host, KeyringStore, Locations, Settings};
-use engine::store::Store;
+use anyhow::Context as _;
+use engine::config::{Host, KeyringStore, Locations};
+use engine::legacy::{self, ImportError, ImportRequest, SecretsTarget};
+
+use crate::exit;
 
 pub fn import(
     env_file: &Path,
     db: Option<&Path>,
     config_out: Option<&Path>,
     force: bool,
-) -> anyhow::Result<()> {
+    secrets_in_environment: bool,
+) -> anyhow::Result<u8> {
     let host = Host::system();
-    let mut settings = Settings::from_env_file(env_file, &host)?;
     let locations = Locations::default_for_user()
         .context("no home folder, so no default location: pass --config-out")?;
-    let target = config_out.map_or_else(|| locations.config_file.clone(), Path::to_path_buf);
-    if target.exists() && !force {
-        bail!(
-            "{} already exists; pass --force to replace it",
-            target.display()
-        );
+    let keyring = KeyringStore::new();
+    let request = ImportRequest {
+        env_file: env_file.to_path_buf(),
+        legacy_db: db.map(Path::to_path_buf),
+        settings_file: config_out.map_or_else(|| locations.config_file.clone(), Path::to_path_buf),
+        database: locations.db_path.clone(),
+        force,
+        secrets: if secrets_in_environment {
+            SecretsTarget::Environment
+        } else {
+            SecretsTarget::Store(&keyring)
+        },
+        program: "bobosync import-legacy",
+        now: chrono::Utc::now(),
+    };
+    let imported = match legacy::import(request, &host) {
+        Ok(imported) => imported,
+        Err(e) => {
+            let code = match &e {
+                ImportError::Settings(_) => exit::CONFIG,
+                ImportError::Locked(engine::runtime::LockError::Held { .. }) => exit::LOCKED,
+                _ => exit::FAILED,
+            };
+            eprintln!("error: {e}");
+            return Ok(code);
+        }
+    };
+    match &imported.database {
+        Some((from, to)) => println!(
+            "database: copied {} → {} (SQLite backup; the original is untouched)",
+            from.display(),
+            to.display()
+        ),
+        None => println!("database: none yet; a new one will be created"),
     }
-
-    // The database: copy it next to the native settings, then let the
-    // migrations adopt the copy.
-    let legacy_db = db.map_or_else(|| settings.paths.db_path.clone(), Path::to_path_buf);
-    let new_db = locations.data_dir.join("bobosync.db");
-    if legacy_db.exists() {
-        if new_db.exists() && !force {
-            bail!(
-                "{} already exists; pass --force to replace it",
-                new_db.display()
-            );
-        }
-        if new_db.exists() {
-            std::fs::remove_file(&new_db)
-                .with_context(|| format!("cannot replace {}", new_db.display()))?;
-        }
-        std::fs::create_dir_all(&locations.data_dir)
-            .with_context(|| format!("cannot create {}", locations.data_dir.display()))?;
-        // SQLite's own backup keeps a consistent copy even if the Python
-        // tool is writing at the moment.
-        let source = rusqlite_backup(&legacy_db, &new_db)?;
-        Store::open(&new_db).with_context(|| {
-            format!("the copied database {} cannot be opened", new_db.display())
-        })?;
-        println!(
-            "database: copied {} → {} ({source})",
-            legacy_db.display(),
-            new_db.display()
-        );
-        settings.paths.db_path = new_db;
+    if imported.secrets_stored {
+        println!("secrets: the password and client secret are in the OS keyring");
     } else {
         println!(
-            "database: {} does not exist; a new one will be created",
-            legacy_db.display()
+            "secrets: not stored; BoboSync reads them from BOBOSYNC_PASSWORD and BOBOSYNC_CLIENT_SECRET"
         );
     }
-
-    settings.store_secrets(&KeyringStore::new()).context(
-        "cannot store the password and client secret in the OS keyring; on a server without one, \
-         set BOBOSYNC_PASSWORD and BOBOSYNC_CLIENT_SECRET in the service's environment instead",
-    )?;
-    println!("secrets: the password and client secret are in the OS keyring");
-
-    if let Some(parent) = target.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    std::fs::write(&target, settings.to_native_toml())
-        .with_context(|| format!("cannot write {}", target.display()))?;
     println!(
         "settings: written to {} (no secrets in it)",
-        target.display()
+        imported.settings_file.display()
     );
+    for warning in &imported.warnings {
+        println!("warning: {warning}");
+    }
     println!("Next: `bobosync check`, then `bobosync preview`, then `bobosync run`.");
-    Ok(())
-}
-
-fn rusqlite_backup(from: &Path, to: &Path) -> anyhow::Result<&'static str> {
-    Store::backup(from, to)
-        .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
-    Ok("SQLite backup")
+    Ok(exit::OK)
 }

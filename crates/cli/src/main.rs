@@ -170,10 +170,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             db,
             config_out,
             force,
-        } => {
-            legacy::import(&env_file, db.as_deref(), config_out.as_deref(), force)?;
-            Ok(exit::OK)
-        }
+            secrets_in_environment,
+        } => legacy::import(
+            &env_file,
+            db.as_deref(),
+            config_out.as_deref(),
+            force,
+            secrets_in_environment,
+        ),
         Command::Demo { cycles, interval } => {
             demo::run(cycles, Duration::from_secs(interval.max(1))).await?;
             Ok(exit::OK)

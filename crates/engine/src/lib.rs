@@ -34,3 +34,4 @@ pub mod cycle; // shell: one full cycle, as the Python tool ran it
 pub mod watch; // shell: drop-folder change events (notify), completeness signals
 pub mod runtime; // shell: the continuous engine task, handle, health, scheduling
 pub mod logging; // shell: tracing to daily-rotated files
+pub mod legacy; // shell: moving from the Python tool, all or nothing

@@ -229,3 +229,91 @@ echo -n unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     );
     h.assert_processed("BOBO_20250617_143000_output.csv");
 }
+
+/// Item 10: `import-legacy` copied the database, then failed on the keyring, and the rerun said
+/// "already exists; pass --force". Now a failed import changes nothing, and a server without a
+/// keyring imports with the secrets kept in the service's environment.
+#[test]
+fn a_failed_import_changes_nothing_and_secrets_can_stay_in_the_environment() {
+    let mut h = Harness::new(org(
+        10,
+        [SimUser::new(LEGACY_ONLY_LOGIN).with("FIRSTNAME", "Legacy")],
+    ));
+    h.set("TIME_ZONE", "UTC");
+    create_legacy_db(&h.db_path());
+    h.drop_file(
+        "BOBO_20250617_143000_output.csv",
+        bobo_row("BON", "55555", &stamp(0, "143000")),
+    );
+    let (config_home, data_home) = (h.root().join("xdg-config"), h.root().join("xdg-data"));
+    // No D-Bus session: no Secret Service, so the keyring fails.
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = Command::new(bobosync_bin());
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", h.home())
+            .env("XDG_CONFIG_HOME", &config_home)
+            .env("XDG_DATA_HOME", &data_home)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .current_dir(h.home());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let output = command
+            .output()
+            .unwrap_or_else(|e| panic!("run bobosync: {e}"));
+        (
+            output.status.code(),
+            format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        )
+    };
+    let env_file = h.env_path().display().to_string();
+
+    let (code, text) = run(&["import-legacy", "--env-file", &env_file], &[]);
+    assert_eq!(code, Some(EXIT_FAILED), "{text}");
+    assert!(
+        text.contains("keyring") && text.contains("nothing was imported"),
+        "{text}"
+    );
+    let left = files_under(&h.root().join("xdg-data"))
+        .into_iter()
+        .chain(files_under(&h.root().join("xdg-config")))
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            !name.ends_with(".lock") && !name.ends_with(".lock-holder")
+        })
+        .collect::<Vec<_>>();
+    assert!(left.is_empty(), "a failed import left {left:?}\n{text}");
+
+    let (code, text) = run(
+        &[
+            "import-legacy",
+            "--env-file",
+            &env_file,
+            "--secrets-in-environment",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(EXIT_OK), "{text}");
+    assert!(text.contains("BOBOSYNC_PASSWORD is not set"), "{text}");
+
+    let (code, text) = run(
+        &["once"],
+        &[
+            ("BOBOSYNC_PASSWORD", HARNESS_PASSWORD),
+            ("BOBOSYNC_CLIENT_SECRET", HARNESS_CLIENT_SECRET),
+        ],
+    );
+    assert_eq!(code, Some(EXIT_OK), "{text}");
+    h.assert_duty(
+        LEGACY_ONLY_LOGIN,
+        Some(&athoc_on(0, "14:30:00")),
+        &h.bobosync(&["history"]),
+    );
+}

@@ -262,7 +262,10 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
         };
         match row {
             Ok(row) => intake.event(line, row),
-            Err(mut problems) => {
+            Err(BadRow {
+                mut problems,
+                employee,
+            }) => {
                 let spanned = breaks_inside(&record);
                 if spanned > 0 {
                     problems.push(IngestError::QuoteSpansLines {
@@ -270,7 +273,7 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
                         last_line: line.saturating_add(spanned),
                     });
                 }
-                intake.errors(line, &problems)
+                intake.errors(line, &problems, employee)
             }
         }
     }
@@ -362,10 +365,11 @@ impl Intake<'_> {
     }
 
     fn error(&mut self, line: u32, problem: IngestError) {
-        self.errors(line, &[problem]);
+        self.errors(line, &[problem], None);
     }
 
-    fn errors(&mut self, line: u32, problems: &[IngestError]) {
+    /// A row not read, with the employee ID when that part of it was fine.
+    fn errors(&mut self, line: u32, problems: &[IngestError], employee: Option<EmployeeId>) {
         let reason = problems
             .iter()
             .map(ToString::to_string)
@@ -375,7 +379,7 @@ impl Intake<'_> {
         self.parsed.errors.push(RowError {
             source,
             reason,
-            employee: None,
+            employee,
         });
     }
 
@@ -477,7 +481,26 @@ fn is_repeated_header(fields: &[String]) -> bool {
         .is_some_and(|f| matches!(normalized(f).as_str(), "transactiontype" | "employeeid"))
 }
 
-fn headerless_row(fields: &[String]) -> Result<Row, Vec<IngestError>> {
+/// A row that could not be read: every problem in it, and its employee ID
+/// when that field was fine (so history can name the person).
+struct BadRow {
+    problems: Vec<IngestError>,
+    employee: Option<EmployeeId>,
+}
+
+impl From<IngestError> for BadRow {
+    fn from(problem: IngestError) -> Self {
+        BadRow {
+            problems: vec![problem],
+            employee: None,
+        }
+    }
+}
+
+/// The longest employee ID a row error keeps: longer text is not an ID.
+const MAX_EMPLOYEE_LEN: usize = 64;
+
+fn headerless_row(fields: &[String]) -> Result<Row, BadRow> {
     if fields.len() < HEADERLESS_MIN {
         let joined = fields.join(",");
         let hint = if joined.contains(';') {
@@ -487,15 +510,17 @@ fn headerless_row(fields: &[String]) -> Result<Row, Vec<IngestError>> {
         } else {
             DelimiterHint::None
         };
-        return Err(vec![IngestError::TooFewColumns {
+        return Err(IngestError::TooFewColumns {
             found: fields.len(),
             hint,
-        }]);
+        }
+        .into());
     }
     if fields.len() > HEADERLESS_MAX {
-        return Err(vec![IngestError::TooManyColumns {
+        return Err(IngestError::TooManyColumns {
             found: fields.len(),
-        }]);
+        }
+        .into());
     }
     let duty = match fields[0].to_ascii_uppercase().as_str() {
         "BON" => Ok(Duty::BookOn),
@@ -509,13 +534,14 @@ fn headerless_row(fields: &[String]) -> Result<Row, Vec<IngestError>> {
     collect_row(duty, employee, local)
 }
 
-fn headed_row(fields: &[String], columns: HeadedColumns) -> Result<Row, Vec<IngestError>> {
+fn headed_row(fields: &[String], columns: HeadedColumns) -> Result<Row, BadRow> {
     let needed = 1 + columns.employee.max(columns.status).max(columns.timestamp);
     if fields.len() < needed {
-        return Err(vec![IngestError::ShortHeadedRow {
+        return Err(IngestError::ShortHeadedRow {
             needed,
             found: fields.len(),
-        }]);
+        }
+        .into());
     }
     let status = &fields[columns.status];
     let duty = match normalized(status).as_str() {
@@ -536,17 +562,29 @@ fn collect_row(
     duty: Result<Duty, IngestError>,
     employee: Result<EmployeeId, IngestError>,
     local: Result<NaiveDateTime, IngestError>,
-) -> Result<Row, Vec<IngestError>> {
+) -> Result<Row, BadRow> {
     match (duty, employee, local) {
         (Ok(duty), Ok(employee), Ok(local)) => Ok(Row {
             employee,
             duty,
             local,
         }),
-        (duty, employee, local) => Err([duty.err(), employee.err(), local.err()]
-            .into_iter()
-            .flatten()
-            .collect()),
+        (duty, employee, local) => {
+            let (employee, employee_problem) = match employee {
+                Ok(id) => (
+                    Some(id).filter(|id| id.as_str().len() <= MAX_EMPLOYEE_LEN),
+                    None,
+                ),
+                Err(e) => (None, Some(e)),
+            };
+            Err(BadRow {
+                problems: [duty.err(), employee_problem, local.err()]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+                employee,
+            })
+        }
     }
 }
 

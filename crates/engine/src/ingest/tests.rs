@@ -426,3 +426,17 @@ fn a_huge_field_is_cut_short_in_the_message() {
         "{reason}"
     );
 }
+
+/// A row error names the employee when that part of the row was fine, so
+/// history can answer "what happened to 00042's book-on?".
+#[test]
+fn a_row_error_keeps_the_employee_id_when_it_was_readable() {
+    let bytes = b"BON,00042,,,,2025061X143000,,,,\nBON,,,,,20250617143000,,,,\nBOF\n";
+    let parsed = parse_bobo("x.csv", bytes, London);
+    let employees: Vec<(u32, Option<&str>)> = parsed
+        .errors
+        .iter()
+        .map(|e| (e.source.line, e.employee.as_ref().map(EmployeeId::as_str)))
+        .collect();
+    assert_eq!(employees, [(1, Some("00042")), (2, None), (3, None)]);
+}

@@ -6,14 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use engine::config::{Host, KeyringStore};
-use engine::cycle::SyncContext;
+use engine::cycle::{FailedSelection, SyncContext};
 use engine::store::{ApprovalId, BatchId, Store};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::dto::{
-    AppInfoDto, AppMode, ApprovalDto, BatchRowDto, CheckDto, CycleReportDto, FoldersDto,
-    HistoryDto, MappingReportDto, PreviewDto, RecordRowDto, StatusDto,
+    AppInfoDto, AppMode, ApprovalDto, BatchRowDto, CheckDto, CycleReportDto, FailedFileDto,
+    FoldersDto, HistoryDto, MappingReportDto, PreviewDto, RecordRowDto, StatusDto,
 };
 use crate::error::ApiError;
 use crate::settings::{
@@ -133,6 +133,47 @@ pub async fn approve_change(state: State<'_, AppState>, id: i64) -> Result<()> {
 #[tauri::command]
 pub async fn reject_change(state: State<'_, AppState>, id: i64) -> Result<()> {
     Ok(state.handle()?.reject(ApprovalId(id)).await?)
+}
+
+#[tauri::command]
+pub async fn list_failed_files(state: State<'_, AppState>) -> Result<Vec<FailedFileDto>> {
+    Ok(state
+        .handle()?
+        .failed_files()
+        .await?
+        .iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// The failed files named (by name only, as listed), or all of them.
+fn failed_selection(names: Option<Vec<String>>) -> FailedSelection {
+    match names {
+        Some(names) => FailedSelection::Named(names),
+        None => FailedSelection::All,
+    }
+}
+
+#[tauri::command]
+pub async fn retry_failed_files(
+    state: State<'_, AppState>,
+    names: Option<Vec<String>>,
+) -> Result<Vec<String>> {
+    Ok(state
+        .handle()?
+        .retry_failed(failed_selection(names))
+        .await?)
+}
+
+#[tauri::command]
+pub async fn dismiss_failed_files(
+    state: State<'_, AppState>,
+    names: Option<Vec<String>>,
+) -> Result<Vec<String>> {
+    Ok(state
+        .handle()?
+        .dismiss_failed(failed_selection(names))
+        .await?)
 }
 
 /// `get_history` arguments.

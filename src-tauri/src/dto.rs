@@ -394,6 +394,26 @@ impl From<&Approval> for ApprovalDto {
     }
 }
 
+/// A file waiting in the failed folder: its events were never applied.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedFileDto {
+    pub name: String,
+    pub failed_at: DateTime<Utc>,
+    /// Why, from the note beside it (empty when none).
+    pub reason: String,
+}
+
+impl From<&engine::cycle::FailedFile> for FailedFileDto {
+    fn from(f: &engine::cycle::FailedFile) -> Self {
+        FailedFileDto {
+            name: f.name.clone(),
+            failed_at: f.failed_at,
+            reason: f.reason.clone(),
+        }
+    }
+}
+
 /// Per-batch tallies.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

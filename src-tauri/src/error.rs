@@ -78,6 +78,10 @@ impl From<EngineError> for ApiError {
             EngineError::NoSuchApproval(_) | EngineError::ApprovalChanged(_) => {
                 ApiError::NotFound(message)
             }
+            EngineError::FailedFile(engine::cycle::FailedFileError::NotFound { .. }) => {
+                ApiError::NotFound(message)
+            }
+            EngineError::FailedFile(_) => ApiError::Io(message),
             EngineError::Lock(_) => ApiError::Busy(message),
             EngineError::Stopped => ApiError::Internal(message),
             EngineError::Cycle(CycleError::Athoc(a)) | EngineError::Open(CycleError::Athoc(a)) => {

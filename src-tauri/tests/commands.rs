@@ -400,3 +400,55 @@ fn close_to_tray_is_saved_beside_the_settings_and_start_at_login_is_off() {
     assert_eq!(err["kind"], "internal", "{err}");
     assert!(err["message"].as_str().unwrap().contains("login"), "{err}");
 }
+
+#[test]
+fn failed_files_are_listed_with_their_reason_and_can_be_retried_or_dismissed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    call(&w, "start_demo", json!({})).unwrap();
+    let info = call(&w, "get_app_info", json!({})).unwrap();
+    let failed = Path::new(info["folders"]["failed"].as_str().unwrap()).to_path_buf();
+    std::fs::create_dir_all(&failed).unwrap();
+    // An empty export (nothing to apply once retried) and one to dismiss.
+    std::fs::write(failed.join("BOBO_retry.csv"), "").unwrap();
+    std::fs::write(
+        failed.join("BOBO_retry.csv.reason.txt"),
+        "AtHoc refused 2 event(s) of this file in 3 cycles",
+    )
+    .unwrap();
+    std::fs::write(failed.join("BOBO_dismiss.csv"), "BON,,,").unwrap();
+
+    let listed = call(&w, "list_failed_files", json!({})).unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["BOBO_dismiss.csv", "BOBO_retry.csv"], "{listed}");
+    let retry = &listed[1];
+    assert!(
+        retry["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("AtHoc refused 2 event(s)")
+            && retry.get("failedAt").is_some(),
+        "{retry}"
+    );
+
+    let err = call(&w, "retry_failed_files", json!({"names": ["nope.csv"]})).unwrap_err();
+    assert_eq!(err["kind"], "not_found", "{err}");
+    let moved = call(
+        &w,
+        "retry_failed_files",
+        json!({"names": ["BOBO_retry.csv"]}),
+    )
+    .unwrap();
+    assert_eq!(moved, json!(["BOBO_retry.csv"]));
+    assert!(!failed.join("BOBO_retry.csv.reason.txt").exists());
+
+    let dismissed = call(&w, "dismiss_failed_files", json!({"names": null})).unwrap();
+    assert_eq!(dismissed, json!(["BOBO_dismiss.csv"]));
+    assert!(failed.join("dismissed").join("BOBO_dismiss.csv").exists());
+    assert_eq!(call(&w, "list_failed_files", json!({})), Ok(json!([])));
+}

@@ -119,6 +119,26 @@ describe('main window', () => {
     await page.close();
   });
 
+  it('a failed file says why and offers Retry and Dismiss (which asks first)', async () => {
+    const page = await open();
+    const section = page.getByRole('region', { name: /Files not applied \(1\)/ });
+    await section.waitFor();
+    await section.getByText(/HTTP 400 Bad Request/).waitFor();
+    await shot(page, 'status-failed-file');
+
+    await section.getByRole('button', { name: 'Dismiss…' }).click();
+    await section.getByText(/Its events will never be applied/).waitFor();
+    await section.getByRole('button', { name: 'Keep it' }).click();
+    assert.ok(!(await mock(page)).calls.some((c) => c.cmd === 'dismiss_failed_files'), 'dismissed without asking');
+
+    await section.getByRole('button', { name: 'Retry' }).click();
+    await section.waitFor({ state: 'detached' });
+    const state = await mock(page);
+    assert.deepEqual(state.retried, ['bobo_0228.csv']);
+    assert.deepEqual(state.failedFiles, []);
+    await page.close();
+  });
+
   it('finds a record in History by employee ID, drills into its batch, exports CSV', async () => {
     const page = await open();
     await page.getByRole('button', { name: 'History' }).click();

@@ -319,7 +319,8 @@ export interface ApprovalDto {
   summary: string;
   /** JSON text listing exactly what would change, as the engine stores it:
    * `mass_clear`: `["login", …]` (duty values to clear);
-   * `mapping_purge`: `[["employeeId", "login"], …]` (mappings to remove).
+   * `mapping_purge`: `[["employeeId", "login"], …]` (mappings to remove) and
+   * `[["employeeId", "from", "to"], …]` (mappings re-pointed to another login).
    * Shown item by item; see `approvals.ts`. */
   payload: string;
   createdAt: string;
@@ -339,6 +340,36 @@ export function approveChange(id: number): Promise<void> {
 /** `reject_change`: reject; nothing changes. */
 export function rejectChange(id: number): Promise<void> {
   return call('reject_change', { id });
+}
+
+// ───────────────────────────── failed files ─────────────────────────────
+
+/** A file in the failed folder: its events were never applied. */
+export interface FailedFileDto {
+  name: string;
+  /** When it was moved there (RFC 3339 UTC). */
+  failedAt: string;
+  /** Why, from the note beside it ("" when there is none). */
+  reason: string;
+}
+
+/** `list_failed_files`: the files waiting in the failed folder, by name. */
+export function listFailedFiles(): Promise<FailedFileDto[]> {
+  return call('list_failed_files');
+}
+
+/** `retry_failed_files`: back into the drop folder (note removed, attempts
+ * forgotten), so the engine applies them as new; `null` = all. Returns the
+ * names as they are now in the drop folder. Rejects with `not_found` when a
+ * name is not in the failed folder (any more). */
+export function retryFailedFiles(names: string[] | null): Promise<string[]> {
+  return call('retry_failed_files', { names });
+}
+
+/** `dismiss_failed_files`: into `failed/dismissed/`, kept but no longer
+ * reported; their events stay unapplied. `null` = all. */
+export function dismissFailedFiles(names: string[] | null): Promise<string[]> {
+  return call('dismiss_failed_files', { names });
 }
 
 // ───────────────────────────── history ─────────────────────────────

@@ -26,6 +26,7 @@ export function App() {
   const reload = useCallback(() => {
     api.getStatus().then((status) => dispatch({ type: 'status', status }), () => undefined);
     api.listApprovals().then((approvals) => dispatch({ type: 'approvals', approvals }), () => undefined);
+    api.listFailedFiles().then((files) => dispatch({ type: 'failedFiles', files }), () => undefined);
   }, []);
 
   useEffect(() => {
@@ -110,7 +111,7 @@ export function App() {
           </Notice>
         ))}
         {state.page === 'status' && (
-          <StatusPage status={state.status} approvals={state.approvals} activity={state.activity} onStatus={(s) => dispatch({ type: 'status', status: s })} reload={reload} />
+          <StatusPage status={state.status} approvals={state.approvals} failedFiles={state.failedFiles} activity={state.activity} onStatus={(s) => dispatch({ type: 'status', status: s })} reload={reload} />
         )}
         {state.page === 'settings' && <SettingsPage onSaved={() => void loadInfo()} />}
         {state.page === 'checks' && <ChecksPage />}

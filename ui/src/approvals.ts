@@ -11,7 +11,8 @@ export interface ApprovalChanges {
   raw: string | null;
 }
 
-/** `mass_clear`: `["login", …]`; `mapping_purge`: `[["employeeId","login"], …]`. */
+/** `mass_clear`: `["login", …]`; `mapping_purge`: `[["employeeId","login"], …]`
+ * (removals) and `[["employeeId","from","to"], …]` (re-pointings). */
 export function describeApproval(kind: ApprovalKind, payload: string): ApprovalChanges {
   let data: unknown;
   try {
@@ -25,11 +26,13 @@ export function describeApproval(kind: ApprovalKind, payload: string): ApprovalC
   }
   if (
     kind === 'mapping_purge' &&
-    data.every((x) => Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === 'string'))
+    data.every((x) => Array.isArray(x) && (x.length === 2 || x.length === 3) && x.every((y) => typeof y === 'string'))
   ) {
     return {
-      items: (data as [string, string][]).map(
-        ([id, login]) => `Remove the mapping of employee ${id} to ${login}`,
+      items: (data as string[][]).map(([id, a, b]) =>
+        b === undefined
+          ? `Remove the mapping of employee ${id} to ${a}`
+          : `Re-point employee ${id} from ${a} to ${b}`,
       ),
       raw: null,
     };

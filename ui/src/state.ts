@@ -2,7 +2,7 @@
  * UI state as pure reducers: the main window (page, status, approvals,
  * recent activity) and the first-run wizard's steps. No I/O here.
  */
-import type { ApprovalDto, EngineEvent, IncidentDto, SettingKey, StatusDto } from './api';
+import type { ApprovalDto, EngineEvent, FailedFileDto, IncidentDto, SettingKey, StatusDto } from './api';
 
 export type Page = 'status' | 'settings' | 'checks' | 'history';
 export const PAGES: { id: Page; title: string }[] = [
@@ -23,6 +23,8 @@ export interface AppState {
   page: Page;
   status: StatusDto | null;
   approvals: ApprovalDto[];
+  /** Files in the failed folder: events never applied, until retried or dismissed. */
+  failedFiles: FailedFileDto[];
   incidents: IncidentDto[];
   activity: Activity[];
   /** Bumped on events that change history/status, so pages reload. */
@@ -33,6 +35,7 @@ export const initialApp: AppState = {
   page: 'status',
   status: null,
   approvals: [],
+  failedFiles: [],
   incidents: [],
   activity: [],
   revision: 0,
@@ -42,6 +45,7 @@ export type AppAction =
   | { type: 'navigate'; page: Page }
   | { type: 'status'; status: StatusDto }
   | { type: 'approvals'; approvals: ApprovalDto[] }
+  | { type: 'failedFiles'; files: FailedFileDto[] }
   | { type: 'event'; event: EngineEvent; at: string };
 
 const MAX_ACTIVITY = 30;
@@ -94,6 +98,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return { ...state, status: action.status };
     case 'approvals':
       return { ...state, approvals: action.approvals };
+    case 'failedFiles':
+      return { ...state, failedFiles: action.files };
     case 'event': {
       const e = action.event;
       let next: AppState = state;

@@ -12,6 +12,12 @@ describe('approval payloads list exactly what would change', () => {
       'Remove the mapping of employee 01234 to jsmith',
     ]);
   });
+  it('mapping purge: a re-pointed mapping names both logins', () => {
+    expect(describeApproval('mapping_purge', '[["01234","jsmith"],["00042","old","new"]]').items).toEqual([
+      'Remove the mapping of employee 01234 to jsmith',
+      'Re-point employee 00042 from old to new',
+    ]);
+  });
   it('an unknown shape is shown raw, never hidden', () => {
     expect(describeApproval('mass_clear', '{"x":1}')).toEqual({ items: [], raw: '{\n  "x": 1\n}' });
     expect(describeApproval('mass_clear', 'not json')).toEqual({ items: [], raw: 'not json' });

@@ -6,8 +6,8 @@
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
-  ApprovalDto, BatchRowDto, CheckDto, ConfigErrorDto, CycleReportDto, EngineEvent, PreviewDto,
-  RecordRowDto, SettingsValues, StatusDto,
+  ApprovalDto, BatchRowDto, CheckDto, ConfigErrorDto, CycleReportDto, EngineEvent, FailedFileDto,
+  PreviewDto, RecordRowDto, SettingsValues, StatusDto,
 } from '../src/api';
 import { ENGINE_EVENT } from '../src/api';
 
@@ -21,6 +21,9 @@ export interface MockState {
   secrets: { password: string | null; clientSecret: string | null };
   status: StatusDto;
   approvals: ApprovalDto[];
+  failedFiles: FailedFileDto[];
+  /** Files put back into the drop folder by retry_failed_files. */
+  retried: string[];
   batches: BatchRowDto[];
   records: RecordRowDto[];
   /** Every command received, with its arguments (secrets redacted). */
@@ -54,7 +57,7 @@ function record(id: number, batch: number, file: string, line: number, employee:
   };
 }
 
-function seed(): Pick<MockState, 'batches' | 'records' | 'approvals'> {
+function seed(): Pick<MockState, 'batches' | 'records' | 'approvals' | 'failedFiles'> {
   const records = [
     record(1, 1, 'bobo_0301.csv', 2, '01234', 'jsmith', 'applied', 'Success'),
     record(2, 1, 'bobo_0301.csv', 3, '00042', 'user00042', 'applied', 'Success'),
@@ -71,7 +74,11 @@ function seed(): Pick<MockState, 'batches' | 'records' | 'approvals'> {
     { id: 7, kind: 'mass_clear', summary: 'clear 3 of 4 duty values older than the cleanup age',
       payload: JSON.stringify(['jsmith', 'user00042', 'adoe']), createdAt: iso(-300) },
   ];
-  return { batches, records, approvals };
+  const failedFiles: FailedFileDto[] = [
+    { name: 'bobo_0228.csv', failedAt: iso(-7200),
+      reason: 'AtHoc refused 2 event(s) of this file in 3 cycles (MAX_RETRY_ATTEMPTS=3). Last answer: HTTP 400 Bad Request' },
+  ];
+  return { batches, records, approvals, failedFiles };
 }
 
 const CHECKS: CheckDto[] = [
@@ -129,7 +136,8 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
       : {},
     secrets: scenario === 'configured' ? { password: 'x', clientSecret: 'y' } : { password: null, clientSecret: null },
     status: baseStatus(),
-    ...(scenario === 'configured' ? seed() : { batches: [], records: [], approvals: [] }),
+    ...(scenario === 'configured' ? seed() : { batches: [], records: [], approvals: [], failedFiles: [] }),
+    retried: [],
     calls: [],
     exports: [],
     opened: [],
@@ -199,6 +207,17 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           s.approvals = s.approvals.filter((a) => a.id !== args.id);
           if (s.approvals.length === before) throw { kind: 'not_found', message: `No approval ${args.id}` };
           return null;
+        }
+        case 'list_failed_files':
+          return s.failedFiles;
+        case 'retry_failed_files':
+        case 'dismiss_failed_files': {
+          const names: string[] = args.names ?? s.failedFiles.map((f) => f.name);
+          const missing = names.find((n) => !s.failedFiles.some((f) => f.name === n));
+          if (missing) throw { kind: 'not_found', message: `${missing} is not in the failed folder /data/failed` };
+          s.failedFiles = s.failedFiles.filter((f) => !names.includes(f.name));
+          if (cmd === 'retry_failed_files') s.retried.push(...names);
+          return names;
         }
         case 'get_history': {
           const who = (args.query?.who ?? null) as string | null;

@@ -113,7 +113,11 @@ fn write_sample_export(drop: &Path, cycle: u32) -> anyhow::Result<String> {
     let mut text = String::new();
     for i in 0..5u32 {
         let employee = 1 + (cycle * 3 + i * 7) % 30;
-        let duty = if (cycle + i) % 3 == 0 { "BOF" } else { "BON" };
+        let duty = if (cycle + i).is_multiple_of(3) {
+            "BOF"
+        } else {
+            "BON"
+        };
         let at = now - chrono::Duration::seconds(i64::from(10 * (5 - i)));
         row(&mut text, duty, &format!("{employee:05}"), at);
     }

@@ -172,8 +172,8 @@ pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()>
         }
         println!("records for {who}, newest first (times in UTC):");
         println!(
-            "{:<19}  {:<5}  {:<3}  {:<19}  {:<10}  {:<9}  {}",
-            "BOBO time", "batch", "BO", "file:line", "action", "state", "details"
+            "{:<19}  {:<5}  {:<3}  {:<19}  {:<10}  {:<9}  details",
+            "BOBO time", "batch", "BO", "file:line", "action", "state"
         );
         for r in &h.records {
             let detail = r.details.clone().unwrap_or_else(|| r.reason.clone());
@@ -197,8 +197,8 @@ pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()>
     if !h.failed_runs.is_empty() {
         println!("cycles that failed outside any batch, newest first (times in UTC):");
         println!(
-            "{:<16}  {:<16}  {:>6}  {:<22}  {}",
-            "from", "last", "cycles", "kind", "what"
+            "{:<16}  {:<16}  {:>6}  {:<22}  what",
+            "from", "last", "cycles", "kind"
         );
         for f in &h.failed_runs {
             println!(
@@ -222,17 +222,8 @@ pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()>
     }
     println!("recent batches, newest first (times in UTC):");
     println!(
-        "{:<6}  {:<16}  {:<11}  {:>6}  {:>4}  {:>7}  {:>8}  {:>7}  {:>6}  {}",
-        "batch",
-        "started",
-        "status",
-        "events",
-        "set",
-        "cleared",
-        "unmapped",
-        "invalid",
-        "failed",
-        "files"
+        "{:<6}  {:<16}  {:<11}  {:>6}  {:>4}  {:>7}  {:>8}  {:>7}  {:>6}  files",
+        "batch", "started", "status", "events", "set", "cleared", "unmapped", "invalid", "failed"
     );
     for b in &h.batches {
         let c = &b.counts;

@@ -8,7 +8,9 @@ mod failed;
 mod failure;
 mod maintenance;
 
-pub use failed::{failed_files_summary, FailedFileError, FailedSelection, DISMISSED_DIR};
+pub use failed::{
+    failed_files_summary, FailedFile, FailedFileError, FailedSelection, DISMISSED_DIR, NOTE_LIMIT,
+};
 pub use failure::{Failure, FailureKind};
 
 use std::path::Path;

@@ -27,7 +27,10 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::checks::CheckResult;
 use crate::config::Settings;
-use crate::cycle::{CycleError, CycleReport, History, MappingReport, Preview, SyncContext};
+use crate::cycle::{
+    CycleError, CycleReport, FailedFile, FailedFileError, FailedSelection, History, MappingReport,
+    Preview, SyncContext,
+};
 use crate::store::{Approval, ApprovalId, StoreError};
 
 pub use decide::{
@@ -121,6 +124,9 @@ pub enum EngineError {
     /// be made; nothing was done and the new one waits for approval.
     #[error("nothing was done: the change shown is no longer what would be done, so it is asked again: {}", .0.summary)]
     ApprovalChanged(crate::cycle::Guarded),
+    /// A failed file named that is not there, or the failed folder unusable.
+    #[error(transparent)]
+    FailedFile(#[from] crate::cycle::FailedFileError),
     #[error("the BoboSync engine has stopped")]
     Stopped,
 }
@@ -306,6 +312,37 @@ impl EngineHandle {
             .store()
             .call(move |s| s.batch_records(batch))
             .await?)
+    }
+
+    /// The files waiting in the failed folder, with why each is there.
+    pub async fn failed_files(&self) -> Result<Vec<FailedFile>, EngineError> {
+        Ok(self
+            .inner
+            .ctx
+            .failed_file_details()
+            .map_err(FailedFileError::from)?)
+    }
+
+    /// Puts failed files back into the drop folder (notes removed, attempts
+    /// forgotten): the engine applies them as new. Returns their names there.
+    pub async fn retry_failed(
+        &self,
+        selection: FailedSelection,
+    ) -> Result<Vec<String>, EngineError> {
+        let moved = self.inner.ctx.retry_failed(&selection)?;
+        let _ = self.inner.commands.send(Command::Refresh).await;
+        Ok(moved)
+    }
+
+    /// Dismisses failed files: kept in `failed/dismissed/`, no longer
+    /// reported; their events stay unapplied. Returns their names there.
+    pub async fn dismiss_failed(
+        &self,
+        selection: FailedSelection,
+    ) -> Result<Vec<String>, EngineError> {
+        let dismissed = self.inner.ctx.dismiss_failed(&selection)?;
+        let _ = self.inner.commands.send(Command::Refresh).await;
+        Ok(dismissed)
     }
 
     /// The connection and field-mapping checks. A failing check is an open

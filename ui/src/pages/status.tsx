@@ -2,7 +2,7 @@
  * pending approvals with exactly what they would change, recent activity. */
 import { useState } from 'preact/hooks';
 import * as api from '../api';
-import type { ApprovalDto, CycleReportDto, StatusDto } from '../api';
+import type { ApprovalDto, CycleReportDto, FailedFileDto, StatusDto } from '../api';
 import { describeApproval } from '../approvals';
 import { ActionError, HealthBadge, Notice, Time, useAction, useApp } from '../components';
 import type { Activity } from '../state';
@@ -59,15 +59,64 @@ function Approval({ approval, onDone }: { approval: ApprovalDto; onDone: () => v
   );
 }
 
+/** One failed file: why, and the two ways out. Dismissing asks once more,
+ * since its events then stay unapplied for good. */
+function FailedFile({ file, onDone }: { file: FailedFileDto; onDone: () => void }) {
+  const act = useAction();
+  const [confirming, setConfirming] = useState(false);
+  const id = `failed-${file.name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  return (
+    <article class="failed-file" aria-labelledby={id}>
+      <h3 id={id}>
+        <span aria-hidden="true">✖ </span>
+        {file.name}
+      </h3>
+      <p>
+        Moved to the failed folder <Time iso={file.failedAt} />.
+      </p>
+      {file.reason && (
+        <pre class="reason" tabIndex={0} aria-label={`Why ${file.name} failed`}>
+          {file.reason}
+        </pre>
+      )}
+      <div class="actions">
+        {confirming ? (
+          <>
+            <span>Dismiss {file.name}? Its events will never be applied.</span>
+            <button type="button" disabled={act.busy} onClick={() => void act.run(() => api.dismissFailedFiles([file.name])).then(onDone)}>
+              Yes, dismiss
+            </button>
+            <button type="button" disabled={act.busy} onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </>
+        ) : (
+          <>
+            <button type="button" class="primary" disabled={act.busy} onClick={() => void act.run(() => api.retryFailedFiles([file.name])).then(onDone)}>
+              Retry
+            </button>
+            <button type="button" disabled={act.busy} onClick={() => setConfirming(true)}>
+              Dismiss…
+            </button>
+          </>
+        )}
+      </div>
+      <ActionError act={act} />
+    </article>
+  );
+}
+
 export function StatusPage({
   status,
   approvals,
+  failedFiles,
   activity,
   onStatus,
   reload,
 }: {
   status: StatusDto | null;
   approvals: ApprovalDto[];
+  failedFiles: FailedFileDto[];
   activity: Activity[];
   onStatus: (s: StatusDto) => void;
   reload: () => void;
@@ -160,6 +209,29 @@ export function StatusPage({
         {report && <CycleSummary report={report} />}
         {note && <Notice tone="info">{note}</Notice>}
       </div>
+      {failedFiles.length > 0 && (
+        <section aria-labelledby="failed-h">
+          <h2 id="failed-h">Files not applied ({failedFiles.length})</h2>
+          <p>
+            These files are in the failed folder: their events were never applied, and BoboSync keeps saying so until
+            you act. Fix the cause, then <strong>Retry</strong> puts a file back into the drop folder to be applied
+            again; <strong>Dismiss</strong> keeps it in <code>failed/dismissed</code> and stops reporting it.
+          </p>
+          <div class="actions">
+            <button type="button" onClick={() => open('failed')} title={info?.folders.failed}>
+              Open failed folder
+            </button>
+            {failedFiles.length > 1 && (
+              <button type="button" disabled={act.busy} onClick={() => void act.run(() => api.retryFailedFiles(null)).then(reload)}>
+                Retry all {failedFiles.length}
+              </button>
+            )}
+          </div>
+          {failedFiles.map((f) => (
+            <FailedFile key={f.name} file={f} onDone={reload} />
+          ))}
+        </section>
+      )}
       <section aria-labelledby="approvals-h">
         <h2 id="approvals-h">Waiting for approval ({approvals.length})</h2>
         {approvals.length === 0 ? <p>Nothing waits for approval.</p> : approvals.map((a) => <Approval approval={a} onDone={reload} />)}

@@ -49,7 +49,34 @@ pub fn failed_files_summary(files: &[Candidate], retry: &str, dismiss: &str) -> 
     )
 }
 
+/// A file waiting in the failed folder, as an operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FailedFile {
+    pub name: String,
+    /// When it was moved there (its modification time).
+    pub failed_at: chrono::DateTime<chrono::Utc>,
+    /// Why, from the note beside it (at most [`NOTE_LIMIT`] bytes); empty
+    /// when there is no note.
+    pub reason: String,
+}
+
+/// How much of a note is shown.
+pub const NOTE_LIMIT: u64 = 4096;
+
 impl SyncContext {
+    /// The files waiting in the failed folder with why each is there.
+    pub fn failed_file_details(&self) -> Result<Vec<FailedFile>, FolderError> {
+        Ok(self
+            .failed_files()?
+            .into_iter()
+            .map(|file| FailedFile {
+                reason: read_note(&folder::reason_file_for(&file.path)),
+                failed_at: file.modified.into(),
+                name: file.name,
+            })
+            .collect())
+    }
+
     /// The files waiting in the failed folder (not the dismissed ones). A
     /// missing failed folder holds none.
     pub fn failed_files(&self) -> Result<Vec<Candidate>, FolderError> {
@@ -139,6 +166,22 @@ fn remove_note(file: &Path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => tracing::warn!("cannot remove the note {}: {e}", note.display()),
+    }
+}
+
+/// The start of a note, as text; empty when there is none. Notes are
+/// written by BoboSync, but the folder may be shared: read no more than
+/// [`NOTE_LIMIT`] bytes, and only from a regular file.
+fn read_note(note: &Path) -> String {
+    use std::io::Read as _;
+    let regular = std::fs::symlink_metadata(note).is_ok_and(|m| m.file_type().is_file());
+    if !regular {
+        return String::new();
+    }
+    let mut bytes = Vec::new();
+    match std::fs::File::open(note).map(|f| f.take(NOTE_LIMIT).read_to_end(&mut bytes)) {
+        Ok(Ok(_)) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        _ => String::new(),
     }
 }
 

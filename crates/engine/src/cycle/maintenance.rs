@@ -234,7 +234,20 @@ impl SyncContext {
                 diff.changed.len(),
                 current.len()
             ),
-            payload_json: serde_json::to_string(&dropped).unwrap_or_default(),
+            // `[[id, login], …]` removals, then `[[id, from, to], …]` re-pointings.
+            payload_json: serde_json::to_string(
+                &diff
+                    .removed
+                    .iter()
+                    .map(|(id, login)| vec![id.as_str(), login.as_str()])
+                    .chain(
+                        diff.changed
+                            .iter()
+                            .map(|c| vec![c.employee.as_str(), c.from.as_str(), c.to.as_str()]),
+                    )
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_default(),
             changing: (diff.removed.len() + diff.changed.len()) as u32,
             total: current.len() as u32,
         };

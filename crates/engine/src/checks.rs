@@ -32,6 +32,12 @@ pub struct CheckResult {
     pub detail: String,
     /// What to do when it is not a pass.
     pub action: Option<String>,
+    /// AtHoc's error when the check failed because AtHoc could not be used
+    /// (signing in, reading the directory). Every full cycle connects first
+    /// and reports those itself, so the runtime leaves them to the cycle's
+    /// incidents rather than opening a second one for the same cause.
+    #[serde(skip)]
+    pub cause: Option<AthocError>,
 }
 
 impl CheckResult {
@@ -48,6 +54,7 @@ impl CheckResult {
             status,
             detail,
             action,
+            cause: None,
         }
     }
 }
@@ -136,7 +143,10 @@ fn folder_checks(ctx: &SyncContext) -> Vec<CheckResult> {
         ),
     ];
     let mut results = Vec::new();
-    let probe_name = format!(".bobosync-check-{}.tmp", std::process::id());
+    // Unique per run: an operator's run and the scheduled one may overlap.
+    static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let probe_name = format!(".bobosync-check-{}-{run}.tmp", std::process::id());
     let drop_probe = paths.drop_dir.join(&probe_name);
     let drop_ok = match probe_folder(&paths.drop_dir, &drop_probe) {
         Ok(()) => true,
@@ -321,13 +331,16 @@ fn connection_failure(e: &AthocError) -> CheckResult {
         }
         _ => "check ATHOC_SERVER_URL, the network, proxy and TLS settings, then try again",
     };
-    CheckResult::new(
-        "connection",
-        "Authentication and token",
-        CheckStatus::Fail,
-        e.to_string(),
-        Some(action.to_owned()),
-    )
+    CheckResult {
+        cause: Some(e.clone()),
+        ..CheckResult::new(
+            "connection",
+            "Authentication and token",
+            CheckStatus::Fail,
+            e.to_string(),
+            Some(action.to_owned()),
+        )
+    }
 }
 
 async fn field_checks(ctx: &SyncContext) -> Vec<CheckResult> {
@@ -339,13 +352,16 @@ async fn field_checks(ctx: &SyncContext) -> Vec<CheckResult> {
     let directory = match ctx.client().fetch_users(&[collar, duty]).await {
         Ok(directory) => directory,
         Err(e) => {
-            return vec![CheckResult::new(
-                "directory",
-                "User directory",
-                CheckStatus::Fail,
-                e.to_string(),
-                Some("the user directory must be read completely before anything is mapped; see the error".to_owned()),
-            )]
+            return vec![CheckResult {
+                cause: Some(e.clone()),
+                ..CheckResult::new(
+                    "directory",
+                    "User directory",
+                    CheckStatus::Fail,
+                    e.to_string(),
+                    Some("the user directory must be read completely before anything is mapped; see the error".to_owned()),
+                )
+            }]
         }
     };
     let mut results = Vec::new();

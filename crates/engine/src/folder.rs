@@ -163,7 +163,7 @@ pub fn list_candidates(dir: &Path) -> Result<Vec<Candidate>, FolderError> {
 
 /// Whether a file name may be a BOBO export (not hidden, not a lock or
 /// temporary file, ends in `.csv`).
-fn looks_like_export(name: &str) -> bool {
+pub fn looks_like_export(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.ends_with(".csv")
         && lower.len() > ".csv".len()

@@ -61,6 +61,9 @@ pub struct EngineOptions {
     pub watch_events: bool,
     /// Who holds the lock, as the second instance's message shows it.
     pub program: String,
+    /// The checks run at start and then this often; a failing one is an
+    /// open incident until a later run passes.
+    pub check_interval: Duration,
 }
 
 impl Default for EngineOptions {
@@ -73,6 +76,7 @@ impl Default for EngineOptions {
             stale_export: None,
             watch_events: true,
             program: "BoboSync".to_owned(),
+            check_interval: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -99,6 +103,7 @@ impl EngineOptions {
             rescan: self.rescan_interval.max(Duration::from_millis(10)),
             maintenance: self.maintenance_interval.max(Duration::from_millis(10)),
             retry: self.retry_interval.max(Duration::from_millis(10)),
+            checks: self.check_interval.max(Duration::from_secs(1)),
         }
     }
 }

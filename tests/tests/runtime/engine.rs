@@ -483,3 +483,24 @@ fn approvals_follow_the_change_a_rejection_holds_and_an_outdated_approve_asks_ag
         engine.shutdown().await;
     });
 }
+
+/// The scheduled checks (at start, then daily; every maintenance interval while one fails):
+/// a failing check is an incident nobody had to ask for, resolved once a later run passes.
+#[test]
+fn the_scheduled_checks_open_an_incident_and_resolve_it_when_fixed() {
+    let h = Harness::new(org(3, []));
+    // A duty value AtHoc holds in another format than ATHOC_DATE_FORMAT.
+    h.set_duty(&login(2), "2025-06-17T08:00:00");
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        status_until(&engine, "the check's incident", |s| {
+            s.health == Health::Warning && s.reason.starts_with("check failed: Duty field values")
+        })
+        .await;
+        // Fixed in AtHoc: the next scheduled run passes.
+        h.set_duty(&login(2), "");
+        status_until(&engine, "health back to ok", |s| s.health == Health::Ok).await;
+        engine.shutdown().await;
+    });
+}

@@ -20,6 +20,9 @@ pub struct Intervals {
     pub maintenance: Duration,
     /// The first retry after a failed full cycle; doubles per failure up to `maintenance`.
     pub retry: Duration,
+    /// The connection and field-mapping checks run this often (daily), at
+    /// start first.
+    pub checks: Duration,
 }
 
 /// What the runtime remembers between decisions.
@@ -34,6 +37,11 @@ pub struct Memory {
     /// When the user-mapping sync is next due (the schedule's answer; at or
     /// before `now` means due); `None` when it is switched off.
     pub next_mapping_sync: Option<DateTime<Utc>>,
+    /// When the checks last ran on the engine's own schedule.
+    pub last_checks: Option<DateTime<Utc>>,
+    /// A check failed in the last run: they run again every maintenance
+    /// interval until it passes, not a day later.
+    pub checks_failing: bool,
 }
 
 /// Why a full cycle is due.
@@ -62,6 +70,8 @@ impl CycleReason {
 pub struct Due {
     pub cycle: Option<CycleReason>,
     pub rescan: bool,
+    /// The scheduled run of the checks (not while paused).
+    pub checks: bool,
 }
 
 fn chrono(d: Duration) -> chrono::Duration {
@@ -114,7 +124,25 @@ pub fn due(now: DateTime<Utc>, memory: &Memory, intervals: &Intervals, paused: b
     let rescan = memory
         .last_rescan
         .is_none_or(|last| now >= last + chrono(intervals.rescan));
-    Due { cycle, rescan }
+    let checks = !paused
+        && memory
+            .last_checks
+            .is_none_or(|last| now >= last + chrono(checks_interval(memory, intervals)));
+    Due {
+        cycle,
+        rescan,
+        checks,
+    }
+}
+
+/// How long after the last run the checks run again: daily, or every
+/// maintenance interval while one fails.
+fn checks_interval(memory: &Memory, intervals: &Intervals) -> Duration {
+    if memory.checks_failing {
+        intervals.maintenance.min(intervals.checks)
+    } else {
+        intervals.checks
+    }
 }
 
 /// When something is next due (at the latest one rescan interval away).
@@ -128,7 +156,16 @@ pub fn next_wake(
         .last_rescan
         .map_or(now, |last| last + chrono(intervals.rescan));
     let cycle = next_cycle(memory, intervals, paused).map(|(at, _)| at);
-    cycle.map_or(rescan, |c| c.min(rescan)).max(now)
+    let checks = (!paused).then(|| {
+        memory.last_checks.map_or(now, |last| {
+            last + chrono(checks_interval(memory, intervals))
+        })
+    });
+    [cycle, checks]
+        .into_iter()
+        .flatten()
+        .fold(rescan, DateTime::min)
+        .max(now)
 }
 
 /// Settle-window completeness, for files without a platform signal: `None`
@@ -218,6 +255,7 @@ mod tests {
         rescan: Duration::from_secs(10),
         maintenance: Duration::from_secs(300),
         retry: Duration::from_secs(30),
+        checks: Duration::from_secs(24 * 3600),
     };
 
     fn mem(
@@ -230,6 +268,8 @@ mod tests {
             failures_in_a_row: failures,
             last_rescan: Some(at(12, 0, 0)),
             next_mapping_sync: mapping,
+            last_checks: Some(at(12, 0, 0)),
+            checks_failing: false,
         }
     }
 
@@ -377,5 +417,29 @@ mod tests {
         if let Some(text) = warning {
             assert!(text.contains("BOBO export"), "{text}");
         }
+    }
+
+    #[test]
+    fn checks_run_at_start_then_daily_and_not_while_paused() {
+        let never = Memory {
+            last_checks: None,
+            ..mem(Some(at(12, 0, 0)), 0, None)
+        };
+        assert!(due(at(12, 0, 1), &never, &IV, false).checks);
+        assert!(!due(at(12, 0, 1), &never, &IV, true).checks);
+        let ran = mem(Some(at(12, 0, 0)), 0, None);
+        assert!(!due(at(23, 59, 59), &ran, &IV, false).checks);
+        let next_day = at(12, 0, 0) + chrono::Duration::hours(24);
+        assert!(due(next_day, &ran, &IV, false).checks);
+        assert_eq!(next_wake(at(12, 0, 1), &never, &IV, false), at(12, 0, 1));
+        let failing = Memory {
+            checks_failing: true,
+            ..ran
+        };
+        assert!(!due(at(12, 4, 59), &failing, &IV, false).checks);
+        assert!(
+            due(at(12, 5, 0), &failing, &IV, false).checks,
+            "again after the maintenance interval"
+        );
     }
 }

@@ -101,6 +101,7 @@ pub(super) async fn spawn(
         settle_wake: None,
         watching,
         update_tries: 0,
+        commands: commands.downgrade(),
         _lock: lock,
     };
     state.start_watching();
@@ -144,6 +145,9 @@ struct State {
     /// Tries while updates fail at the request level (the incident keeps
     /// since when).
     update_tries: u32,
+    /// For results of work the loop hands off (the scheduled checks); weak,
+    /// so the loop still ends when every handle is gone.
+    commands: mpsc::WeakSender<Command>,
     _lock: DataLock,
 }
 
@@ -262,6 +266,11 @@ impl State {
     fn saw_file(&mut self, path: &std::path::Path) {
         let now = self.ctx.now();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        // Only what may be an export: not a writer's temporary file, nor
+        // the checks' probe.
+        if !name.as_deref().is_some_and(folder::looks_like_export) {
+            return;
+        }
         self.status.send_modify(|s| {
             s.last_file_seen = Some(now);
             s.last_file_name = name;
@@ -284,6 +293,10 @@ impl State {
                     .await;
             }
         }
+        if due.checks {
+            self.memory.last_checks = Some(now);
+            self.run_checks_in_background();
+        }
         if due.rescan
             || self
                 .settle_wake
@@ -296,6 +309,20 @@ impl State {
             let ready = self.tracker().take_ready();
             self.fast_path(ready, "file closed").await;
         }
+    }
+
+    /// The scheduled checks (at start, then daily), off the loop: they wait
+    /// on AtHoc, and files must keep flowing meanwhile. Their results come
+    /// back as `Command::CheckResults`, like an operator's run.
+    fn run_checks_in_background(&self) {
+        let ctx = Arc::clone(&self.ctx);
+        let commands = self.commands.clone();
+        tokio::spawn(async move {
+            let results = crate::checks::run_checks(&ctx).await;
+            if let Some(commands) = commands.upgrade() {
+                let _ = commands.send(Command::CheckResults(results)).await;
+            }
+        });
     }
 
     /// Where the platform has no close event, files still being written are
@@ -704,9 +731,10 @@ impl State {
     /// Failing checks are health: one incident naming the first failing
     /// check (and how many more), open until a run finds them all passing.
     fn observe_checks(&mut self, results: &[crate::checks::CheckResult]) {
+        // AtHoc being unusable is the cycles' incident (each connects first).
         let failing: Vec<&crate::checks::CheckResult> = results
             .iter()
-            .filter(|r| r.status == crate::checks::CheckStatus::Fail)
+            .filter(|r| r.status == crate::checks::CheckStatus::Fail && r.cause.is_none())
             .collect();
         let found = match failing.as_slice() {
             [] => Vec::new(),
@@ -722,6 +750,7 @@ impl State {
                 )]
             }
         };
+        self.memory.checks_failing = !found.is_empty();
         self.observe(Source::Checks, found);
     }
 

@@ -41,6 +41,9 @@ pub struct StatusDto {
     pub next_mapping_sync: Option<DateTime<Utc>>,
     pub pending_files: usize,
     pub pending_approvals: usize,
+    /// People whose AtHoc duty value differs from their last BOBO event, at
+    /// the last reconciliation check (`null` until one ran).
+    pub drift: Option<usize>,
 }
 
 impl StatusDto {
@@ -60,6 +63,7 @@ impl StatusDto {
             next_mapping_sync: s.next_mapping_sync,
             pending_files: s.pending_files,
             pending_approvals: s.pending_approvals,
+            drift: s.drift,
         }
     }
 
@@ -76,6 +80,7 @@ impl StatusDto {
             next_mapping_sync: None,
             pending_files: 0,
             pending_approvals: 0,
+            drift: None,
         }
     }
 }

@@ -74,6 +74,7 @@ fn setup_mode_answers_and_refuses_with_not_configured() {
         "nextMappingSync",
         "pendingFiles",
         "pendingApprovals",
+        "drift",
     ] {
         assert!(
             status.get(key).is_some(),

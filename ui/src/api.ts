@@ -122,6 +122,10 @@ export interface StatusDto {
   pendingFiles: number;
   /** Mass changes waiting for the operator ({@link listApprovals}). */
   pendingApprovals: number;
+  /** People whose AtHoc duty value differs from their last BOBO event, at
+   * the last reconciliation check (run at start and daily); null until one
+   * ran. `bobosync reconcile` lists them, `--fix` writes BOBO's truth. */
+  drift: number | null;
 }
 
 /** `get_app_info`: facts that change only with the settings. */
@@ -309,7 +313,7 @@ export function preview(): Promise<PreviewDto> {
 
 // ───────────────────────────── approvals ─────────────────────────────
 
-export type ApprovalKind = 'mass_clear' | 'mapping_purge';
+export type ApprovalKind = 'mass_clear' | 'mapping_purge' | 'reconcile_fix';
 
 /** A guarded mass change waiting for the operator. */
 export interface ApprovalDto {
@@ -320,7 +324,8 @@ export interface ApprovalDto {
   /** JSON text listing exactly what would change, as the engine stores it:
    * `mass_clear`: `["login", …]` (duty values to clear);
    * `mapping_purge`: `[["employeeId", "login"], …]` (mappings to remove) and
-   * `[["employeeId", "from", "to"], …]` (mappings re-pointed to another login).
+   * `[["employeeId", "from", "to"], …]` (mappings re-pointed to another login);
+   * `reconcile_fix`: `[["login", "value"], …]` (an empty value clears).
    * Shown item by item; see `approvals.ts`. */
   payload: string;
   createdAt: string;

@@ -12,7 +12,8 @@ export interface ApprovalChanges {
 }
 
 /** `mass_clear`: `["login", …]`; `mapping_purge`: `[["employeeId","login"], …]`
- * (removals) and `[["employeeId","from","to"], …]` (re-pointings). */
+ * (removals) and `[["employeeId","from","to"], …]` (re-pointings);
+ * `reconcile_fix`: `[["login","value"], …]` (empty: clear). */
 export function describeApproval(kind: ApprovalKind, payload: string): ApprovalChanges {
   let data: unknown;
   try {
@@ -33,6 +34,17 @@ export function describeApproval(kind: ApprovalKind, payload: string): ApprovalC
         b === undefined
           ? `Remove the mapping of employee ${id} to ${a}`
           : `Re-point employee ${id} from ${a} to ${b}`,
+      ),
+      raw: null,
+    };
+  }
+  if (
+    kind === 'reconcile_fix' &&
+    data.every((x) => Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === 'string'))
+  ) {
+    return {
+      items: (data as [string, string][]).map(([login, value]) =>
+        value === '' ? `Clear the duty value of ${login}` : `Set the duty value of ${login} to ${value}`,
       ),
       raw: null,
     };

@@ -18,6 +18,12 @@ describe('approval payloads list exactly what would change', () => {
       'Re-point employee 00042 from old to new',
     ]);
   });
+  it('reconcile fix: set or clear, one line per person', () => {
+    expect(describeApproval('reconcile_fix', '[["a","17/06/2025 08:00:00"],["b",""]]').items).toEqual([
+      'Set the duty value of a to 17/06/2025 08:00:00',
+      'Clear the duty value of b',
+    ]);
+  });
   it('an unknown shape is shown raw, never hidden', () => {
     expect(describeApproval('mass_clear', '{"x":1}')).toEqual({ items: [], raw: '{\n  "x": 1\n}' });
     expect(describeApproval('mass_clear', 'not json')).toEqual({ items: [], raw: 'not json' });

@@ -43,7 +43,7 @@ function baseStatus(): StatusDto {
   return {
     health: 'ok', reason: 'All files applied', since: iso(-3600), paused: false, mode: 'live',
     lastFileSeen: { name: 'bobo_0301.csv', at: iso(-600) }, lastSuccess: iso(-590),
-    nextMappingSync: iso(6 * 3600), pendingFiles: 2, pendingApprovals: 1,
+    nextMappingSync: iso(6 * 3600), pendingFiles: 2, pendingApprovals: 1, drift: 0,
   };
 }
 

@@ -4,7 +4,7 @@ import { appReducer, canAdvance, errorHint, initialApp, initialWizard, wizardRed
 
 const status: StatusDto = {
   health: 'error', reason: 'AtHoc unreachable', since: '2025-01-01T00:00:00Z', paused: false, mode: 'live',
-  lastFileSeen: null, lastSuccess: null, nextMappingSync: null, pendingFiles: 0, pendingApprovals: 0,
+  lastFileSeen: null, lastSuccess: null, nextMappingSync: null, pendingFiles: 0, pendingApprovals: 0, drift: null,
 };
 const at = '2025-01-01T00:00:00Z';
 

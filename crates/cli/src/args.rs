@@ -93,6 +93,21 @@ pub enum Command {
         #[arg(long)]
         approve: bool,
     },
+    /// Compare AtHoc's duty values with each person's last BOBO event and
+    /// list the drift by person; with --fix, write BOBO's duty status.
+    Reconcile {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Write BOBO's duty status to AtHoc for every drifted person.
+        #[arg(long)]
+        fix: bool,
+        /// Allow a fix that changes many values.
+        #[arg(long, requires = "fix")]
+        approve: bool,
+        /// Print as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what the pending files would do; nothing is sent or written.
     Preview {
         #[command(flatten)]

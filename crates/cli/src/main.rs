@@ -140,6 +140,29 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 exit::OK
             })
         }
+        Command::Reconcile {
+            config,
+            fix,
+            approve,
+            json,
+        } => {
+            let (ctx, _log, _lock) = if fix {
+                let (ctx, log, lock) = open_exclusive(&config, true)?;
+                (ctx, log, Some(lock))
+            } else {
+                let (ctx, log) = open(&config)?;
+                (ctx, log, None)
+            };
+            let report = ctx.reconcile(fix, approve).await?;
+            print::reconcile(&report, &ctx.hint("reconcile --fix --approve"), json)?;
+            Ok(if report.approval.is_some() {
+                exit::NEEDS_APPROVAL
+            } else if report.failed > 0 || (!fix && !report.reconciliation.drift.is_empty()) {
+                exit::FAILED
+            } else {
+                exit::OK
+            })
+        }
         Command::Preview { config, json } => {
             let (ctx, _log) = open(&config)?;
             let preview = ctx.preview().await?;

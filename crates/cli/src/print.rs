@@ -3,8 +3,9 @@
 //! output tells the whole story; the log file has the details.
 
 use engine::checks::{CheckResult, CheckStatus};
-use engine::cycle::{CleanupReport, CycleReport, History, MappingReport, Preview};
+use engine::cycle::{CleanupReport, CycleReport, History, MappingReport, Preview, ReconcileReport};
 use engine::plan::Action;
+use engine::reconcile::DriftKind;
 
 pub fn cycle(report: &CycleReport) {
     if let Some(mapping) = &report.mapping {
@@ -247,6 +248,77 @@ pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()>
         if let Some(error) = &b.error {
             println!("        error: {}", one_line(error));
         }
+    }
+    Ok(())
+}
+
+/// Drift by person, then what a fix did.
+pub fn reconcile(r: &ReconcileReport, approve: &str, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+        return Ok(());
+    }
+    let rec = &r.reconciliation;
+    if rec.drift.is_empty() {
+        println!(
+            "the duty values of all {} people with BOBO events match their last event",
+            rec.compared
+        );
+    } else {
+        println!(
+            "{} of {} people differ from their last BOBO event (times in UTC):",
+            rec.drift.len(),
+            rec.compared
+        );
+        println!(
+            "{:<12}  {:<28}  {:<22}  {:<20}  {:<20}  last BOBO event",
+            "employee", "login", "drift", "AtHoc holds", "should hold"
+        );
+        for d in &rec.drift {
+            let kind = match d.kind {
+                DriftKind::OnDutyAfterBookOff => "on duty after book-off",
+                DriftKind::OnDutyButStale => "on duty, book-on stale",
+                DriftKind::BookedOnButEmpty => "booked on, empty",
+                DriftKind::ValueDiffers => "another time",
+            };
+            println!(
+                "{:<12}  {:<28}  {:<22}  {:<20}  {:<20}  {} {} ({})",
+                d.employee.as_str(),
+                d.login.as_str(),
+                kind,
+                d.athoc.as_deref().unwrap_or("(empty)"),
+                d.expected.as_deref().unwrap_or("(empty)"),
+                d.last_event.duty.code(),
+                d.last_event.at.format("%Y-%m-%d %H:%M:%S"),
+                d.last_event.source
+            );
+        }
+    }
+    if !rec.without_event.is_empty() {
+        println!(
+            "{} user(s) are on duty in AtHoc without any BOBO event here (left alone): {}",
+            rec.without_event.len(),
+            rec.without_event
+                .iter()
+                .take(5)
+                .map(|(login, value)| format!("{login} ({value})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !rec.unparseable.is_empty() {
+        println!(
+            "warning: {} value(s) do not match ATHOC_DATE_FORMAT and were left alone (see `bobosync check`)",
+            rec.unparseable.len()
+        );
+    }
+    if let Some(guarded) = &r.approval {
+        println!("NOT fixed: {}", guarded.describe(approve));
+    } else if r.fixed + r.failed > 0 {
+        println!(
+            "fixed {} value(s), {} not taken by AtHoc",
+            r.fixed, r.failed
+        );
     }
     Ok(())
 }

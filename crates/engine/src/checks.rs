@@ -38,6 +38,10 @@ pub struct CheckResult {
     /// incidents rather than opening a second one for the same cause.
     #[serde(skip)]
     pub cause: Option<AthocError>,
+    /// For the reconciliation check: how many people's AtHoc value differs
+    /// from BOBO (beyond the stale cleanup catching up).
+    #[serde(skip)]
+    pub drift: Option<usize>,
 }
 
 impl CheckResult {
@@ -55,6 +59,7 @@ impl CheckResult {
             detail,
             action,
             cause: None,
+            drift: None,
         }
     }
 }
@@ -67,9 +72,103 @@ const SAMPLES: usize = 3;
 /// need AtHoc are skipped (as failed) when the connection itself fails.
 pub async fn run_checks(ctx: &SyncContext) -> Vec<CheckResult> {
     let mut results = folder_checks(ctx);
-    results.extend(run_connection_checks(ctx).await);
+    let connection = run_connection_checks(ctx).await;
+    let connected = !connection
+        .iter()
+        .any(|r| r.id == "connection" && r.status == CheckStatus::Fail);
+    results.extend(connection);
     results.extend(store_checks(ctx).await);
+    if connected {
+        results.push(reconcile_check(ctx).await);
+    }
     results
+}
+
+/// AtHoc's duty values against the ledger: a person on duty in AtHoc whose
+/// last BOBO event is a book-off, or booked on in BOBO but empty (or
+/// another time) in AtHoc, fails; only the stale cleanup catching up warns.
+async fn reconcile_check(ctx: &SyncContext) -> CheckResult {
+    let title = "Duty values match BOBO";
+    let report = match ctx.reconcile(false, false).await {
+        Ok(report) => report,
+        Err(e) => {
+            let cause = match &e {
+                crate::cycle::CycleError::Athoc(a) => Some(a.clone()),
+                _ => None,
+            };
+            return CheckResult {
+                cause,
+                ..CheckResult::new(
+                    "duty_values",
+                    title,
+                    CheckStatus::Fail,
+                    format!("cannot compare: {e}"),
+                    None,
+                )
+            };
+        }
+    };
+    let r = &report.reconciliation;
+    let serious: Vec<String> = r
+        .drift
+        .iter()
+        .filter(|d| d.kind.is_serious())
+        .take(SAMPLES)
+        .map(|d| {
+            format!(
+                "{} ({}): AtHoc {}, BOBO {}",
+                d.employee,
+                d.login,
+                d.athoc.as_deref().unwrap_or("empty"),
+                d.expected.as_deref().unwrap_or("off duty"),
+            )
+        })
+        .collect();
+    let stale = r.drift.len() - r.serious();
+    let mut result = if r.serious() > 0 {
+        CheckResult::new(
+            "duty_values",
+            title,
+            CheckStatus::Fail,
+            format!(
+                "{} of {} people differ from their last BOBO event: {}{}",
+                r.serious(),
+                r.compared,
+                serious.join("; "),
+                if r.serious() > serious.len() {
+                    "; …"
+                } else {
+                    ""
+                }
+            ),
+            Some(format!(
+                "`{}` lists them; `{}` writes BOBO's duty status to AtHoc",
+                ctx.hint("reconcile"),
+                ctx.hint("reconcile --fix")
+            )),
+        )
+    } else if stale > 0 {
+        CheckResult::new(
+            "duty_values",
+            title,
+            CheckStatus::Warn,
+            format!("{stale} people are still on duty in AtHoc after their book-on became stale; the stale cleanup clears them"),
+            Some(format!("if it waits for approval, approve it (`{}`)", ctx.hint("cleanup --approve"))),
+        )
+    } else {
+        CheckResult::new(
+            "duty_values",
+            title,
+            CheckStatus::Pass,
+            format!(
+                "the duty values of all {} people with BOBO events match their last event",
+                r.compared
+            ),
+            None,
+        )
+    };
+    result.drift = Some(r.serious());
+    result
 }
 
 /// The checks that need no folder and no database: settings warnings, the

@@ -7,11 +7,13 @@ mod batch;
 mod failed;
 mod failure;
 mod maintenance;
+mod reconcile;
 
 pub use failed::{
     failed_files_summary, FailedFile, FailedFileError, FailedSelection, DISMISSED_DIR, NOTE_LIMIT,
 };
 pub use failure::{Failure, FailureKind};
+pub use reconcile::ReconcileReport;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};

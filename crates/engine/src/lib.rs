@@ -27,6 +27,7 @@ pub mod mapping; // pure diff + shell: the employee-ID → login mapping sync
 pub mod cleanup; // pure selection + shell: clearing stale duty values
 pub mod schedule; // pure: when the mapping sync is due
 pub mod checks; // shell: connection and field-mapping checks
+pub mod reconcile; // pure: AtHoc's duty values against the ledger
 
 // State and reporting.
 pub mod store; // shell: SQLite, its one owner (migrations, queries)

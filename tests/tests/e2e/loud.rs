@@ -389,3 +389,72 @@ fn failed_runs_are_in_history_one_row_per_run_of_failures() {
     assert_eq!(counts, [1, 2], "{later}");
     assert_eq!(json["batches"].as_array().map(Vec::len), Some(1), "{later}");
 }
+
+#[test]
+fn reconcile_lists_drift_by_person_and_fix_writes_bobos_truth() {
+    let h = Harness::new(generate_users(50));
+    h.drop_file(
+        FILE,
+        [
+            bobo_row("BON", "00001", &stamp(0, "080000")),
+            bobo_row("BON", "00002", &stamp(0, "081500")),
+            bobo_row("BOF", "00003", &stamp(0, "083000")),
+        ]
+        .concat(),
+    );
+    h.once().assert_success();
+    h.bobosync(&["reconcile"])
+        .assert_success()
+        .assert_output_contains("match their last event");
+
+    // Someone edits AtHoc by hand.
+    h.set_duty(&login(1), "");
+    h.set_duty(&login(2), &athoc_on(0, "07:00:00"));
+    h.set_duty(&login(3), &athoc_on(0, "07:30:00"));
+    let drift = h.bobosync(&["reconcile"]);
+    drift
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains("3 of 3 people differ")
+        .assert_output_contains("booked on, empty")
+        .assert_output_contains("another time")
+        .assert_output_contains("on duty after book-off");
+    for id in ["00001", "00002", "00003"] {
+        assert!(
+            drift.stdout.lines().any(|l| l.starts_with(id)),
+            "{id} not listed\n{drift}"
+        );
+    }
+    h.bobosync(&["check"])
+        .assert_code(EXIT_FAILED)
+        .assert_output_contains("[FAIL] Duty values match BOBO: 3 of 3 people differ");
+
+    let fixed = h.bobosync(&["reconcile", "--fix"]);
+    fixed
+        .assert_success()
+        .assert_output_contains("fixed 3 value(s)");
+    h.assert_duty(&login(1), Some(&athoc_on(0, "08:00:00")), &fixed);
+    h.assert_duty(&login(2), Some(&athoc_on(0, "08:15:00")), &fixed);
+    h.assert_duty(&login(3), None, &fixed);
+    h.bobosync(&["reconcile"]).assert_success();
+}
+
+#[test]
+fn a_mass_reconcile_fix_waits_for_approval() {
+    let h = Harness::new(generate_users(50));
+    let rows: String = (1..=30)
+        .map(|i| bobo_row("BON", &format!("{i:05}"), &stamp(0, "080000")))
+        .collect();
+    h.drop_file(FILE, rows);
+    h.once().assert_success();
+    for i in 1..=30 {
+        h.set_duty(&login(i), "");
+    }
+    let asked = h.bobosync(&["reconcile", "--fix"]);
+    asked
+        .assert_code(EXIT_NEEDS_APPROVAL)
+        .assert_output_contains("NOT fixed: write BOBO's duty status over 30 of 30 people");
+    h.assert_duty(&login(7), None, &asked);
+    let approved = h.bobosync(&["reconcile", "--fix", "--approve"]);
+    approved.assert_success();
+    h.assert_duty(&login(7), Some(&athoc_on(0, "08:00:00")), &approved);
+}

@@ -501,6 +501,8 @@ fn the_scheduled_checks_open_an_incident_and_resolve_it_when_fixed() {
         // Fixed in AtHoc: the next scheduled run passes.
         h.set_duty(&login(2), "");
         status_until(&engine, "health back to ok", |s| s.health == Health::Ok).await;
+        // The reconciliation check ran with them: nobody's value differs from BOBO.
+        status_until(&engine, "the drift count", |s| s.drift == Some(0)).await;
         engine.shutdown().await;
     });
 }

@@ -26,7 +26,8 @@ function CycleSummary({ report }: { report: CycleReportDto }) {
 function Approval({ approval, onDone }: { approval: ApprovalDto; onDone: () => void }) {
   const changes = describeApproval(approval.kind, approval.payload);
   const act = useAction();
-  const title = approval.kind === 'mass_clear' ? 'Mass clear of duty values' : 'Mapping purge';
+  const title =
+    approval.kind === 'mass_clear' ? 'Mass clear of duty values' : approval.kind === 'mapping_purge' ? 'Mapping purge' : 'Writing BOBO\'s duty status';
   const n = changes.items.length;
   return (
     <article class="approval" aria-labelledby={`appr-${approval.id}`}>
@@ -185,6 +186,14 @@ export function StatusPage({
         <dd>{status.paused ? '❚❚ Paused' : '▶ Running'}</dd>
         <dt>Approvals waiting</dt>
         <dd>{status.pendingApprovals}</dd>
+        <dt>Duty values that differ from BOBO</dt>
+        <dd data-testid="drift">
+          {status.drift === null
+            ? 'not compared yet'
+            : status.drift === 0
+              ? 'none'
+              : `${status.drift} ${status.drift === 1 ? 'person' : 'people'} — see Field-mapping checks; \`bobosync reconcile --fix\` writes BOBO's duty status`}
+        </dd>
       </dl>
       <div class="actions" role="group" aria-label="Actions">
         <button type="button" class="primary" onClick={sync} disabled={act.busy}>

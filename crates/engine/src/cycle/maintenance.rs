@@ -285,23 +285,7 @@ impl SyncContext {
     pub async fn cleanup(&self, dry_run: bool, approve: bool) -> Result<CleanupReport, CycleError> {
         let now = self.now();
         let duty = self.settings.fields.duty_attribute.clone();
-        let criteria = format!("{duty} pr");
-        let directory = match self
-            .client
-            .fetch_users_matching(&[duty.as_str()], Some(&criteria))
-            .await
-        {
-            Ok(directory) => directory,
-            // `Criteria` is barely documented: a server that refuses it gets
-            // the whole directory instead, filtered here.
-            Err(AthocError::BadRequest { .. }) => self.client.fetch_users(&[duty.as_str()]).await?,
-            Err(e) => return Err(e.into()),
-        };
-        let values: Vec<(Login, String)> = directory
-            .users
-            .iter()
-            .filter_map(|u| u.field(&duty).map(|v| (u.login.clone(), v.to_owned())))
-            .collect();
+        let values = self.duty_values().await?;
         let selection: CleanupSelection = cleanup::select_stale(
             &values,
             &self.format,
@@ -380,6 +364,28 @@ impl SyncContext {
         Ok(report)
     }
 
+    /// Each user's duty value as AtHoc holds it (users with a value).
+    pub(super) async fn duty_values(&self) -> Result<Vec<(Login, String)>, CycleError> {
+        let duty = self.settings.fields.duty_attribute.as_str();
+        let criteria = format!("{duty} pr");
+        let directory = match self
+            .client
+            .fetch_users_matching(&[duty], Some(&criteria))
+            .await
+        {
+            Ok(directory) => directory,
+            // `Criteria` is barely documented: a server that refuses it gets
+            // the whole directory instead, filtered here.
+            Err(AthocError::BadRequest { .. }) => self.client.fetch_users(&[duty]).await?,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(directory
+            .users
+            .iter()
+            .filter_map(|u| u.field(duty).map(|v| (u.login.clone(), v.to_owned())))
+            .collect())
+    }
+
     /// Processed files older than `PROCESSED_FILES_PURGE_DAYS` are deleted.
     pub(super) fn purge_processed(&self) -> Result<usize, CycleError> {
         let days = self.settings.files.processed_purge_days;
@@ -401,7 +407,7 @@ impl SyncContext {
     /// `approve` — an operator's yes — it goes ahead only if the change is
     /// the one the pending request showed (or none was pending); a change
     /// that has moved on since is asked again with its new summary.
-    async fn guard(
+    pub(super) async fn guard(
         &self,
         request: ApprovalRequest,
         approve: bool,
@@ -437,7 +443,7 @@ impl SyncContext {
 }
 
 /// The identity of a change: SHA-256 over its sorted items.
-fn fingerprint(sorted_items: &[String]) -> String {
+pub(super) fn fingerprint(sorted_items: &[String]) -> String {
     use sha2::{Digest, Sha256};
     let mut hash = Sha256::new();
     for item in sorted_items {
@@ -450,7 +456,7 @@ fn fingerprint(sorted_items: &[String]) -> String {
 /// After a guarded change was made: the pending request of its kind is
 /// approved if it showed exactly this change, superseded otherwise (the
 /// situation it described is gone).
-fn settle_pending(
+pub(super) fn settle_pending(
     store: &mut Store,
     request: &ApprovalRequest,
     now: chrono::DateTime<chrono::Utc>,

@@ -44,6 +44,10 @@ pub struct Status {
     /// Files in the drop folder at the last look.
     pub pending_files: usize,
     pub pending_approvals: usize,
+    /// People whose AtHoc duty value differs from their last BOBO event
+    /// (beyond the stale cleanup catching up), at the last reconciliation
+    /// check; `None` until one ran.
+    pub drift: Option<usize>,
 }
 
 impl Status {
@@ -64,6 +68,7 @@ impl Status {
             next_mapping_sync: None,
             pending_files: 0,
             pending_approvals: 0,
+            drift: None,
         }
     }
 }

@@ -750,6 +750,9 @@ impl State {
                 )]
             }
         };
+        if let Some(drift) = results.iter().find_map(|r| r.drift) {
+            self.status.send_modify(|s| s.drift = Some(drift));
+        }
         self.memory.checks_failing = !found.is_empty();
         self.observe(Source::Checks, found);
     }
@@ -949,6 +952,13 @@ impl State {
                     .await?;
                 let asked_again = report.approval.clone();
                 self.emit(EngineEvent::MappingSyncDone(report));
+                asked_again
+            }
+            ApprovalKind::ReconcileFix => {
+                let report = self.ctx.reconcile(true, true).await?;
+                let asked_again = report.approval.clone();
+                self.status
+                    .send_modify(|s| s.drift = Some(report.reconciliation.serious()));
                 asked_again
             }
         };

@@ -28,6 +28,9 @@ pub enum ApprovalKind {
     MassClear,
     /// Deleting more mappings than the guard allows.
     MappingPurge,
+    /// Writing BOBO's truth over more drifted duty values than the guard
+    /// allows (`bobosync reconcile --fix`).
+    ReconcileFix,
 }
 
 impl ApprovalKind {
@@ -35,11 +38,16 @@ impl ApprovalKind {
         match self {
             ApprovalKind::MassClear => "mass_clear",
             ApprovalKind::MappingPurge => "mapping_purge",
+            ApprovalKind::ReconcileFix => "reconcile_fix",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [ApprovalKind::MassClear, ApprovalKind::MappingPurge]
+        [
+            ApprovalKind::MassClear,
+            ApprovalKind::MappingPurge,
+            ApprovalKind::ReconcileFix,
+        ]
             .into_iter()
             .find(|k| k.as_str() == code)
     }

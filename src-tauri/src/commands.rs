@@ -195,6 +195,11 @@ pub async fn get_history(state: State<'_, AppState>, query: HistoryQuery) -> Res
         .await?;
     Ok(HistoryDto {
         batches: history.batches.iter().map(BatchRowDto::from).collect(),
+        failed_runs: history
+            .failed_runs
+            .iter()
+            .map(crate::dto::FailedRunDto::from)
+            .collect(),
         records: history.records.iter().map(RecordRowDto::from).collect(),
     })
 }

@@ -517,7 +517,37 @@ impl From<&RecordRow> for RecordRowDto {
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryDto {
     pub batches: Vec<BatchRowDto>,
+    /// Cycles that failed outside any batch, newest first.
+    pub failed_runs: Vec<FailedRunDto>,
     pub records: Vec<RecordRowDto>,
+}
+
+/// A cycle that failed outside any batch (credentials refused, AtHoc down,
+/// mappings not ready), or a run of the same failure.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedRunDto {
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    /// Cycles it failed in.
+    pub count: u32,
+    /// The failure kind's code (`athoc_authentication`, …).
+    pub kind: String,
+    pub file: Option<String>,
+    pub message: String,
+}
+
+impl From<&engine::store::RunFailureRow> for FailedRunDto {
+    fn from(r: &engine::store::RunFailureRow) -> Self {
+        FailedRunDto {
+            first_at: r.first_at,
+            last_at: r.last_at,
+            count: r.count,
+            kind: r.kind.clone(),
+            file: r.file.clone(),
+            message: r.message.clone(),
+        }
+    }
 }
 
 /// One check (the engine's `CheckResult` is already camelCase).

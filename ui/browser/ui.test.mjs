@@ -143,6 +143,10 @@ describe('main window', () => {
     const page = await open();
     await page.getByRole('button', { name: 'History' }).click();
     await page.getByRole('table', { name: /Recent batches/ }).waitFor();
+    // Failed cycles (a refused password) are history too, one row per run of them.
+    const failed = page.getByRole('table', { name: /Cycles that failed outside any batch \(1\)/ });
+    await failed.getByText(/AtHoc refused the credentials/).waitFor();
+    await failed.getByRole('cell', { name: '11', exact: true }).waitFor();
     await page.getByLabel('Employee ID or login').fill('01234');
     await page.getByLabel('Employee ID or login').press('Enter');
     const table = page.getByRole('table', { name: /Every record of 01234/ });

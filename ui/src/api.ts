@@ -449,7 +449,22 @@ export interface HistoryQuery {
  * `who` (empty when `who` is null). */
 export interface HistoryDto {
   batches: BatchRowDto[];
+  /** Cycles that failed outside any batch, newest first. */
+  failedRuns: FailedRunDto[];
   records: RecordRowDto[];
+}
+
+/** A cycle that failed outside any batch (credentials refused, AtHoc down,
+ * mappings not ready); a failure that went on is one row with its count. */
+export interface FailedRunDto {
+  firstAt: string;
+  lastAt: string;
+  /** Cycles it failed in, from `firstAt` to `lastAt`. */
+  count: number;
+  /** The failure kind's code, e.g. `athoc_authentication`. */
+  kind: string;
+  file: string | null;
+  message: string;
 }
 
 /** `get_history` */

@@ -15,7 +15,7 @@ describe('api.ts wrappers', () => {
     const r = record();
     mockIPC((cmd, args) => {
       r.log(cmd, args);
-      return cmd === 'get_history' ? { batches: [], records: [] } : cmd === 'get_batch_records' ? [] : null;
+      return cmd === 'get_history' ? { batches: [], failedRuns: [], records: [] } : cmd === 'get_batch_records' ? [] : null;
     });
     await api.getHistory({ who: '01234', limit: 50 });
     await api.getBatchRecords(7);

@@ -223,7 +223,11 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           const who = (args.query?.who ?? null) as string | null;
           const recs = who === null ? [] : s.records.filter((r) => r.employee === who || r.login === who);
           const ids = new Set(recs.map((r) => r.batch));
-          return { batches: who === null ? s.batches : s.batches.filter((b) => ids.has(b.id)), records: recs };
+          const failedRuns = who === null && s.configured
+            ? [{ firstAt: iso(-9000), lastAt: iso(-8400), count: 11, kind: 'athoc_authentication', file: null,
+                message: 'cannot work with AtHoc: AtHoc refused the credentials (invalid_grant)' }]
+            : [];
+          return { batches: who === null ? s.batches : s.batches.filter((b) => ids.has(b.id)), failedRuns, records: recs };
         }
         case 'get_batch_records':
           return s.records.filter((r) => r.batch === args.batchId);

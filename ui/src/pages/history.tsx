@@ -168,6 +168,38 @@ export function HistoryPage({ revision }: { revision: number }) {
       {data && searched !== null && (
         <RecordsTable caption={`Every record of ${searched} (${data.records.length})`} records={data.records} showBatch />
       )}
+      {data && searched === null && data.failedRuns.length > 0 && (
+        <div class="table-wrap" tabIndex={0} aria-label="Failed cycles">
+          <table class="failed-runs">
+            <caption>Cycles that failed outside any batch ({data.failedRuns.length})</caption>
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col">Last</th>
+                <th scope="col">Cycles</th>
+                <th scope="col">What failed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.failedRuns.map((f) => (
+                <tr>
+                  <td>
+                    <Time iso={f.firstAt} full />
+                  </td>
+                  <td>
+                    <Time iso={f.lastAt} full />
+                  </td>
+                  <td>{f.count}</td>
+                  <td>
+                    {f.file ? `${f.file}: ` : ''}
+                    {f.message}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       {data && (
         <div class="table-wrap" tabIndex={0} aria-label="Batches">
           <table class="batches">

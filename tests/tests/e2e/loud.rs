@@ -458,3 +458,20 @@ fn a_mass_reconcile_fix_waits_for_approval() {
     approved.assert_success();
     h.assert_duty(&login(7), Some(&athoc_on(0, "08:00:00")), &approved);
 }
+
+#[test]
+fn a_file_whose_rows_are_all_in_the_future_goes_to_the_failed_folder_loudly() {
+    // Found by hand: an exporter whose clock (or time zone) is hours ahead wrote a file whose
+    // every row was "more than 1 hour ahead of now"; it went to processed/ and `once` exited 0.
+    let h = Harness::new(generate_users(50));
+    let ahead = (chrono::Utc::now() + chrono::Duration::hours(5))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    h.drop_file(FILE, bobo_row("BON", "00042", &ahead));
+    let run = h.once();
+    run.assert_code(EXIT_FAILED)
+        .assert_output_contains(&format!("{FILE}:1"))
+        .assert_output_contains("no row could be applied; moved to the failed folder");
+    assert_eq!(h.failed_listing(), [FILE.to_owned(), format!("{FILE}.reason.txt")]);
+    h.assert_duty(&login(42), None, &run);
+}

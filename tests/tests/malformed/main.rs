@@ -243,7 +243,7 @@ fn the_whole_malformed_corpus_in_one_drop() {
         assert_reported(&log, case.name, case.bad_lines, "the log", &run);
         if case.fate == Failed {
             run.assert_output_contains(&format!(
-                "{}: no readable rows; moved to the failed folder",
+                "{}: no row could be applied; moved to the failed folder",
                 case.name
             ));
         }

@@ -186,7 +186,6 @@ impl SyncContext {
             parked_current,
             parked_expired,
             parked_sources,
-            valid_rows,
         } = plan_batch(&files, parked, &mappings, &ledger, now, settings);
         // Every row not applied as an event — unreadable, or dated in the
         // future — is reported with file:line.
@@ -375,8 +374,9 @@ impl SyncContext {
                     .with_employee(r.event.employee.to_string())
             }));
             let rejected: Vec<String> = rejected.into_iter().map(|(_, text)| text).collect();
-            let all_invalid =
-                valid_rows.get(&file.name).copied().unwrap_or(0) == 0 && !errors.is_empty();
+            // Nothing of it could be applied: every row unreadable or dated
+            // in the future (a wrong clock or time zone at the exporter).
+            let all_invalid = records.is_empty() && !errors.is_empty();
             let fate = if all_invalid {
                 FileFate::Failed
             } else {
@@ -399,8 +399,9 @@ impl SyncContext {
                 .await?;
             if all_invalid {
                 let reason = format!(
-                    "No row of this file could be read, so nothing was applied:\n{}\n\
-                     Fix the rows (or the export) and drop the corrected file into the drop folder again.",
+                    "No row of this file could be applied, so nothing was:\n{}\n\
+                     Fix the rows (or the export, or the exporting system's clock and TIME_ZONE) and \
+                     retry the file, or drop the corrected file into the drop folder again.",
                     errors.join("\n")
                 );
                 folder::move_failed(
@@ -413,7 +414,7 @@ impl SyncContext {
                     Failure::new(
                         FailureKind::FileGivenUp,
                         format!(
-                            "{}: no readable rows; moved to the failed folder",
+                            "{}: no row could be applied; moved to the failed folder",
                             file.name
                         ),
                     )
@@ -648,8 +649,6 @@ struct BatchPlan {
     /// Parked events older than `AUTO_CLEANUP_HOURS`, dropped unplanned.
     parked_expired: Vec<ParkedEvent>,
     parked_sources: HashSet<SourceLine>,
-    /// Readable rows per file name.
-    valid_rows: HashMap<String, usize>,
 }
 
 /// Parses `files` and plans them with the `parked` events still worth
@@ -666,10 +665,8 @@ fn plan_batch(
     let stale_after = settings.cleanup.stale_after;
     let mut events: Vec<DutyEvent> = Vec::new();
     let mut row_errors = Vec::new();
-    let mut valid_rows: HashMap<String, usize> = HashMap::new();
     for file in files {
         let parsed = ingest::parse_bobo(&file.name, &file.bytes, settings.time_zone);
-        valid_rows.insert(file.name.clone(), parsed.events.len());
         events.extend(parsed.events);
         row_errors.extend(parsed.errors);
     }
@@ -694,6 +691,5 @@ fn plan_batch(
         parked_current,
         parked_expired,
         parked_sources,
-        valid_rows,
     }
 }

@@ -7,6 +7,7 @@
 mod cleanup;
 mod config;
 mod faults;
+mod hostile;
 mod intake;
 mod legacy;
 mod loud;

@@ -103,7 +103,8 @@ impl SyncContext {
             match seen.map(|state| state.status) {
                 Some(FileStatus::Done) => {
                     if self.settings.files.move_processed {
-                        folder::move_into(&file.path, &paths.processed_dir)?;
+                        let moved = folder::move_into(&file.path, &paths.processed_dir);
+                        not_moved(moved, &file.name, report);
                     }
                 }
                 // Given up on earlier and put back by an operator (`retry`
@@ -337,8 +338,10 @@ impl SyncContext {
                         failed.len(),
                         settings.files.max_retry_attempts,
                     );
-                    self.give_up(batch, file, &records, &reason, entries, succeeded, now)
-                        .await?;
+                    self.give_up(
+                        batch, file, &records, &reason, entries, succeeded, now, report,
+                    )
+                    .await?;
                     report.failures.push(
                         Failure::athoc(
                             first,
@@ -404,12 +407,13 @@ impl SyncContext {
                      retry the file, or drop the corrected file into the drop folder again.",
                     errors.join("\n")
                 );
-                folder::move_failed(
+                let moved = folder::move_failed(
                     &file.path,
                     &settings.paths.failed_dir,
                     &reason,
                     &self.hint("retry"),
-                )?;
+                );
+                not_moved(moved, &file.name, report);
                 report.failures.push(
                     Failure::new(
                         FailureKind::FileGivenUp,
@@ -431,7 +435,8 @@ impl SyncContext {
                     ));
                 }
                 if settings.files.move_processed {
-                    folder::move_into(&file.path, &settings.paths.processed_dir)?;
+                    let moved = folder::move_into(&file.path, &settings.paths.processed_dir);
+                    not_moved(moved, &file.name, report);
                 }
                 summary.files_processed += 1;
             }
@@ -509,6 +514,7 @@ impl SyncContext {
         entries: u32,
         succeeded: u32,
         now: chrono::DateTime<chrono::Utc>,
+        report: &mut CycleReport,
     ) -> Result<(), CycleError> {
         let final_outcomes: Vec<(RecordId, RecordOutcome)> = records
             .iter()
@@ -535,12 +541,13 @@ impl SyncContext {
                 s.mark_file_done(&name, &sha, &outcome)
             })
             .await?;
-        folder::move_failed(
+        let moved = folder::move_failed(
             &file.path,
             &self.settings.paths.failed_dir,
             reason,
             &self.hint("retry"),
-        )?;
+        );
+        not_moved(moved, &file.name, report);
         Ok(())
     }
 
@@ -691,5 +698,24 @@ fn plan_batch(
         parked_current,
         parked_expired,
         parked_sources,
+    }
+}
+
+/// A file whose outcome is recorded but that could not be moved on is a
+/// failure of that file alone: it stays in the drop folder (recognised by
+/// its hash, never applied twice) and the other files go on.
+fn not_moved(
+    moved: Result<std::path::PathBuf, folder::FolderError>,
+    name: &str,
+    report: &mut CycleReport,
+) {
+    if let Err(e) = moved {
+        report.failures.push(
+            Failure::new(
+                FailureKind::FileNotMoved,
+                format!("{name}: its events are recorded, but {e}"),
+            )
+            .with_file(name),
+        );
     }
 }

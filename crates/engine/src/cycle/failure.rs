@@ -31,6 +31,10 @@ pub enum FailureKind {
     /// A file was moved to the failed folder (no readable row, or given up
     /// after `MAX_RETRY_ATTEMPTS` definitive refusals).
     FileGivenUp,
+    /// A file whose outcome is recorded could not be moved on (to the
+    /// processed or failed folder): it stays in the drop folder, is never
+    /// applied twice, and holds up no other file.
+    FileNotMoved,
     /// Files wait in the failed folder: their events were never applied.
     /// Standing until an operator retries or dismisses them.
     FailedFilesWaiting,
@@ -62,6 +66,7 @@ impl FailureKind {
             FailureKind::RecordRefused => "record_refused",
             FailureKind::FileUnreadable => "file_unreadable",
             FailureKind::FileGivenUp => "file_given_up",
+            FailureKind::FileNotMoved => "file_not_moved",
             FailureKind::FailedFilesWaiting => "failed_files_waiting",
             FailureKind::MappingsNotSynced => "mappings_not_synced",
             FailureKind::MappingSync => "mapping_sync",
@@ -172,7 +177,11 @@ impl Failure {
     /// Whether history needs a row of its own for this failure: it happened
     /// outside any batch (a batch's failures are in its records).
     pub fn is_outside_batches(&self) -> bool {
-        self.file.is_none() || self.kind == FailureKind::FileUnreadable
+        self.file.is_none()
+            || matches!(
+                self.kind,
+                FailureKind::FileUnreadable | FailureKind::FileNotMoved
+            )
     }
 }
 
@@ -196,6 +205,7 @@ mod tests {
             RecordRefused,
             FileUnreadable,
             FileGivenUp,
+            FileNotMoved,
             FailedFilesWaiting,
             MappingsNotSynced,
             MappingSync,

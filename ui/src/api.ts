@@ -532,6 +532,7 @@ export const SETTING_KEYS = [
   'files.files_per_batch',
   'files.settle_seconds',
   'files.max_retry_attempts',
+  'files.max_file_mb',
   'mapping.enabled',
   'mapping.sync_hour',
   'mapping.retry_days',

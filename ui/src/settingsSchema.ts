@@ -82,6 +82,7 @@ export const SECTIONS: SectionSpec[] = [
       f('files.files_per_batch', 'BATCH_SIZE', 'Files per batch', 'number', '10'),
       f('files.settle_seconds', 'FILE_SETTLE_SECONDS', 'Read a file once unchanged for (seconds)', 'number', '2'),
       f('files.max_retry_attempts', 'MAX_RETRY_ATTEMPTS', 'Failed cycles before a file is given up', 'number', '3'),
+      f('files.max_file_mb', 'MAX_FILE_MB', 'Largest file read (MB); larger ones go to the failed folder', 'number', '64'),
     ],
   },
   {

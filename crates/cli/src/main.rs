@@ -440,10 +440,12 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
 /// the last status printed: a status is printed only when it changed (each
 /// full cycle passes through "syncing" and back, which is no news).
 fn print_event(event: &EngineEvent, shown: &mut Option<(Health, String)>) {
+    // File names come from the drop folder: no control character gets out.
+    use engine::event::escape_controls as esc;
     match event {
         EngineEvent::BatchFinished(b) if !b.files.is_empty() || b.events > 0 => println!(
             "batch {}: {} event(s), {} set, {} cleared, {} older skipped, {} unmapped, {} invalid, {} refused, {} not applied",
-            b.files.join(", "),
+            esc(&b.files.join(", ")),
             b.events,
             b.set,
             b.cleared,
@@ -456,14 +458,16 @@ fn print_event(event: &EngineEvent, shown: &mut Option<(Health, String)>) {
         EngineEvent::HealthChanged(status) if status.health != Health::Syncing => {
             let now = (status.health, status.reason.clone());
             if shown.as_ref() != Some(&now) {
-                println!("status: {:?}: {}", status.health, status.reason);
+                println!("status: {:?}: {}", status.health, esc(&status.reason));
                 *shown = Some(now);
             }
         }
-        EngineEvent::IncidentOpened(i) => println!("problem: {}", i.summary),
-        EngineEvent::IncidentResolved(i) => println!("resolved: {}", i.summary),
-        EngineEvent::FileRejected { file, reason } => println!("{file}: {reason}"),
-        EngineEvent::ApprovalNeeded { summary } => println!("waiting for approval: {summary}"),
+        EngineEvent::IncidentOpened(i) => println!("problem: {}", esc(&i.summary)),
+        EngineEvent::IncidentResolved(i) => println!("resolved: {}", esc(&i.summary)),
+        EngineEvent::FileRejected { file, reason } => println!("{}: {}", esc(file), esc(reason)),
+        EngineEvent::ApprovalNeeded { summary } => {
+            println!("waiting for approval: {}", esc(summary))
+        }
         _ => {}
     }
 }

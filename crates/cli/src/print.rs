@@ -4,6 +4,7 @@
 
 use engine::checks::{CheckResult, CheckStatus};
 use engine::cycle::{CleanupReport, CycleReport, History, MappingReport, Preview, ReconcileReport};
+use engine::event::escape_controls as esc;
 use engine::plan::Action;
 use engine::reconcile::DriftKind;
 
@@ -36,14 +37,16 @@ pub fn cycle(report: &CycleReport) {
     if report.purged_files > 0 {
         println!("purged {} old processed file(s)", report.purged_files);
     }
+    // Names and quoted fields come from the drop folder: no control
+    // character reaches the terminal or a scheduler's log.
     for warning in &report.warnings {
-        println!("warning: {warning}");
+        println!("warning: {}", esc(warning));
     }
     for approval in &report.approvals_needed {
-        println!("waiting for approval: {approval}");
+        println!("waiting for approval: {}", esc(approval));
     }
     for failure in report.failures.iter().chain(&report.unapplied) {
-        println!("error: {failure}");
+        println!("error: {}", esc(&failure.message));
     }
 }
 
@@ -113,7 +116,7 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
             "{} pending file(s) in {}: {}",
             p.files.len(),
             p.drop_dir.display(),
-            p.files.join(", ")
+            esc(&p.files.join(", "))
         );
     }
     if p.batches > 1 {
@@ -128,7 +131,7 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
         );
     }
     for name in &p.still_writing {
-        println!("{name}: still being written; not read yet");
+        println!("{}: still being written; not read yet", esc(name));
     }
     for record in &p.plan.records {
         let e = &record.event;
@@ -141,15 +144,15 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
         };
         println!(
             "{}  {} {} {}  → {what}: {}",
-            e.source,
-            e.employee,
+            esc(&e.source.to_string()),
+            esc(e.employee.as_str()),
             e.duty.code(),
             e.local,
-            record.reason
+            esc(&record.reason)
         );
     }
     for error in &p.plan.invalid {
-        println!("{error}");
+        println!("{}", esc(&error.to_string()));
     }
     Ok(())
 }
@@ -242,7 +245,7 @@ pub fn history(h: &History, who: Option<&str>, json: bool) -> anyhow::Result<()>
             if b.files.is_empty() {
                 "(parked events)".to_owned()
             } else {
-                b.files.join(", ")
+                esc(&b.files.join(", ")).into_owned()
             }
         );
         if let Some(error) = &b.error {

@@ -238,14 +238,15 @@ pub struct History {
 
 /// Everything an operator should see goes to the log as well as the report.
 fn log_outcome(report: &CycleReport) {
+    use crate::event::escape_controls as esc;
     for warning in &report.warnings {
-        tracing::warn!("{warning}");
+        tracing::warn!("{}", esc(warning));
     }
     for approval in &report.approvals_needed {
-        tracing::warn!("waiting for approval: {approval}");
+        tracing::warn!("waiting for approval: {}", esc(approval));
     }
     for failure in report.failures.iter().chain(&report.unapplied) {
-        tracing::error!("{failure}");
+        tracing::error!("{}", esc(&failure.message));
     }
     tracing::info!(status = ?report.status(), batches = report.batches.len(), "cycle finished");
 }

@@ -91,8 +91,10 @@ pub struct SourceLine {
 }
 
 impl fmt::Display for SourceLine {
+    /// `file:line`, control characters in the name escaped (it is shown in
+    /// terminals, logs and notes).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        write!(f, "{}:{}", escape_controls(&self.file), self.line)
     }
 }
 
@@ -123,5 +125,38 @@ pub struct RowError {
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.source, self.reason)
+    }
+}
+
+/// `text` with every control character (line breaks, ESC, …) written as an
+/// escape (`\n`, `\u{1b}`), so a file name or a quoted field can neither
+/// forge a log line nor drive a terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape_controls;
+
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(escape_controls("BOBO_1.csv"), "BOBO_1.csv");
+        assert_eq!(
+            escape_controls("x.csv\n2025-01-01 ERROR forged\u{1b}[31m"),
+            "x.csv\\n2025-01-01 ERROR forged\\u{1b}[31m"
+        );
+        assert_eq!(escape_controls("Zoë\t"), "Zoë\\t");
     }
 }

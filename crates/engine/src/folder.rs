@@ -12,10 +12,12 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 mod moving;
+mod open;
 mod settle;
 
 pub use moving::{move_failed, move_into, purge_older_than, reason_file_for};
-pub use settle::{wait_until_complete, ReadyFile, Settled, Unreadable};
+pub use open::{open_regular, read_regular, OpenError};
+pub use settle::{wait_until_complete, ReadyFile, Settled, TooLarge, Unreadable};
 
 /// Everything that can go wrong with the drop folder and its files. Each
 /// message names the folder or file and says what to do.
@@ -65,6 +67,16 @@ pub enum FolderError {
         #[source]
         source: io::Error,
     },
+    #[error(
+        "{path} is a symbolic link; BoboSync reads only regular files in the drop folder, so it \
+         is left alone. Put the file itself there, or remove the link"
+    )]
+    Link { path: PathBuf },
+    #[error(
+        "{path} is not a regular file (a pipe, socket or device), so it is left alone. Remove it \
+         from the folder"
+    )]
+    NotRegular { path: PathBuf },
     #[error("{path} has no file name, so it cannot be moved")]
     NoFileName { path: PathBuf },
     #[error(
@@ -102,12 +114,37 @@ pub struct Candidate {
     pub modified: SystemTime,
 }
 
+/// An entry named like an export that was not listed: it could not be
+/// looked at, or it is not a regular file. Reported on its own; the other
+/// files go on.
+#[derive(Debug)]
+pub struct Skipped {
+    pub name: String,
+    pub error: FolderError,
+}
+
+/// What [`list_folder`] found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub candidates: Vec<Candidate>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// The files in `dir` that may be BOBO exports (see [`list_folder`]);
+/// entries that cannot be listed are left out.
+pub fn list_candidates(dir: &Path) -> Result<Vec<Candidate>, FolderError> {
+    list_folder(dir).map(|listing| listing.candidates)
+}
+
 /// The files in `dir` that may be BOBO exports: regular files whose name
 /// ends in `.csv` (any case), except hidden files, Office lock files (`~$…`)
 /// and other temporary names. Sorted by file name (BOBO names sort
-/// chronologically), then modification time. A missing or unreadable folder
-/// is an error naming it; a file that vanishes while listing is skipped.
-pub fn list_candidates(dir: &Path) -> Result<Vec<Candidate>, FolderError> {
+/// chronologically), then modification time. Links are never followed: a
+/// link, a pipe, a socket or a device named like an export, or an entry
+/// that cannot be looked at, is in `skipped`, and the rest are listed. A
+/// missing or unreadable folder is an error naming it; a file that vanishes
+/// while listing is left out.
+pub fn list_folder(dir: &Path) -> Result<Listing, FolderError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -127,7 +164,7 @@ pub fn list_candidates(dir: &Path) -> Result<Vec<Candidate>, FolderError> {
             })
         }
     };
-    let mut out = Vec::new();
+    let mut listing = Listing::default();
     for entry in entries {
         let entry = entry.map_err(|source| FolderError::ReadFolder {
             dir: dir.to_owned(),
@@ -138,27 +175,53 @@ pub fn list_candidates(dir: &Path) -> Result<Vec<Candidate>, FolderError> {
             continue;
         }
         let path = entry.path();
-        let meta = match fs::metadata(&path) {
+        let skip = |error| Skipped {
+            name: name.clone(),
+            error,
+        };
+        // Never follows a link.
+        let meta = match fs::symlink_metadata(&path) {
             Ok(meta) => meta,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(FolderError::ReadFile { path, source }),
+            Err(source) => {
+                listing
+                    .skipped
+                    .push(skip(FolderError::ReadFile { path, source }));
+                continue;
+            }
         };
-        if !meta.is_file() || is_hidden(&meta) {
+        let kind = meta.file_type();
+        if kind.is_dir() || is_hidden(&meta) {
             continue;
         }
-        let modified = meta.modified().map_err(|source| FolderError::ReadFile {
-            path: path.clone(),
-            source,
-        })?;
-        out.push(Candidate {
+        if kind.is_symlink() {
+            listing.skipped.push(skip(FolderError::Link { path }));
+            continue;
+        }
+        if !kind.is_file() {
+            listing.skipped.push(skip(FolderError::NotRegular { path }));
+            continue;
+        }
+        let modified = match meta.modified() {
+            Ok(modified) => modified,
+            Err(source) => {
+                listing
+                    .skipped
+                    .push(skip(FolderError::ReadFile { path, source }));
+                continue;
+            }
+        };
+        listing.candidates.push(Candidate {
             path,
             name,
             size: meta.len(),
             modified,
         });
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name).then(a.modified.cmp(&b.modified)));
-    Ok(out)
+    listing
+        .candidates
+        .sort_by(|a, b| a.name.cmp(&b.name).then(a.modified.cmp(&b.modified)));
+    Ok(listing)
 }
 
 /// Whether a file name may be a BOBO export (not hidden, not a lock or

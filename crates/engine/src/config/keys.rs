@@ -53,6 +53,7 @@ pub(crate) const PROCESSED_FILES_PURGE_DAYS: &str = "PROCESSED_FILES_PURGE_DAYS"
 pub(crate) const BATCH_SIZE: &str = "BATCH_SIZE";
 pub(crate) const FILE_SETTLE_SECONDS: &str = "FILE_SETTLE_SECONDS";
 pub(crate) const MAX_RETRY_ATTEMPTS: &str = "MAX_RETRY_ATTEMPTS";
+pub(crate) const MAX_FILE_MB: &str = "MAX_FILE_MB";
 pub(crate) const SYNC_MAPPINGS: &str = "SYNC_MAPPINGS";
 pub(crate) const SYNC_HOUR: &str = "SYNC_HOUR";
 pub(crate) const SYNC_RETRY_DAYS: &str = "SYNC_RETRY_DAYS";
@@ -100,6 +101,7 @@ pub(crate) const KEYS: &[Key] = &[
     k(BATCH_SIZE, "files", "files_per_batch"),
     k(FILE_SETTLE_SECONDS, "files", "settle_seconds"),
     k(MAX_RETRY_ATTEMPTS, "files", "max_retry_attempts"),
+    k(MAX_FILE_MB, "files", "max_file_mb"),
     k(SYNC_MAPPINGS, "mapping", "enabled"),
     k(SYNC_HOUR, "mapping", "sync_hour"),
     k(SYNC_RETRY_DAYS, "mapping", "retry_days"),

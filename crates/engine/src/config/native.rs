@@ -201,6 +201,7 @@ impl Settings {
         put(&mut files, "files_per_batch", int(f.files_per_batch));
         put(&mut files, "settle_seconds", number(f.settle.as_secs_f64()));
         put(&mut files, "max_retry_attempts", int(f.max_retry_attempts));
+        put(&mut files, "max_file_mb", int(f.max_file_bytes / (1024 * 1024)));
 
         let m = &self.mapping;
         let mut mapping = Table::new();

@@ -40,6 +40,8 @@ pub mod defaults {
     pub const BATCH_SIZE: usize = 10;
     pub const FILE_SETTLE_SECONDS: f64 = 2.0;
     pub const MAX_RETRY_ATTEMPTS: u32 = 3;
+    /// Far above any real export (500 rows are about 40 kB).
+    pub const MAX_FILE_MB: u64 = 64;
     pub const SYNC_MAPPINGS: bool = true;
     pub const SYNC_HOUR: u32 = 20;
     pub const SYNC_RETRY_DAYS: u32 = 2;
@@ -228,6 +230,12 @@ impl Settings {
                 "a whole number from 1 to 1000",
                 |t| parse_in_range(t, 1, 1000),
             ),
+            max_file_bytes: r.parse(
+                MAX_FILE_MB,
+                defaults::MAX_FILE_MB * MB,
+                "a whole number of megabytes from 1 to 4096",
+                |t| parse_in_range::<u64>(t, 1, 4096).map(|mb| mb * MB),
+            ),
         };
 
         let mapping = MappingRules {
@@ -377,6 +385,7 @@ impl Settings {
 
 const BOOL: &str = "true or false (also yes/no, 1/0)";
 const DAYS: &str = "whole days, at least 1";
+const MB: u64 = 1024 * 1024;
 
 /// Collects values and problems while reading one [`RawSettings`].
 struct Reader<'a> {

@@ -90,6 +90,9 @@ pub struct FileRules {
     pub settle: Duration,
     /// `MAX_RETRY_ATTEMPTS`: failed cycles before a file moves to the failed folder.
     pub max_retry_attempts: u32,
+    /// `MAX_FILE_MB` (in bytes here): a larger file goes to the failed
+    /// folder unread.
+    pub max_file_bytes: u64,
 }
 
 /// The user-mapping sync.

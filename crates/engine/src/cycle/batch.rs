@@ -63,11 +63,23 @@ impl SyncContext {
     /// moved on or left alone, never applied twice.
     async fn pending_files(&self, report: &mut CycleReport) -> Result<Vec<ReadyFile>, CycleError> {
         let paths = &self.settings.paths;
-        let candidates = folder::list_candidates(&paths.drop_dir)?
+        let listing = folder::list_folder(&paths.drop_dir)?;
+        // An entry that cannot be read (a link, a pipe, no permission) is a
+        // failure of its own; the other files go on.
+        for skipped in listing.skipped {
+            report.failures.push(
+                Failure::new(FailureKind::FileUnreadable, skipped.error.to_string())
+                    .with_file(&skipped.name),
+            );
+        }
+        let candidates = listing
+            .candidates
             .into_iter()
             .filter(|c| self.may_read(&c.path))
             .collect();
-        let settled = folder::wait_until_complete(candidates, self.settings.files.settle).await;
+        let files = &self.settings.files;
+        let settled =
+            folder::wait_until_complete(candidates, files.settle, files.max_file_bytes).await;
         self.not_yet_applied(settled, report).await
     }
 
@@ -95,6 +107,42 @@ impl SyncContext {
                 )
                 .with_file(&unreadable.candidate.name),
             );
+        }
+        // Far larger than any export: to the failed folder, unread.
+        for big in settled.too_large {
+            let limit_mb = self.settings.files.max_file_bytes / (1024 * 1024);
+            let size_mb = big.size.div_ceil(1024 * 1024);
+            let reason = format!(
+                "This file is {size_mb} MB, more than MAX_FILE_MB ({limit_mb} MB), so it was not read: \
+                 a BOBO export of a few thousand rows is well under 1 MB. If it really is an export, \
+                 raise MAX_FILE_MB and retry it."
+            );
+            let name = big.candidate.name.clone();
+            match folder::move_failed(
+                &big.candidate.path,
+                &paths.failed_dir,
+                &reason,
+                &self.hint("retry"),
+            ) {
+                Ok(_) => report.failures.push(
+                    Failure::new(
+                        FailureKind::FileTooLarge,
+                        format!(
+                            "{name}: {size_mb} MB is more than MAX_FILE_MB ({limit_mb} MB); moved to the failed folder unread"
+                        ),
+                    )
+                    .with_file(&name),
+                ),
+                Err(e) => report.failures.push(
+                    Failure::new(
+                        FailureKind::FileTooLarge,
+                        format!(
+                            "{name}: {size_mb} MB is more than MAX_FILE_MB ({limit_mb} MB), so it is not read, and {e}"
+                        ),
+                    )
+                    .with_file(&name),
+                ),
+            }
         }
         let mut pending = Vec::new();
         for file in settled.ready {
@@ -143,7 +191,12 @@ impl SyncContext {
                 return report;
             }
         }
-        let settled = folder::wait_until_complete(candidates, std::time::Duration::ZERO).await;
+        let settled = folder::wait_until_complete(
+            candidates,
+            std::time::Duration::ZERO,
+            self.settings.files.max_file_bytes,
+        )
+        .await;
         let files = match self.not_yet_applied(settled, &mut report).await {
             Ok(files) => files,
             Err(e) => {
@@ -559,7 +612,12 @@ impl SyncContext {
             folder::list_candidates(&settings.paths.drop_dir)?
                 .into_iter()
                 .partition(|c| self.may_read(&c.path));
-        let settled = folder::wait_until_complete(candidates, settings.files.settle).await;
+        let settled = folder::wait_until_complete(
+            candidates,
+            settings.files.settle,
+            settings.files.max_file_bytes,
+        )
+        .await;
         let mut still_writing = settled.still_writing;
         still_writing.append(&mut gated);
         let mut ready = Vec::new();

@@ -31,6 +31,8 @@ pub enum FailureKind {
     /// A file was moved to the failed folder (no readable row, or given up
     /// after `MAX_RETRY_ATTEMPTS` definitive refusals).
     FileGivenUp,
+    /// A file larger than `MAX_FILE_MB`: moved to the failed folder unread.
+    FileTooLarge,
     /// A file whose outcome is recorded could not be moved on (to the
     /// processed or failed folder): it stays in the drop folder, is never
     /// applied twice, and holds up no other file.
@@ -67,6 +69,7 @@ impl FailureKind {
             FailureKind::FileUnreadable => "file_unreadable",
             FailureKind::FileGivenUp => "file_given_up",
             FailureKind::FileNotMoved => "file_not_moved",
+            FailureKind::FileTooLarge => "file_too_large",
             FailureKind::FailedFilesWaiting => "failed_files_waiting",
             FailureKind::MappingsNotSynced => "mappings_not_synced",
             FailureKind::MappingSync => "mapping_sync",
@@ -180,7 +183,7 @@ impl Failure {
         self.file.is_none()
             || matches!(
                 self.kind,
-                FailureKind::FileUnreadable | FailureKind::FileNotMoved
+                FailureKind::FileUnreadable | FailureKind::FileNotMoved | FailureKind::FileTooLarge
             )
     }
 }
@@ -206,6 +209,7 @@ mod tests {
             FileUnreadable,
             FileGivenUp,
             FileNotMoved,
+            FileTooLarge,
             FailedFilesWaiting,
             MappingsNotSynced,
             MappingSync,

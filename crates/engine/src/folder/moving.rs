@@ -17,6 +17,16 @@ const MAX_SUFFIX: u32 = 10_000;
 /// used. Renames when it can; across file systems it copies, flushes the
 /// copy to disk, then removes the original.
 pub fn move_into(file: &Path, dir: &Path) -> Result<PathBuf, FolderError> {
+    move_to_free_name(file, dir, |_| None)
+}
+
+/// [`move_into`], choosing a name for which `companion` (a note beside the
+/// file) is free as well.
+fn move_to_free_name(
+    file: &Path,
+    dir: &Path,
+    companion: impl Fn(&Path) -> Option<PathBuf>,
+) -> Result<PathBuf, FolderError> {
     let name = file.file_name().ok_or_else(|| FolderError::NoFileName {
         path: file.to_owned(),
     })?;
@@ -28,7 +38,9 @@ pub fn move_into(file: &Path, dir: &Path) -> Result<PathBuf, FolderError> {
     let mut attempt = 0;
     loop {
         let target = dir.join(numbered(name, attempt));
-        let moved = if exists(&target)? {
+        let taken =
+            exists(&target)? || companion(&target).map(|c| exists(&c)).transpose()? == Some(true);
+        let moved = if taken {
             Err(io::Error::from(ErrorKind::AlreadyExists))
         } else {
             move_file(file, &target)
@@ -67,12 +79,14 @@ pub fn move_failed(
 ) -> Result<PathBuf, FolderError> {
     let original = file
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| crate::event::escape_controls(&n.to_string_lossy()).into_owned())
         .unwrap_or_default();
-    let moved = move_into(file, failed_dir)?;
+    // A name whose note is free too: nothing is overwritten, and a note is
+    // never written through something already there (a link).
+    let moved = move_to_free_name(file, failed_dir, |target| Some(reason_file_for(target)))?;
     let moved_name = moved
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| crate::event::escape_controls(&n.to_string_lossy()).into_owned())
         .unwrap_or_default();
     let note = reason_file_for(&moved);
     let text = format!(
@@ -85,8 +99,18 @@ pub fn move_failed(
          folder) to try again. If the file is not needed any more, delete it together with \
          this note.\n"
     );
-    fs::write(&note, text).map_err(|source| FolderError::WriteReason { path: note, source })?;
+    write_new(&note, text.as_bytes())
+        .map_err(|source| FolderError::WriteReason { path: note, source })?;
     Ok(moved)
+}
+
+/// Creates `path` and writes `bytes`, failing if anything (a file, a link)
+/// is there already: never writes through an existing entry.
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let mut file = OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// The path of the note [`move_failed`] writes beside a failed file.
@@ -166,11 +190,16 @@ fn numbered(name: &Path, n: u32) -> PathBuf {
     }
 }
 
+/// Whether anything is at `path`, a dangling link included.
 fn exists(path: &Path) -> Result<bool, FolderError> {
-    path.try_exists().map_err(|source| FolderError::ReadFile {
-        path: path.to_owned(),
-        source,
-    })
+    match fs::symlink_metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+        Err(source) => Err(FolderError::ReadFile {
+            path: path.to_owned(),
+            source,
+        }),
+    }
 }
 
 /// Renames, or copies and removes across file systems. Fails with

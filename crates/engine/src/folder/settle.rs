@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-use super::{Candidate, FolderError};
+use super::{Candidate, FolderError, OpenError};
 
 /// A complete file, read and hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,9 +38,18 @@ pub struct Settled {
     pub ready: Vec<ReadyFile>,
     /// Files still changing: leave them for the next look.
     pub still_writing: Vec<Candidate>,
-    /// Files that could not be read (permissions, locks). Files that vanished
-    /// meanwhile are in no list.
+    /// Files that could not be read (permissions, locks, not a regular
+    /// file any more). Files that vanished meanwhile are in no list.
     pub unreadable: Vec<Unreadable>,
+    /// Files larger than the limit: not read.
+    pub too_large: Vec<TooLarge>,
+}
+
+/// A file larger than the limit, left unread.
+#[derive(Debug)]
+pub struct TooLarge {
+    pub candidate: Candidate,
+    pub size: u64,
 }
 
 /// Size and modification time: what "unchanged" compares.
@@ -56,27 +65,45 @@ enum Look {
     Failed(Candidate, FolderError),
 }
 
+/// Size and time of a listed file, never through a link: an entry swapped
+/// for a link or a pipe since it was listed is refused.
 fn stat(candidate: Candidate) -> Look {
-    match fs::metadata(&candidate.path).and_then(|m| Ok((m.len(), m.modified()?))) {
-        Ok((size, modified)) => Look::Seen(candidate, Snapshot { size, modified }),
+    let path = candidate.path.clone();
+    match fs::symlink_metadata(&path) {
+        Ok(m) if m.file_type().is_symlink() => Look::Failed(candidate, FolderError::Link { path }),
+        Ok(m) if !m.is_file() => Look::Failed(candidate, FolderError::NotRegular { path }),
+        Ok(m) => match m.modified() {
+            Ok(modified) => Look::Seen(
+                candidate,
+                Snapshot {
+                    size: m.len(),
+                    modified,
+                },
+            ),
+            Err(source) => Look::Failed(candidate, FolderError::ReadFile { path, source }),
+        },
         Err(e) if e.kind() == io::ErrorKind::NotFound => Look::Gone,
-        Err(source) => {
-            let path = candidate.path.clone();
-            Look::Failed(candidate, FolderError::ReadFile { path, source })
-        }
+        Err(source) => Look::Failed(candidate, FolderError::ReadFile { path, source }),
     }
 }
 
-/// Reads and hashes a file whose snapshot was stable, then checks the
-/// snapshot again so a file that changed while being read is not returned.
-fn read(candidate: Candidate, before: Snapshot) -> Look2 {
-    let bytes = match fs::read(&candidate.path) {
+/// Reads and hashes a file whose snapshot was stable (a regular file only,
+/// opened without following a link or blocking, at most `limit` bytes),
+/// then checks the snapshot again so a file that changed while being read
+/// is not returned.
+fn read(candidate: Candidate, before: Snapshot, limit: u64) -> Look2 {
+    let path = candidate.path.clone();
+    let bytes = match super::read_regular(&path, limit) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Look2::Gone,
-        Err(source) => {
-            let path = candidate.path.clone();
+        Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Look2::Gone,
+        Err(OpenError::Io(source)) => {
             return Look2::Failed(candidate, FolderError::ReadFile { path, source });
         }
+        Err(OpenError::Link) => return Look2::Failed(candidate, FolderError::Link { path }),
+        Err(OpenError::NotRegular) => {
+            return Look2::Failed(candidate, FolderError::NotRegular { path })
+        }
+        Err(OpenError::TooLarge(size)) => return Look2::TooLarge(candidate, size),
     };
     match stat(candidate) {
         Look::Seen(candidate, after) if after == before && bytes.len() as u64 == after.size => {
@@ -105,6 +132,7 @@ enum Look2 {
     Changing(Candidate),
     Gone,
     Failed(Candidate, FolderError),
+    TooLarge(Candidate, u64),
 }
 
 impl Unreadable {
@@ -135,7 +163,11 @@ async fn blocking<T: Send + 'static>(
 /// for `settle` (and unchanged since they were listed) are read at once; for
 /// the others this waits until their window has passed (at most `settle`)
 /// and looks again. `Duration::ZERO` returns every file at once.
-pub async fn wait_until_complete(candidates: Vec<Candidate>, settle: Duration) -> Settled {
+pub async fn wait_until_complete(
+    candidates: Vec<Candidate>,
+    settle: Duration,
+    limit: u64,
+) -> Settled {
     let mut settled = Settled::default();
     let now = SystemTime::now();
     let mut to_read = Vec::new();
@@ -195,8 +227,18 @@ pub async fn wait_until_complete(candidates: Vec<Candidate>, settle: Duration) -
     }
     for (candidate, snap) in to_read {
         let fallback = candidate.clone();
-        match blocking(move || read(candidate, snap)).await {
+        if snap.size > limit {
+            settled.too_large.push(TooLarge {
+                candidate,
+                size: snap.size,
+            });
+            continue;
+        }
+        match blocking(move || read(candidate, snap, limit)).await {
             Ok(Look2::Ready(file)) => settled.ready.push(file),
+            Ok(Look2::TooLarge(candidate, size)) => {
+                settled.too_large.push(TooLarge { candidate, size })
+            }
             Ok(Look2::Changing(candidate)) => settled.still_writing.push(candidate),
             Ok(Look2::Gone) => {}
             Ok(Look2::Failed(candidate, error)) => {
@@ -249,7 +291,7 @@ mod tests {
 
     async fn settle_dir(dir: &Path, settle: Duration) -> Settled {
         let candidates = list_candidates(dir).unwrap_or_default();
-        match tokio::time::timeout(GUARD, wait_until_complete(candidates, settle)).await {
+        match tokio::time::timeout(GUARD, wait_until_complete(candidates, settle, u64::MAX)).await {
             Ok(settled) => settled,
             Err(_) => panic!("wait_until_complete did not return"),
         }
@@ -342,7 +384,7 @@ mod tests {
         if let Err(e) = fs::remove_file(&path) {
             panic!("remove: {e}");
         }
-        let settled = wait_until_complete(candidates, Duration::ZERO).await;
+        let settled = wait_until_complete(candidates, Duration::ZERO, u64::MAX).await;
         assert!(
             settled.ready.is_empty()
                 && settled.still_writing.is_empty()

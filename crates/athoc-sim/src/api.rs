@@ -109,6 +109,20 @@ pub(crate) async fn handle(
             }
             response
         }
+        Some(FaultKind::Echo(code)) => {
+            let headers: Vec<String> = headers
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+                .collect();
+            message_reply(
+                code,
+                &format!(
+                    "Simulated fault: the request was {method} {uri} {} {}",
+                    headers.join(" "),
+                    String::from_utf8_lossy(&body)
+                ),
+            )
+        }
         Some(FaultKind::Delay(delay)) => {
             tokio::time::sleep(delay).await;
             route_reply(&sim, &route, &uri, &headers, &body)

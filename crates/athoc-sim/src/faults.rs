@@ -31,6 +31,11 @@ pub enum FaultKind {
     },
     /// Close the connection without sending any HTTP response.
     DropConnection,
+    /// Reply with this status and `{"Message": ...}` holding the whole request as received
+    /// (headers and body, secrets and all), as a careless server or proxy might. JSON:
+    /// `{"echo": 400}`.
+    #[serde(rename = "echo")]
+    Echo(u16),
     /// Wait this long, then answer normally. JSON: `{"delay_ms": 1500}`.
     #[serde(rename = "delay_ms", with = "duration_ms")]
     Delay(Duration),

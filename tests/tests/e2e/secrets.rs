@@ -71,3 +71,55 @@ fn password_and_client_secret_never_leak() {
         }
     }
 }
+
+/// Issue 9: a server (or proxy) that echoes the whole request back showed the start of the
+/// password, or its URL-encoded form, on stdout and in the log. Every form is redacted now.
+#[test]
+fn a_server_echoing_the_request_never_gets_a_secret_into_output_or_log() {
+    let password = "p@ss w+rd/\"q\"&=x9Z-LONG-enough";
+    let client_secret = "cl ient+sec/ret&=\"7\"";
+    let config = SimConfig {
+        password: password.to_owned(),
+        client_secret: client_secret.to_owned(),
+        ..SimConfig::default()
+    };
+    let client_id = config.client_id.clone();
+    let username = config.username.clone();
+    let h = Harness::with_config(config, generate_users(5));
+    for endpoint in [Endpoint::Token, Endpoint::Search] {
+        h.sim().inject(Fault {
+            endpoint,
+            kind: FaultKind::Echo(400),
+            times: 1,
+        });
+        let run = h.once();
+        run.assert_code(EXIT_FAILED);
+        let text = format!("{}\n{}", run.output(), h.log_text());
+        let forms = |secret: &str, user: &str| {
+            let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            vec![
+                secret.to_owned(),
+                encoded.clone(),
+                encoded.replace('+', "%20"),
+                serde_json::to_string(secret)
+                    .unwrap_or_default()
+                    .trim_matches('"')
+                    .to_owned(),
+                base64::engine::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    format!("{user}:{secret}"),
+                ),
+                secret[..6].to_owned(),
+            ]
+        };
+        for form in forms(password, &username)
+            .into_iter()
+            .chain(forms(client_secret, &client_id))
+        {
+            assert!(
+                !text.contains(&form),
+                "{endpoint:?} echo: {form:?} reached the output or the log\n{run}"
+            );
+        }
+    }
+}

@@ -466,7 +466,8 @@ pub(super) fn body_detail(body: &[u8], config: &ClientConfig) -> String {
                 .iter()
                 .find_map(|key| v.get(key).and_then(|m| m.as_str()).map(str::to_owned))
             });
-        let detail = from_json.unwrap_or_else(|| text.to_owned());
+        // Redacted before it is cut: a cut secret would no longer match.
+        let detail = redact(&from_json.unwrap_or_else(|| text.to_owned()), config);
         let collapsed: String = detail.split_whitespace().collect::<Vec<_>>().join(" ");
         truncate(&collapsed, 200)
     };
@@ -480,18 +481,72 @@ fn truncate(text: &str, max_chars: usize) -> String {
     }
 }
 
-/// Removes the password and client secret from text a server sent back.
+/// Removes the password and client secret from text a server sent back,
+/// in every form a server may echo them: as sent, form-URL-encoded,
+/// percent-encoded, JSON-escaped, and inside HTTP Basic credentials.
 pub(super) fn redact(text: &str, config: &ClientConfig) -> String {
-    let mut out = text.to_owned();
-    for secret in [
-        config.credentials.password.expose_secret(),
-        config.credentials.client_secret.expose_secret(),
-    ] {
-        if !secret.is_empty() {
-            out = out.replace(secret, "[redacted]");
+    let c = &config.credentials;
+    redact_secrets(
+        text,
+        &[
+            (c.username.as_str(), c.password.expose_secret()),
+            (c.client_id.as_str(), c.client_secret.expose_secret()),
+        ],
+    )
+}
+
+/// [`redact`] for `(user, secret)` pairs.
+pub(crate) fn redact_secrets(text: &str, pairs: &[(&str, &str)]) -> String {
+    let mut forms: Vec<String> = Vec::new();
+    for (user, secret) in pairs {
+        if secret.is_empty() {
+            continue;
         }
+        forms.push((*secret).to_owned());
+        forms.push(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+        forms.push(
+            url::form_urlencoded::byte_serialize(secret.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20"),
+        );
+        if let Ok(json) = serde_json::to_string(secret) {
+            forms.push(json.trim_matches('"').to_owned());
+        }
+        forms.push(base64_encode(format!("{user}:{secret}").as_bytes()));
     }
+    // Longest first, so a form that contains another is replaced whole.
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    forms.dedup();
+    let mut out = text.to_owned();
+    for form in forms.iter().filter(|f| !f.is_empty()) {
+        out = out.replace(form.as_str(), "[redacted]");
+    }
+    redact_bearer(&out)
+}
+
+/// `Bearer <token>` (an echoed `Authorization` header) → `Bearer [redacted]`.
+fn redact_bearer(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.to_ascii_lowercase().find("bearer ") {
+        let (head, tail) = rest.split_at(at + "bearer ".len());
+        out.push_str(head);
+        let token_end = tail
+            .find(|c: char| c.is_whitespace() || c == '"' || c == ',')
+            .unwrap_or(tail.len());
+        if token_end > 0 {
+            out.push_str("[redacted]");
+        }
+        rest = &tail[token_end..];
+    }
+    out.push_str(rest);
     out
+}
+
+/// Standard base64 with padding (HTTP Basic credentials).
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -500,7 +555,7 @@ mod tests {
     use crate::athoc::{Credentials, ProxyOptions, RetryPolicy, TlsOptions};
     use rstest::rstest;
 
-    fn config(base: &str) -> Option<ClientConfig> {
+    pub(super) fn config(base: &str) -> Option<ClientConfig> {
         Some(ClientConfig {
             base_url: Url::parse(base).ok()?,
             org_code: "BOBO".into(),
@@ -624,6 +679,62 @@ mod tests {
                 .as_deref()
                 .is_some_and(|t| t.contains("HTTPS_PROXY") && !t.contains("hunter2")),
             "{error:?}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod redaction {
+    use proptest::prelude::*;
+
+    use super::{base64_encode, redact_secrets};
+
+    proptest! {
+        /// Whatever the secret and however the server echoes it, no form of it survives.
+        #[test]
+        fn no_form_of_a_secret_survives(
+            secret in "[ -~]{4,40}",
+            user in "[a-z.]{1,12}",
+            before in "[ -~]{0,60}",
+            after in "[ -~]{0,60}",
+            form in 0usize..5,
+        ) {
+            let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let echoed = match form {
+                0 => secret.clone(),
+                1 => encoded.clone(),
+                2 => encoded.replace('+', "%20"),
+                3 => serde_json::to_string(&secret).unwrap_or_default().trim_matches('"').to_owned(),
+                _ => base64_encode(format!("{user}:{secret}").as_bytes()),
+            };
+            let text = format!("{before}{echoed}{after}");
+            let out = redact_secrets(&text, &[(&user, &secret)]);
+            prop_assert!(!out.contains(&echoed), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn an_echoed_bearer_token_is_redacted() {
+        assert_eq!(
+            redact_secrets("authorization: Bearer eyJ.abc-123 host: x", &[]),
+            "authorization: Bearer [redacted] host: x"
+        );
+        assert_eq!(redact_secrets("no token here", &[]), "no token here");
+    }
+
+    #[test]
+    fn a_long_echo_is_redacted_before_it_is_cut() {
+        // The test configuration's password is `pa55word`: echoed where the 200-character
+        // cut falls, its start used to survive ("password=pa…").
+        let Some(config) = super::tests::config("https://athoc.example") else {
+            panic!("config");
+        };
+        let body = format!("{{\"Message\": \"{}password=pa55word\"}}", "x".repeat(188));
+        let detail = super::body_detail(body.as_bytes(), &config);
+        assert!(!detail.contains("password=p"), "{detail}");
+        assert!(
+            detail.contains("password=[redacted]") || detail.contains("password=["),
+            "{detail}"
         );
     }
 }

@@ -496,3 +496,23 @@ fn duty_attribute_may_not_be_an_identity_attribute() {
     let errors = f.errors(&format!("{MINIMAL}DUTY_STATUS_FIELD=LOGIN_ID\n"));
     assert_eq!(errors.keys(), ["DUTY_STATUS_FIELD"]);
 }
+
+/// Issue 9: in `.env` mode the environment silently overrode the keys that decide where the
+/// secrets go and whom to trust. It still wins (as python-dotenv does), but never silently.
+#[test]
+fn an_environment_override_of_a_security_key_is_warned_by_name() {
+    let mut f = Fixture::new();
+    f.set_env("HTTPS_PROXY", "http://proxy.elsewhere:3128")
+        .set_env("ATHOC_SERVER_URL", "https://other.example.org")
+        .set_env("ORG_CODE", "ENVORG");
+    let s = f.load(MINIMAL).unwrap();
+    let warnings = s.warnings().join("\n");
+    for key in ["HTTPS_PROXY", "ATHOC_SERVER_URL"] {
+        assert!(
+            warnings.contains(&format!("{key} comes from the process environment")),
+            "{warnings}"
+        );
+    }
+    assert!(!warnings.contains("ORG_CODE comes from"), "{warnings}");
+    assert!(!warnings.contains("proxy.elsewhere"), "the value is not repeated: {warnings}");
+}

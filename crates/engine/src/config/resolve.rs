@@ -87,6 +87,28 @@ impl Settings {
                 None => format!("the .env key {key} is not a BoboSync setting and is ignored."),
             });
         }
+        // The process environment wins over a `.env` (as python-dotenv
+        // does); for the keys that decide where the secrets go and whom to
+        // trust, say so.
+        if raw.style() == super::raw::KeyStyle::Env {
+            for key in [
+                ATHOC_SERVER_URL,
+                HTTPS_PROXY,
+                HTTP_PROXY,
+                DISABLE_SSL_VERIFY,
+                SSL_CERT_PATH,
+            ] {
+                if raw
+                    .entry(key)
+                    .is_some_and(|v| v.origin == super::raw::Origin::Environment)
+                {
+                    notices.push(format!(
+                        "{key} comes from the process environment, which overrides the .env file: \
+                         unset the environment variable if the .env should decide"
+                    ));
+                }
+            }
+        }
 
         let base_url = r.required(
             ATHOC_SERVER_URL,

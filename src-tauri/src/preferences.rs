@@ -85,7 +85,7 @@ pub fn save(path: &Path, preferences: &StoredPreferences) -> Result<(), Preferen
         source,
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(write)?;
+        engine::config::create_private_dir_all(dir).map_err(write)?;
     }
     let text =
         serde_json::to_string_pretty(preferences).map_err(|e| write(std::io::Error::other(e)))?;

@@ -269,7 +269,7 @@ pub fn write_settings_file(path: &Path, body: &str) -> Result<(), ApiError> {
         ))
     };
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
+        engine::config::create_private_dir_all(parent).map_err(io)?;
     }
     let text = if body.starts_with('#') {
         body.to_owned()
@@ -279,7 +279,7 @@ pub fn write_settings_file(path: &Path, body: &str) -> Result<(), ApiError> {
              # The password and client secret are in the OS keyring, never here.\n\n{body}"
         )
     };
-    std::fs::write(path, text).map_err(io)
+    engine::config::write_private_file(path, text.as_bytes()).map_err(io)
 }
 
 /// The saved values (empty when there is no settings file).

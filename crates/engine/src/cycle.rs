@@ -300,9 +300,11 @@ impl SyncContext {
     pub fn open(settings: Settings) -> Result<Self, CycleError> {
         let db_path = settings.paths.db_path.clone();
         if let Some(parent) = db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| CycleError::CreateDir {
-                path: parent.to_path_buf(),
-                source,
+            crate::config::create_private_dir_all(parent).map_err(|source| {
+                CycleError::CreateDir {
+                    path: parent.to_path_buf(),
+                    source,
+                }
             })?;
         }
         let store = Store::open(&db_path)?;

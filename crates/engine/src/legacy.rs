@@ -202,7 +202,7 @@ fn prepare_and_commit(
     let mut warnings = Vec::new();
     let database = &request.database;
     let data_dir = database.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(data_dir).map_err(io("create", data_dir))?;
+    crate::config::create_private_dir_all(data_dir).map_err(io("create", data_dir))?;
     // No engine may use the destination database meanwhile (the tray stops
     // its own first).
     let _lock = acquire_lock(database, request.program, request.now)?;
@@ -240,10 +240,10 @@ fn prepare_and_commit(
 
     // The settings file, in a temporary file beside it.
     let settings_dir = request.settings_file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(settings_dir).map_err(io("create", settings_dir))?;
+    crate::config::create_private_dir_all(settings_dir).map_err(io("create", settings_dir))?;
     let settings_temp = temporary(&request.settings_file);
     undo.remove.push(settings_temp.clone());
-    write_private(&settings_temp, settings.to_native_toml().as_bytes())
+    crate::config::write_private_file(&settings_temp, settings.to_native_toml().as_bytes())
         .map_err(io("write", &settings_temp))?;
 
     // The secrets, remembering what was there before.
@@ -303,22 +303,6 @@ fn prepare_and_commit(
     }
     std::fs::rename(&settings_temp, settings_file).map_err(io("move into place", settings_file))?;
     Ok((copied.map(|(from, _)| (from, database.clone())), warnings))
-}
-
-/// Writes a file only its owner can read (it names the server and the
-/// operator account, though never a secret).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }
 
 #[cfg(test)]

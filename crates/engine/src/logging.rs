@@ -81,9 +81,11 @@ pub fn filter_directives(level: LogLevel) -> String {
 /// `settings.dir` and, with [`ConsoleLog::Stderr`], stderr. Call once per
 /// process; a second call returns [`LoggingError::AlreadyInitialised`].
 pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, LoggingError> {
-    std::fs::create_dir_all(&settings.dir).map_err(|source| LoggingError::CreateDir {
-        path: settings.dir.clone(),
-        source,
+    crate::config::create_private_dir_all(&settings.dir).map_err(|source| {
+        LoggingError::CreateDir {
+            path: settings.dir.clone(),
+            source,
+        }
     })?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)

@@ -172,7 +172,7 @@ impl Engine {
     ) -> Result<EngineHandle, EngineError> {
         let db = settings.paths.db_path.clone();
         if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| {
+            crate::config::create_private_dir_all(parent).map_err(|source| {
                 EngineError::Open(CycleError::CreateDir {
                     path: parent.to_path_buf(),
                     source,

@@ -111,3 +111,35 @@ mod tests {
         );
     }
 }
+
+/// Creates `dir` and any missing parents, private to the account BoboSync
+/// runs as: on Unix, folders it creates are 0700 (its database, logs and
+/// settings are nobody else's business). Existing folders are left as they
+/// are. On Windows, per-user profile folders already inherit an ACL that
+/// gives only the user (and administrators) access, so nothing more is set.
+pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Writes `bytes` to `path`, readable and writable by its owner only (0600
+/// on Unix; on Windows the folder's ACL decides).
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

@@ -299,3 +299,21 @@ fn secrets_can_stay_in_the_environment() {
         "env-password"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_folders_and_the_settings_file_it_creates_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::new();
+    let store = MemorySecretStore::new();
+    site.import(SecretsTarget::Store(&store), false)
+        .unwrap_or_else(|e| panic!("import: {e}"));
+    let mode = |p: &std::path::Path| {
+        std::fs::metadata(p)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or(0)
+    };
+    assert_eq!(mode(&site.dir.path().join("new/config")), 0o700);
+    assert_eq!(mode(&site.dir.path().join("new/data")), 0o700);
+    assert_eq!(mode(&site.settings_file()), 0o600);
+}

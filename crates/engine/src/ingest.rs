@@ -196,6 +196,7 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
             events: Vec::new(),
             errors: Vec::new(),
         },
+        omitted: None,
     };
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         intake.error(FILE_LINE, IngestError::Utf16);
@@ -277,6 +278,17 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
             }
         }
     }
+    if let Some((first, last, count)) = intake.omitted {
+        let source = intake.source(first);
+        intake.parsed.errors.push(RowError {
+            source,
+            reason: format!(
+                "and {count} more row(s) that could not be read, lines {first} to {last}: only the \
+                 first {MAX_ROW_ERRORS} are listed. Is this really a BOBO export?"
+            ),
+            employee: None,
+        });
+    }
     intake.parsed
 }
 
@@ -354,7 +366,14 @@ struct Intake<'a> {
     file: &'a str,
     tz: Tz,
     parsed: Parsed,
+    /// Row errors past [`MAX_ROW_ERRORS`]: counted, not kept (first and
+    /// last line, how many).
+    omitted: Option<(u32, u32, usize)>,
 }
+
+/// Row errors kept per file: a junk file must not flood memory, the
+/// database or the terminal. The rest are counted in one closing error.
+pub const MAX_ROW_ERRORS: usize = 1000;
 
 impl Intake<'_> {
     fn source(&self, line: u32) -> SourceLine {
@@ -370,6 +389,11 @@ impl Intake<'_> {
 
     /// A row not read, with the employee ID when that part of it was fine.
     fn errors(&mut self, line: u32, problems: &[IngestError], employee: Option<EmployeeId>) {
+        if self.parsed.errors.len() >= MAX_ROW_ERRORS {
+            let (first, _, count) = self.omitted.unwrap_or((line, line, 0));
+            self.omitted = Some((first, line, count + 1));
+            return;
+        }
         let reason = problems
             .iter()
             .map(ToString::to_string)

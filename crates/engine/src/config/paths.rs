@@ -82,36 +82,6 @@ pub(crate) fn resolve_path(text: &str, base: &Path, home: Option<&Path>) -> Path
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn layout_under_explicit_folders() {
-        let l = Locations::under(Path::new("/c"), Path::new("/d"));
-        assert_eq!(l.config_file, Path::new("/c/settings.toml"));
-        assert_eq!(l.db_path, Path::new("/d/bobosync.db"));
-        assert_eq!(l.log_dir, Path::new("/d/logs"));
-        assert_eq!(l.drop_dir, Path::new("/d/drop"));
-        assert_eq!(l.paths().failed_dir, Path::new("/d/failed"));
-    }
-
-    #[test]
-    fn paths_resolve_against_base_and_home() {
-        let base = Path::new("/srv/bobo");
-        assert_eq!(resolve_path("csv", base, None), Path::new("/srv/bobo/csv"));
-        assert_eq!(
-            resolve_path("./a/b", base, None),
-            Path::new("/srv/bobo/./a/b")
-        );
-        assert_eq!(resolve_path("/abs", base, None), Path::new("/abs"));
-        assert_eq!(
-            resolve_path("~/k", base, Some(Path::new("/home/u"))),
-            Path::new("/home/u/k")
-        );
-    }
-}
-
 /// Creates `dir` and any missing parents, private to the account BoboSync
 /// runs as: on Unix, folders it creates are 0700 (its database, logs and
 /// settings are nobody else's business). Existing folders are left as they
@@ -142,4 +112,34 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_under_explicit_folders() {
+        let l = Locations::under(Path::new("/c"), Path::new("/d"));
+        assert_eq!(l.config_file, Path::new("/c/settings.toml"));
+        assert_eq!(l.db_path, Path::new("/d/bobosync.db"));
+        assert_eq!(l.log_dir, Path::new("/d/logs"));
+        assert_eq!(l.drop_dir, Path::new("/d/drop"));
+        assert_eq!(l.paths().failed_dir, Path::new("/d/failed"));
+    }
+
+    #[test]
+    fn paths_resolve_against_base_and_home() {
+        let base = Path::new("/srv/bobo");
+        assert_eq!(resolve_path("csv", base, None), Path::new("/srv/bobo/csv"));
+        assert_eq!(
+            resolve_path("./a/b", base, None),
+            Path::new("/srv/bobo/./a/b")
+        );
+        assert_eq!(resolve_path("/abs", base, None), Path::new("/abs"));
+        assert_eq!(
+            resolve_path("~/k", base, Some(Path::new("/home/u"))),
+            Path::new("/home/u/k")
+        );
+    }
 }

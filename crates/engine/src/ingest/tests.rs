@@ -440,3 +440,26 @@ fn a_row_error_keeps_the_employee_id_when_it_was_readable() {
         .collect();
     assert_eq!(employees, [(1, Some("00042")), (2, None), (3, None)]);
 }
+
+/// A junk file cannot flood memory, the database or the terminal: the first
+/// MAX_ROW_ERRORS row errors are kept, the rest counted in one.
+#[test]
+fn row_errors_are_capped_per_file_and_the_rest_counted() {
+    let bytes = "junk\n".repeat(MAX_ROW_ERRORS + 500);
+    let parsed = parse_bobo("junk.csv", bytes.as_bytes(), London);
+    assert_eq!(parsed.errors.len(), MAX_ROW_ERRORS + 1);
+    let last = parsed
+        .errors
+        .last()
+        .map(|e| (e.source.line, e.reason.clone()));
+    let first_omitted = MAX_ROW_ERRORS as u32 + 1;
+    assert_eq!(last.as_ref().map(|l| l.0), Some(first_omitted));
+    let reason = last.map(|l| l.1).unwrap_or_default();
+    assert!(
+        reason.starts_with(&format!(
+            "and 500 more row(s) that could not be read, lines {first_omitted} to {}",
+            MAX_ROW_ERRORS + 500
+        )),
+        "{reason}"
+    );
+}

@@ -515,6 +515,7 @@ impl From<&RecordRow> for RecordRowDto {
 
 /// `get_history`.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HistoryDto {
     pub batches: Vec<BatchRowDto>,
     /// Cycles that failed outside any batch, newest first.

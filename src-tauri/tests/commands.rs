@@ -218,6 +218,7 @@ fn demo_mode_runs_the_engine_against_the_simulator() {
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
+    assert!(history["failedRuns"].is_array(), "{history}");
     let batches = history["batches"].as_array().unwrap();
     let id = batches[0]["id"].as_i64().unwrap();
     let records = call(&w, "get_batch_records", json!({"batchId": id})).unwrap();

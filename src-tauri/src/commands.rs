@@ -17,8 +17,8 @@ use crate::dto::{
 };
 use crate::error::ApiError;
 use crate::settings::{
-    self as settings_io, ConfigErrorDto, ImportLegacyRequest, ImportResultDto, SecretOwner,
-    SecretsStatus, SettingsValues, StoreSecretsRequest,
+    self as settings_io, ConfigErrorDto, ImportLegacyRequest, ImportResultDto, SecretsStatus,
+    SettingsValues, StoreSecretsRequest,
 };
 use crate::state::{self, AppState};
 
@@ -225,24 +225,34 @@ pub struct SettingsSnapshotDto {
     pub secrets: SecretsStatus,
 }
 
-#[tauri::command]
-pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsSnapshotDto> {
-    let values = match (&state.launch.env_file, state.current().settings) {
-        // Running from a .env: show what it resolved to.
+/// The settings as saved (running from a `.env`: what it resolved to),
+/// proxy passwords included: never sent to the window as they are.
+fn saved_values(state: &AppState) -> SettingsValues {
+    match (&state.launch.env_file, state.current().settings) {
         (Some(_), Some(s)) => settings_io::toml_to_values(&s.to_native_toml()),
         _ => settings_io::read_saved(&state.launch.locations),
-    };
-    let secrets = match settings_io::owner_of(&values) {
-        Some(owner) => settings_io::secrets_status(&keyring(), &owner).unwrap_or(SecretsStatus {
-            password_stored: false,
-            client_secret_stored: false,
-        }),
-        None => SecretsStatus {
-            password_stored: false,
-            client_secret_stored: false,
-        },
-    };
-    Ok(SettingsSnapshotDto { values, secrets })
+    }
+}
+
+/// Values from the window with the proxy passwords it was shown masked put
+/// back from the saved settings (only for the very proxy they were saved
+/// with), or the problems.
+fn from_window(
+    state: &AppState,
+    values: SettingsValues,
+) -> std::result::Result<SettingsValues, Vec<ConfigErrorDto>> {
+    settings_io::unmask_proxies(values, &saved_values(state))
+}
+
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsSnapshotDto> {
+    let saved = saved_values(&state);
+    let secrets = settings_io::secrets_status(&keyring(), &saved, &state.launch.locations)
+        .unwrap_or(SecretsStatus::NONE);
+    Ok(SettingsSnapshotDto {
+        values: settings_io::mask_proxies(saved),
+        secrets,
+    })
 }
 
 #[tauri::command]
@@ -250,7 +260,10 @@ pub fn validate_settings(
     state: State<'_, AppState>,
     values: SettingsValues,
 ) -> Vec<ConfigErrorDto> {
-    settings_io::validate(&values, &state.launch.locations)
+    match from_window(&state, values) {
+        Ok(values) => settings_io::validate(&values, &state.launch.locations),
+        Err(errors) => errors,
+    }
 }
 
 /// `save_settings` result. `saved`: the file was written; `applied`: the
@@ -269,7 +282,10 @@ pub async fn save_settings<R: Runtime>(
     state: State<'_, AppState>,
     values: SettingsValues,
 ) -> Result<SaveSettingsResultDto> {
-    let errors = settings_io::save(&values, &state.launch.locations)?;
+    let errors = match from_window(&state, values) {
+        Ok(values) => settings_io::save(&values, &state.launch.locations)?,
+        Err(errors) => errors,
+    };
     if !errors.is_empty() {
         return Ok(SaveSettingsResultDto {
             saved: false,
@@ -303,14 +319,22 @@ pub async fn save_settings<R: Runtime>(
     }
 }
 
+/// Stores secrets for the server and route of the values being edited.
 #[tauri::command]
-pub fn store_secrets(request: StoreSecretsRequest) -> Result<SecretsStatus> {
-    settings_io::store_secrets(&keyring(), &request)
+pub fn store_secrets(
+    state: State<'_, AppState>,
+    mut request: StoreSecretsRequest,
+) -> Result<SecretsStatus> {
+    request.values = from_window(&state, std::mem::take(&mut request.values))
+        .map_err(|errors| settings_io::invalid(&errors))?;
+    settings_io::store_secrets(&keyring(), &request, &state.launch.locations)
 }
 
+/// Whether secrets are stored for the server and route of `values`.
 #[tauri::command]
-pub fn secrets_status(owner: SecretOwner) -> Result<SecretsStatus> {
-    settings_io::secrets_status(&keyring(), &owner)
+pub fn secrets_status(state: State<'_, AppState>, values: SettingsValues) -> Result<SecretsStatus> {
+    let values = from_window(&state, values).map_err(|errors| settings_io::invalid(&errors))?;
+    settings_io::secrets_status(&keyring(), &values, &state.launch.locations)
 }
 
 /// `test_connection` result.
@@ -326,7 +350,9 @@ pub async fn test_connection(
     state: State<'_, AppState>,
     values: SettingsValues,
 ) -> Result<ConnectionTestDto> {
-    let settings = match settings_io::resolve(&values, &state.launch.locations, &Host::system()) {
+    let resolved = from_window(&state, values)
+        .and_then(|values| settings_io::resolve(&values, &state.launch.locations, &Host::system()));
+    let settings = match resolved {
         Ok(s) => s,
         Err(errors) => {
             return Ok(ConnectionTestDto {

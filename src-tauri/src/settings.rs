@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use engine::config::{
-    parse_toml_text, ConfigError, Host, Locations, MemorySecretStore, ResolveContext, SecretName,
+    parse_toml_text, ConfigError, Host, Locations, MemorySecretStore, ResolveContext, SecretNames,
     SecretStore, Settings,
 };
 use secrecy::SecretString;
@@ -46,21 +46,21 @@ pub struct SecretsStatus {
     pub client_secret_stored: bool,
 }
 
-/// Who the secrets belong to.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SecretOwner {
-    pub org_code: String,
-    pub client_id: String,
-    pub username: String,
+impl SecretsStatus {
+    /// Neither secret stored.
+    pub const NONE: SecretsStatus = SecretsStatus {
+        password_stored: false,
+        client_secret_stored: false,
+    };
 }
 
-/// `store_secrets` arguments; a missing secret is left as it is.
+/// `store_secrets` arguments: the settings being edited (the secrets are
+/// bound to their server, organization, client, user, proxy and TLS
+/// settings) and the secrets to write; a missing secret is left as it is.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreSecretsRequest {
-    #[serde(flatten)]
-    pub owner: SecretOwner,
+    pub values: SettingsValues,
     pub password: Option<SecretString>,
     pub client_secret: Option<SecretString>,
 }
@@ -68,42 +68,153 @@ pub struct StoreSecretsRequest {
 impl std::fmt::Debug for StoreSecretsRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoreSecretsRequest")
-            .field("owner", &self.owner)
+            .field("values", &self.values.len())
             .finish_non_exhaustive()
     }
 }
 
-/// The secrets' keyring names for `owner`.
-fn names(owner: &SecretOwner) -> (SecretName, SecretName) {
-    (
-        SecretName::password(&owner.org_code, &owner.username),
-        SecretName::client_secret(&owner.org_code, &owner.client_id),
-    )
+/// The keyring names of the secrets for `values`: bound to its server and
+/// route ([`engine::config::SecretBinding`]), so that secrets stored for one
+/// server are never looked up for a server, proxy or TLS setting the window
+/// changed to.
+pub fn secret_names(
+    values: &SettingsValues,
+    locations: &Locations,
+) -> Result<SecretNames, Vec<ConfigErrorDto>> {
+    let (text, mut errors) = values_to_toml(values);
+    let raw = match parse_toml_text(&text, &locations.config_file) {
+        Ok((raw, found)) => {
+            errors.extend(found.iter().map(ConfigErrorDto::from));
+            raw
+        }
+        Err(e) => {
+            errors.push(ConfigErrorDto {
+                key: "settings".to_owned(),
+                problem: e.to_string(),
+                expected: "valid settings".to_owned(),
+            });
+            return Err(errors);
+        }
+    };
+    let base = settings_folder(locations);
+    let defaults = locations.paths();
+    let host = validation_host();
+    let ctx = ResolveContext {
+        base_dir: &base,
+        default_paths: &defaults,
+        host: &host,
+    };
+    match Settings::secret_names_of(&raw, &ctx) {
+        Ok(names) => Ok(names),
+        Err(more) => Err(more.0.iter().map(ConfigErrorDto::from).collect()),
+    }
 }
 
-/// Whether `store` holds each secret of `owner`.
+/// Whether `store` holds each secret for `values` (neither, while the
+/// server, organization, client or user is not set yet).
 pub fn secrets_status(
     store: &dyn SecretStore,
-    owner: &SecretOwner,
+    values: &SettingsValues,
+    locations: &Locations,
 ) -> Result<SecretsStatus, ApiError> {
-    let (password, client_secret) = names(owner);
+    let Ok(names) = secret_names(values, locations) else {
+        return Ok(SecretsStatus::NONE);
+    };
     Ok(SecretsStatus {
-        password_stored: store.get(&password)?.is_some(),
-        client_secret_stored: store.get(&client_secret)?.is_some(),
+        password_stored: store.get(&names.password)?.is_some(),
+        client_secret_stored: store.get(&names.client_secret)?.is_some(),
     })
 }
 
-/// Writes the given secrets (an empty one deletes the entry), then reports
-/// what is stored.
+/// `InvalidSettings` naming each problem (for commands that are not a save).
+pub fn invalid(errors: &[ConfigErrorDto]) -> ApiError {
+    let problems: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{} {}", e.key, e.problem))
+        .collect();
+    ApiError::InvalidSettings(format!("fix these settings first: {}", problems.join("; ")))
+}
+
+/// The proxy settings, whose URLs may hold a password.
+const PROXY_KEYS: [&str; 2] = ["athoc.http_proxy", "athoc.https_proxy"];
+
+/// What the window is shown instead of a proxy password.
+const MASK: &str = "********";
+
+/// `url` with its password replaced by [`MASK`], when it has one.
+fn masked(url: &str) -> Option<String> {
+    let mut parsed = url::Url::parse(url.trim()).ok()?;
+    parsed.password()?;
+    parsed.set_password(Some(MASK)).ok()?;
+    Some(parsed.to_string())
+}
+
+/// Values as the window may see them: proxy passwords masked.
+pub fn mask_proxies(mut values: SettingsValues) -> SettingsValues {
+    for key in PROXY_KEYS {
+        if let Some(value) = values.get_mut(key) {
+            if let Some(shown) = masked(value) {
+                *value = shown;
+            } else if url::Url::parse(value.trim()).is_err() && value.contains('@') {
+                // Not a URL, but it may still hold a password: not shown.
+                value.clear();
+            }
+        }
+    }
+    values
+}
+
+/// Values from the window with each masked proxy password put back from
+/// `saved`, only when everything else of that proxy URL is unchanged: a
+/// password is never sent to another proxy than the one it was entered for.
+pub fn unmask_proxies(
+    mut values: SettingsValues,
+    saved: &SettingsValues,
+) -> Result<SettingsValues, Vec<ConfigErrorDto>> {
+    let mut errors = Vec::new();
+    for key in PROXY_KEYS {
+        let Some(value) = values.get_mut(key) else {
+            continue;
+        };
+        let shows_mask = url::Url::parse(value.trim())
+            .ok()
+            .is_some_and(|u| u.password() == Some(MASK));
+        if !shows_mask {
+            continue;
+        }
+        match saved.get(key) {
+            Some(original) if masked(original).as_deref() == Some(value.trim()) => {
+                value.clone_from(original);
+            }
+            _ => errors.push(ConfigErrorDto {
+                key: key.to_owned(),
+                problem: "holds the hidden proxy password, but the proxy changed".to_owned(),
+                expected: "the proxy password typed again (it is only kept for the proxy it was \
+                           entered with)"
+                    .to_owned(),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Writes the given secrets for the server and route of `request.values`
+/// (an empty one deletes the entry), then reports what is stored.
 pub fn store_secrets(
     store: &dyn SecretStore,
     request: &StoreSecretsRequest,
+    locations: &Locations,
 ) -> Result<SecretsStatus, ApiError> {
     use secrecy::ExposeSecret as _;
-    let (password, client_secret) = names(&request.owner);
+    // Kept for one server, organization, client and user: those first.
+    let names = secret_names(&request.values, locations).map_err(|e| invalid(&e))?;
     for (name, value) in [
-        (&password, &request.password),
-        (&client_secret, &request.client_secret),
+        (&names.password, &request.password),
+        (&names.client_secret, &request.client_secret),
     ] {
         match value {
             Some(v) if v.expose_secret().is_empty() => store.delete(name)?,
@@ -111,22 +222,7 @@ pub fn store_secrets(
             None => {}
         }
     }
-    secrets_status(store, &request.owner)
-}
-
-/// The owner named by raw values (`athoc.org_code`, …), when all are set.
-pub fn owner_of(values: &SettingsValues) -> Option<SecretOwner> {
-    let get = |k: &str| {
-        values
-            .get(k)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
-    Some(SecretOwner {
-        org_code: get("athoc.org_code")?,
-        client_id: get("athoc.client_id")?,
-        username: get("athoc.username")?,
-    })
+    secrets_status(store, &request.values, locations)
 }
 
 /// Raw values → TOML text (blank values left out: "use the default").
@@ -219,10 +315,7 @@ pub fn resolve(
         }
     };
     errors.extend(found.iter().map(ConfigErrorDto::from));
-    let base = locations
-        .config_file
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let base = settings_folder(locations);
     let defaults = locations.paths();
     let ctx = ResolveContext {
         base_dir: &base,
@@ -237,6 +330,14 @@ pub fn resolve(
             Err(errors)
         }
     }
+}
+
+/// The folder relative paths in the settings resolve against.
+fn settings_folder(locations: &Locations) -> PathBuf {
+    locations
+        .config_file
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 /// Every problem of `values`, secrets aside.
@@ -343,11 +444,8 @@ pub fn import_legacy(
         Err(ImportError::Settings(engine::config::LoadError::Invalid { errors, .. })) => {
             return Ok(ImportResultDto {
                 imported: false,
-                values: read_saved(locations),
-                secrets: SecretsStatus {
-                    password_stored: false,
-                    client_secret_stored: false,
-                },
+                values: mask_proxies(read_saved(locations)),
+                secrets: SecretsStatus::NONE,
                 database_copied: false,
                 errors: errors.0.iter().map(ConfigErrorDto::from).collect(),
                 warnings: Vec::new(),
@@ -357,16 +455,11 @@ pub fn import_legacy(
         Err(ImportError::Locked(e)) => return Err(ApiError::Busy(e.to_string())),
         Err(e) => return Err(ApiError::ImportFailed(e.to_string())),
     };
-    let settings = &imported.settings;
-    let owner = SecretOwner {
-        org_code: settings.athoc.org_code.clone(),
-        client_id: settings.athoc.credentials.client_id.clone(),
-        username: settings.athoc.credentials.username.clone(),
-    };
+    let values = read_saved(locations);
     Ok(ImportResultDto {
         imported: true,
-        values: read_saved(locations),
-        secrets: secrets_status(store, &owner)?,
+        secrets: secrets_status(store, &values, locations)?,
+        values: mask_proxies(values),
         database_copied: imported.database.is_some(),
         errors: Vec::new(),
         warnings: imported.warnings,
@@ -430,24 +523,94 @@ mod tests {
 
     #[test]
     fn secrets_are_stored_replaced_and_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = Locations::under(&dir.path().join("c"), &dir.path().join("d"));
         let store = MemorySecretStore::new();
-        let owner = SecretOwner {
-            org_code: "O".into(),
-            client_id: "c".into(),
-            username: "u".into(),
-        };
+        let server = values(&[
+            ("athoc.server_url", "https://athoc.example"),
+            ("athoc.org_code", "O"),
+            ("athoc.client_id", "c"),
+            ("athoc.username", "u"),
+        ]);
         let req = |pw: Option<&str>, cs: Option<&str>| StoreSecretsRequest {
-            owner: owner.clone(),
+            values: server.clone(),
             password: pw.map(|p| SecretString::from(p.to_owned())),
             client_secret: cs.map(|p| SecretString::from(p.to_owned())),
         };
-        let s = store_secrets(&store, &req(Some("pw"), None)).unwrap();
+        let s = store_secrets(&store, &req(Some("pw"), None), &loc).unwrap();
         assert_eq!((s.password_stored, s.client_secret_stored), (true, false));
-        let s = store_secrets(&store, &req(None, Some("cs"))).unwrap();
+        let s = store_secrets(&store, &req(None, Some("cs")), &loc).unwrap();
         assert_eq!((s.password_stored, s.client_secret_stored), (true, true));
-        let s = store_secrets(&store, &req(Some(""), None)).unwrap();
+        let s = store_secrets(&store, &req(Some(""), None), &loc).unwrap();
         assert_eq!((s.password_stored, s.client_secret_stored), (false, true));
         assert!(!format!("{:?}", req(Some("hunter2"), None)).contains("hunter2"));
+
+        // Another server, proxy or TLS setting: nothing is stored for it.
+        for (key, changed) in [
+            ("athoc.server_url", "https://athoc.example.evil"),
+            ("athoc.https_proxy", "http://proxy.evil:3128"),
+            ("athoc.disable_ssl_verify", "true"),
+        ] {
+            let mut other = server.clone();
+            other.insert(key.to_owned(), changed.to_owned());
+            assert_eq!(
+                secrets_status(&store, &other, &loc).unwrap(),
+                SecretsStatus::NONE,
+                "{key}"
+            );
+        }
+        // Without a server there is nothing to bind the secrets to.
+        let mut unbound = req(Some("pw"), None);
+        unbound.values.remove("athoc.server_url");
+        let refused = store_secrets(&store, &unbound, &loc);
+        assert!(
+            matches!(&refused, Err(ApiError::InvalidSettings(m)) if m.contains("athoc.server_url")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn proxy_passwords_are_masked_for_the_window_and_kept_only_for_their_proxy() {
+        let saved = values(&[
+            ("athoc.https_proxy", "http://svc:hunter2@proxy.example:3128"),
+            ("athoc.http_proxy", "http://proxy.example:3128"),
+        ]);
+        let shown = mask_proxies(saved.clone());
+        assert_eq!(
+            shown.get("athoc.https_proxy").map(String::as_str),
+            Some("http://svc:********@proxy.example:3128/")
+        );
+        assert_eq!(shown.get("athoc.http_proxy"), saved.get("athoc.http_proxy"));
+        assert!(!format!("{shown:?}").contains("hunter2"));
+
+        // Sent back unchanged: the saved password is put back.
+        let back = unmask_proxies(shown.clone(), &saved).unwrap();
+        assert_eq!(
+            back.get("athoc.https_proxy"),
+            saved.get("athoc.https_proxy")
+        );
+        // The window points the mask at another proxy: refused, named.
+        let mut moved = shown.clone();
+        moved.insert(
+            "athoc.https_proxy".into(),
+            "http://svc:********@proxy.evil:3128/".into(),
+        );
+        let errors = unmask_proxies(moved, &saved).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].key, "athoc.https_proxy");
+        // A new password typed in: taken as it is.
+        let mut typed = shown;
+        typed.insert(
+            "athoc.https_proxy".into(),
+            "http://svc:new@proxy.example:3128".into(),
+        );
+        assert_eq!(
+            unmask_proxies(typed, &saved)
+                .unwrap()
+                .get("athoc.https_proxy")
+                .map(String::as_str),
+            Some("http://svc:new@proxy.example:3128")
+        );
     }
 
     #[test]

@@ -284,35 +284,80 @@ fn secrets_go_to_the_real_keyring_and_never_back() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (_app, w) = app(dir.path());
-    let owner = json!({"orgCode": "ORG1", "clientId": "app", "username": "svc"});
+    let values = json!({
+        "athoc.server_url": "https://athoc.example.org",
+        "athoc.org_code": "ORG1",
+        "athoc.client_id": "app",
+        "athoc.username": "svc",
+    });
     let none = json!({"passwordStored": false, "clientSecretStored": false});
     assert_eq!(
-        call(&w, "secrets_status", json!({"owner": owner})),
+        call(&w, "secrets_status", json!({"values": values})),
         Ok(none.clone())
     );
-    let stored = call(&w, "store_secrets", json!({"request": {"orgCode": "ORG1", "clientId": "app", "username": "svc", "password": "first-Pa$$word", "clientSecret": "cs-first-value"}})).unwrap();
+    let stored = call(&w, "store_secrets", json!({"request": {"values": values, "password": "first-Pa$$word", "clientSecret": "cs-first-value"}})).unwrap();
     assert_eq!(
         stored,
         json!({"passwordStored": true, "clientSecretStored": true})
     );
     // Read back through the engine's store: what the engine will use.
-    use engine::config::{KeyringStore, SecretName, SecretStore};
+    use engine::config::{KeyringStore, SecretBinding, SecretName, SecretStore};
     use secrecy::ExposeSecret;
     let store = KeyringStore::new();
+    let binding = SecretBinding::new(
+        &"https://athoc.example.org".parse().unwrap(),
+        &Default::default(),
+        &Default::default(),
+    );
     let pw = store
-        .get(&SecretName::password("ORG1", "svc"))
+        .get(&SecretName::password(&binding, "ORG1", "svc"))
         .unwrap()
         .unwrap();
     assert_eq!(pw.expose_secret(), "first-Pa$$word");
     // Replace the password only.
-    call(&w, "store_secrets", json!({"request": {"orgCode": "ORG1", "clientId": "app", "username": "svc", "password": "second-Pa$$word"}})).unwrap();
+    call(
+        &w,
+        "store_secrets",
+        json!({"request": {"values": values, "password": "second-Pa$$word"}}),
+    )
+    .unwrap();
+    // The window changes the server (or the proxy): the stored secrets are
+    // not there for it, and a connection test does not carry them.
+    for (key, changed) in [
+        ("athoc.server_url", "https://127.0.0.1:9"),
+        ("athoc.https_proxy", "http://127.0.0.1:9"),
+    ] {
+        let mut other = values.clone();
+        other[key] = json!(changed);
+        assert_eq!(
+            call(&w, "secrets_status", json!({"values": other})),
+            Ok(none.clone()),
+            "{key}"
+        );
+        let test = call(&w, "test_connection", json!({"values": other})).unwrap();
+        assert_eq!(test["ok"], json!(false), "{test}");
+        assert!(
+            test["checks"].as_array().is_some_and(Vec::is_empty),
+            "{test}"
+        );
+        let keys: Vec<&str> = test["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["key"].as_str())
+            .collect();
+        assert!(
+            keys.contains(&"PASSWORD") || keys.contains(&"athoc.password"),
+            "{test}"
+        );
+    }
     let pw = store
-        .get(&SecretName::password("ORG1", "svc"))
+        .get(&SecretName::password(&binding, "ORG1", "svc"))
         .unwrap()
         .unwrap();
     assert_eq!(pw.expose_secret(), "second-Pa$$word");
     let cs = store
-        .get(&SecretName::client_secret("ORG1", "app"))
+        .get(&SecretName::client_secret(&binding, "ORG1", "app"))
         .unwrap()
         .unwrap();
     assert_eq!(cs.expose_secret(), "cs-first-value");
@@ -327,10 +372,15 @@ fn secrets_go_to_the_real_keyring_and_never_back() {
         }
     }
     // Delete (an empty value), then nothing is stored.
-    let after = call(&w, "store_secrets", json!({"request": {"orgCode": "ORG1", "clientId": "app", "username": "svc", "password": "", "clientSecret": ""}})).unwrap();
+    let after = call(
+        &w,
+        "store_secrets",
+        json!({"request": {"values": values, "password": "", "clientSecret": ""}}),
+    )
+    .unwrap();
     assert_eq!(after, none);
     assert!(store
-        .get(&SecretName::password("ORG1", "svc"))
+        .get(&SecretName::password(&binding, "ORG1", "svc"))
         .unwrap()
         .is_none());
 }

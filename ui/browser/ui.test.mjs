@@ -184,12 +184,21 @@ describe('main window', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByTestId('stored-password').getByText('stored in the OS keyring').waitFor();
     assert.equal(await page.getByLabel("API user's password").inputValue(), '');
-    assert.equal(await page.locator('form.settings input[name], form.settings select[name]').count(), 38);
+    assert.equal(await page.locator('form.settings input[name], form.settings select[name]').count(), 39);
     await page.getByLabel(/Request timeout/).fill('abc');
     await page.getByText('"abc" is not a whole number of seconds from 1 to 3600; expected whole seconds 1–3600').waitFor();
     await shot(page, 'settings');
     await page.getByRole('button', { name: 'Save settings' }).click();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'athoc.timeout_seconds', 'focus goes to the bad field');
+
+    // The credentials are kept for one server: pointing the settings at
+    // another shows them as not stored (they must be entered again).
+    await page.getByLabel(/Server address/).fill('https://elsewhere.example.test');
+    await page.getByTestId('stored-password').getByText('not stored').waitFor();
+    const state = await mock(page);
+    assert.ok(state.calls.some((c) => c.cmd === 'secrets_status' && c.args.values['athoc.server_url'] === 'https://elsewhere.example.test'));
+    await page.getByLabel(/Server address/).fill('https://athoc.example.test');
+    await page.getByTestId('stored-password').getByText('stored in the OS keyring').waitFor();
     await page.close();
   });
 

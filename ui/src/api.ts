@@ -514,6 +514,7 @@ export const SETTING_KEYS = [
   'athoc.ssl_cert_path',
   'athoc.http_proxy',
   'athoc.https_proxy',
+  'athoc.no_proxy',
   'athoc.timeout_seconds',
   'athoc.users_per_request',
   'athoc.page_size',
@@ -606,17 +607,29 @@ export function saveSettings(values: SettingsValues): Promise<SaveSettingsResult
   return call('save_settings', { values });
 }
 
-/** Who the secrets belong to: the keyring entries are named
- * `<orgCode>/<clientId>/client_secret` and `<orgCode>/<username>/password`. */
-export interface SecretOwner {
-  orgCode: string;
-  clientId: string;
-  username: string;
-}
+/** The settings that decide which keyring entries hold the secrets: the
+ * entries are bound to the server, organization, client ID, user name, and
+ * the proxy and TLS settings, so that stored secrets are never sent to a
+ * server (or through a proxy) they were not entered for. After any of these
+ * change, the secrets must be stored again. */
+export const SECRET_BINDING_KEYS = [
+  'athoc.server_url',
+  'athoc.org_code',
+  'athoc.client_id',
+  'athoc.username',
+  'athoc.http_proxy',
+  'athoc.https_proxy',
+  'athoc.no_proxy',
+  'athoc.disable_ssl_verify',
+  'athoc.ssl_cert_path',
+] as const satisfies readonly SettingKey[];
 
-/** `store_secrets` arguments. A missing (undefined) secret is left as it is;
- * an empty string is refused by the UI before sending. */
-export interface StoreSecretsRequest extends SecretOwner {
+/** `store_secrets` arguments: the settings being edited (the secrets are
+ * stored for their server and route) and the secrets. A missing (undefined)
+ * secret is left as it is; an empty string is refused by the UI before
+ * sending. */
+export interface StoreSecretsRequest {
+  values: SettingsValues;
   password?: string;
   clientSecret?: string;
 }
@@ -627,9 +640,10 @@ export function storeSecrets(request: StoreSecretsRequest): Promise<SecretsStatu
   return call('store_secrets', { request });
 }
 
-/** `secrets_status`: whether the keyring holds each secret for `owner`. */
-export function secretsStatus(owner: SecretOwner): Promise<SecretsStatus> {
-  return call('secrets_status', { owner });
+/** `secrets_status`: whether the keyring holds each secret for the server
+ * and route of `values` (see {@link SECRET_BINDING_KEYS}). */
+export function secretsStatus(values: SettingsValues): Promise<SecretsStatus> {
+  return call('secrets_status', { values });
 }
 
 /** `test_connection` result. `errors` lists invalid settings (then no

@@ -46,6 +46,7 @@ export const SECTIONS: SectionSpec[] = [
       f('athoc.ssl_cert_path', 'SSL_CERT_PATH', 'Extra CA certificate (PEM)', 'file', 'none'),
       f('athoc.http_proxy', 'HTTP_PROXY', 'Proxy for http://', 'url', 'none'),
       f('athoc.https_proxy', 'HTTPS_PROXY', 'Proxy for https://', 'url', 'none'),
+      f('athoc.no_proxy', 'NO_PROXY', 'Hosts reached without the proxy', 'text', 'none'),
       f('athoc.timeout_seconds', 'HTTP_TIMEOUT_SECONDS', 'Request timeout (seconds)', 'number', '30'),
       f('athoc.users_per_request', 'USERS_PER_REQUEST', 'Users per update request', 'number', '1000'),
       f('athoc.page_size', 'PAGE_SIZE', 'Users per directory page', 'number', '1000'),

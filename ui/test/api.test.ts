@@ -21,14 +21,14 @@ describe('api.ts wrappers', () => {
     await api.getBatchRecords(7);
     await api.approveChange(3);
     await api.rejectChange(4);
-    await api.storeSecrets({ orgCode: 'O', clientId: 'C', username: 'U', password: 'pw' });
+    await api.storeSecrets({ values: { 'athoc.org_code': 'O' }, password: 'pw' });
     await api.importLegacy({ envFile: '/x/.env', dbFile: null });
     expect(r.calls).toEqual([
       { cmd: 'get_history', args: { query: { who: '01234', limit: 50 } } },
       { cmd: 'get_batch_records', args: { batchId: 7 } },
       { cmd: 'approve_change', args: { id: 3 } },
       { cmd: 'reject_change', args: { id: 4 } },
-      { cmd: 'store_secrets', args: { request: { orgCode: 'O', clientId: 'C', username: 'U', password: 'pw' } } },
+      { cmd: 'store_secrets', args: { request: { values: { 'athoc.org_code': 'O' }, password: 'pw' } } },
       { cmd: 'import_legacy', args: { request: { envFile: '/x/.env', dbFile: null } } },
     ]);
   });

@@ -18,7 +18,9 @@ export interface MockState {
   configured: boolean;
   mode: 'live' | 'demo' | 'setup';
   values: SettingsValues;
-  secrets: { password: string | null; clientSecret: string | null };
+  /** The secrets, and the server they were stored for (as the keyring's
+   * entries are bound to the server: another one has nothing stored). */
+  secrets: { password: string | null; clientSecret: string | null; server?: string };
   status: StatusDto;
   approvals: ApprovalDto[];
   failedFiles: FailedFileDto[];
@@ -134,7 +136,7 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
     values: scenario === 'configured'
       ? { 'athoc.server_url': 'https://athoc.example.test', 'athoc.org_code': 'POLICE', 'athoc.client_id': 'bobosync', 'athoc.username': 'svc-bobo' }
       : {},
-    secrets: scenario === 'configured' ? { password: 'x', clientSecret: 'y' } : { password: null, clientSecret: null },
+    secrets: scenario === 'configured' ? { password: 'x', clientSecret: 'y', server: 'https://athoc.example.test' } : { password: null, clientSecret: null },
     status: baseStatus(),
     ...(scenario === 'configured' ? seed() : { batches: [], records: [], approvals: [], failedFiles: [] }),
     retried: [],
@@ -146,7 +148,10 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
   };
   let nextBatch = 3;
   let nextRecord = 5;
-  const stored = () => ({ passwordStored: s.secrets.password !== null, clientSecretStored: s.secrets.clientSecret !== null });
+  const stored = (values?: SettingsValues) =>
+    values && values['athoc.server_url'] !== s.secrets.server
+      ? { passwordStored: false, clientSecretStored: false }
+      : { passwordStored: s.secrets.password !== null, clientSecretStored: s.secrets.clientSecret !== null };
   const status = (): StatusDto => ({ ...s.status, mode: s.mode, pendingApprovals: s.approvals.length });
   const send = (e: EngineEvent) => void emit(ENGINE_EVENT, e);
 
@@ -253,13 +258,16 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
         }
         case 'store_secrets': {
           const r = args.request ?? {};
-          if (!r.orgCode || !r.clientId || !r.username) throw { kind: 'invalid_settings', message: 'organization code, client ID and user name are needed to name the keyring entries' };
+          const v = r.values ?? {};
+          if (!v['athoc.server_url'] || !v['athoc.org_code'] || !v['athoc.client_id'] || !v['athoc.username'])
+            throw { kind: 'invalid_settings', message: 'fix these settings first: athoc.server_url is not set' };
+          if (v['athoc.server_url'] !== s.secrets.server) s.secrets = { password: null, clientSecret: null, server: v['athoc.server_url'] };
           if (typeof r.password === 'string') s.secrets.password = r.password;
           if (typeof r.clientSecret === 'string') s.secrets.clientSecret = r.clientSecret;
           return stored();
         }
         case 'secrets_status':
-          return stored();
+          return stored(args.values ?? {});
         case 'test_connection': {
           const errors = fakeValidate(args.values ?? {});
           if (errors.length) return { ok: false, errors, checks: [] };
@@ -270,7 +278,7 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
         }
         case 'import_legacy':
           s.values = { ...s.values, 'athoc.server_url': 'https://legacy.example.test', 'athoc.org_code': 'LEGACY', 'athoc.client_id': 'c', 'athoc.username': 'u' };
-          s.secrets = { password: 'p', clientSecret: 'c' };
+          s.secrets = { password: 'p', clientSecret: 'c', server: 'https://legacy.example.test' };
           s.configured = true;
           return { imported: true, values: s.values, secrets: stored(), databaseCopied: args.request?.dbFile != null, errors: [], warnings: [] };
         case 'write_export':

@@ -70,11 +70,41 @@ pub enum TlsVerification {
     Disabled,
 }
 
-/// `HTTP_PROXY` / `HTTPS_PROXY` from the settings (never used for loopback hosts).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `HTTP_PROXY` / `HTTPS_PROXY` / `NO_PROXY` from the settings (proxies are
+/// never used for loopback hosts). `Debug` hides proxy passwords.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProxyOptions {
     pub http: Option<String>,
     pub https: Option<String>,
+    /// Hosts (and domains, `.example.org`, or IP ranges) reached directly,
+    /// in the `NO_PROXY` syntax.
+    pub no_proxy: Option<String>,
+}
+
+impl std::fmt::Debug for ProxyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |p: &Option<String>| p.as_deref().map(redact_proxy);
+        f.debug_struct("ProxyOptions")
+            .field("http", &shown(&self.http))
+            .field("https", &shown(&self.https))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
+}
+
+/// A proxy URL as it may be shown: any password replaced by `***`. Text
+/// that is not a URL is not shown at all (it may be a mistyped URL that
+/// still holds the password).
+pub fn redact_proxy(proxy: &str) -> String {
+    match url::Url::parse(proxy.trim()) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "(not a URL; not shown)".to_owned(),
+    }
 }
 
 /// Retries of transient failures (timeouts, connection errors, 5xx, 429).

@@ -28,8 +28,8 @@ pub use paths::{create_private_dir_all, write_private_file, Locations};
 pub use raw::{KeyStyle, Origin, RawSettings, RawValue};
 pub use resolve::{defaults, ResolveContext};
 pub use secrets::{
-    KeyringStore, MemorySecretStore, SecretKind, SecretName, SecretStore, SecretStoreError,
-    KEYRING_SERVICE,
+    KeyringStore, MemorySecretStore, SecretBinding, SecretKind, SecretName, SecretNames,
+    SecretStore, SecretStoreError, KEYRING_SERVICE,
 };
 pub use settings::{
     CleanupRules, ConfigError, ConfigErrors, Fields, FileRules, LogLevel, LogSettings,
@@ -161,16 +161,25 @@ impl Settings {
         Self::from_toml_file(&locations.config_file, host, locations)
     }
 
-    /// Stores the client secret and password in `store` under the names of
-    /// [`SecretName`] (used by `import-legacy`).
-    pub fn store_secrets(&self, store: &dyn SecretStore) -> Result<(), SecretStoreError> {
+    /// The keyring names of the client secret and the password, bound to
+    /// this server and route ([`SecretBinding`]).
+    pub fn secret_names(&self) -> SecretNames {
         let a = &self.athoc;
         let c = &a.credentials;
-        store.set(
-            &SecretName::client_secret(&a.org_code, &c.client_id),
-            &c.client_secret,
-        )?;
-        store.set(&SecretName::password(&a.org_code, &c.username), &c.password)
+        let binding = SecretBinding::new(&a.base_url, &a.proxy, &a.tls);
+        SecretNames {
+            client_secret: SecretName::client_secret(&binding, &a.org_code, &c.client_id),
+            password: SecretName::password(&binding, &a.org_code, &c.username),
+        }
+    }
+
+    /// Stores the client secret and password in `store` under
+    /// [`Settings::secret_names`] (used by `import-legacy`).
+    pub fn store_secrets(&self, store: &dyn SecretStore) -> Result<(), SecretStoreError> {
+        let names = self.secret_names();
+        let c = &self.athoc.credentials;
+        store.set(&names.client_secret, &c.client_secret)?;
+        store.set(&names.password, &c.password)
     }
 }
 

@@ -248,14 +248,11 @@ fn prepare_and_commit(
 
     // The secrets, remembering what was there before.
     if let Some(store) = store {
-        let a = &settings.athoc;
-        let c = &a.credentials;
+        let names = settings.secret_names();
+        let c = &settings.athoc.credentials;
         for (name, value) in [
-            (
-                SecretName::client_secret(&a.org_code, &c.client_id),
-                &c.client_secret,
-            ),
-            (SecretName::password(&a.org_code, &c.username), &c.password),
+            (names.client_secret, &c.client_secret),
+            (names.password, &c.password),
         ] {
             let previous = store.get(&name)?;
             store.set(&name, value)?;

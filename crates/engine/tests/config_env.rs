@@ -412,8 +412,8 @@ fn plain_http_only_for_loopback() {
 #[test]
 fn secrets_precedence_environment_then_file_then_keyring() {
     let mut f = Fixture::new();
-    let pw_name = SecretName::password("ORG1", "svc.bobo");
-    let cs_name = SecretName::client_secret("ORG1", "bobo-app");
+    let pw_name = SecretName::password(&example_binding(), "ORG1", "svc.bobo");
+    let cs_name = SecretName::client_secret(&example_binding(), "ORG1", "bobo-app");
     f.store
         .set(&pw_name, &SecretString::from("keyring-password"))
         .unwrap();
@@ -452,6 +452,87 @@ fn secrets_precedence_environment_then_file_then_keyring() {
         s.athoc.credentials.client_secret.expose_secret(),
         "env-secret"
     );
+}
+
+/// Secrets in the keyring are bound to the server and the route: changing
+/// the server, a proxy, `NO_PROXY`, the CA file or TLS checking looks up
+/// other entries, so stored secrets are never sent along the new route.
+#[test]
+fn keyring_secrets_are_used_only_for_the_server_and_route_they_were_stored_for() {
+    let f = Fixture::new();
+    let ca = f.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+    let from_keyring = MINIMAL
+        .replace("CLIENT_SECRET=file-client-secret\n", "")
+        .replace("PASSWORD=file-password\n", "");
+    assert!(f.load(&from_keyring).is_err(), "nothing is stored yet");
+    for name in [
+        SecretName::password(&example_binding(), "ORG1", "svc.bobo"),
+        SecretName::client_secret(&example_binding(), "ORG1", "bobo-app"),
+    ] {
+        f.store.set(&name, &SecretString::from("stored")).unwrap();
+    }
+    let s = f.load(&from_keyring).unwrap();
+    assert_eq!(s.athoc.credentials.password.expose_secret(), "stored");
+    assert_eq!(
+        s.secret_names().password.account(),
+        "ORG1/svc.bobo/password@https://athoc.example.org"
+    );
+
+    for change in [
+        "ATHOC_SERVER_URL=https://athoc.example.org.evil.test\n".to_owned(),
+        "ATHOC_SERVER_URL=https://athoc.example.org:8443\n".to_owned(),
+        "HTTPS_PROXY=http://proxy.evil.test:3128\n".to_owned(),
+        "HTTP_PROXY=http://proxy.evil.test:3128\n".to_owned(),
+        "DISABLE_SSL_VERIFY=true\n".to_owned(),
+        format!("SSL_CERT_PATH={}\n", ca.display()),
+    ] {
+        let key = change.split('=').next().unwrap_or_default();
+        let text = if key == "ATHOC_SERVER_URL" {
+            from_keyring.replace("ATHOC_SERVER_URL=https://athoc.example.org\n", &change)
+        } else {
+            format!("{from_keyring}{change}")
+        };
+        let errors = f.errors(&text);
+        assert_eq!(
+            errors.keys(),
+            ["CLIENT_SECRET", "PASSWORD"],
+            "after {change}"
+        );
+        let shown = errors.to_string();
+        assert!(shown.contains("must be stored again"), "{shown}");
+    }
+    // Adding a host to NO_PROXY changes the route only once a proxy is set.
+    let proxied = format!("{from_keyring}HTTPS_PROXY=http://proxy.example.org:3128\n");
+    let names = |text: &str| {
+        f.errors(text)
+            .to_string()
+            .split('`')
+            .nth(1)
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    assert_ne!(
+        names(&proxied),
+        names(&format!("{proxied}NO_PROXY=athoc.example.org\n"))
+    );
+}
+
+/// A proxy URL may hold a password: a bad one is not echoed back.
+#[test]
+fn a_bad_proxy_setting_does_not_show_its_password() {
+    let f = Fixture::new();
+    for bad in ["http://user:hunter2@[bad", "http://user:hunter2@"] {
+        let errors = f.errors(&format!("{MINIMAL}HTTPS_PROXY={bad}\nHTTP_PROXY={bad}\n"));
+        assert_eq!(errors.keys(), ["HTTP_PROXY", "HTTPS_PROXY"], "{bad}");
+        let shown = format!("{errors} {errors:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+    let s = f
+        .load(&format!(
+            "{MINIMAL}HTTPS_PROXY=http://user:hunter2@proxy.example.org:3128\n"
+        ))
+        .unwrap();
+    assert!(!format!("{:?}", s.athoc).contains("hunter2"));
 }
 
 #[test]
@@ -514,5 +595,17 @@ fn an_environment_override_of_a_security_key_is_warned_by_name() {
         );
     }
     assert!(!warnings.contains("ORG_CODE comes from"), "{warnings}");
-    assert!(!warnings.contains("proxy.elsewhere"), "the value is not repeated: {warnings}");
+    assert!(
+        !warnings.contains("proxy.elsewhere"),
+        "the value is not repeated: {warnings}"
+    );
+}
+
+/// The secrets' binding for `https://athoc.example.org`, direct and verified.
+fn example_binding() -> engine::config::SecretBinding {
+    engine::config::SecretBinding::new(
+        &url::Url::parse("https://athoc.example.org").unwrap(),
+        &Default::default(),
+        &Default::default(),
+    )
 }

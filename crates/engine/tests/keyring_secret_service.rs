@@ -212,7 +212,7 @@ fn keyring_store_round_trip_in_a_real_secret_service() {
         return;
     }
     let store = KeyringStore::new();
-    let name = SecretName::password("ORG1", "svc.bobo");
+    let name = SecretName::password(&example_binding(), "ORG1", "svc.bobo");
     assert_eq!(get(&store, &name), None, "a fresh keyring has the entry");
 
     let first = distinctive("kr-first");
@@ -242,7 +242,7 @@ fn keyring_store_round_trip_in_a_real_secret_service() {
     assert_not_on_disk_in_clear(&first);
     assert_not_on_disk_in_clear(&second);
 
-    let other = SecretName::client_secret("ORG1", "bobo-app");
+    let other = SecretName::client_secret(&example_binding(), "ORG1", "bobo-app");
     assert_eq!(get(&store, &other), None, "entries are separate");
 
     store
@@ -293,13 +293,13 @@ fn settings_without_secrets_read_them_from_the_real_keyring() {
     let store = KeyringStore::new();
     store
         .set(
-            &SecretName::password("ORG1", "svc.bobo"),
+            &SecretName::password(&example_binding(), "ORG1", "svc.bobo"),
             &SecretString::from(password.clone()),
         )
         .unwrap_or_else(|e| panic!("store the password: {e}"));
     store
         .set(
-            &SecretName::client_secret("ORG1", "bobo-app"),
+            &SecretName::client_secret(&example_binding(), "ORG1", "bobo-app"),
             &SecretString::from(client_secret.clone()),
         )
         .unwrap_or_else(|e| panic!("store the client secret: {e}"));
@@ -336,9 +336,19 @@ fn without_a_session_bus_the_keyring_is_unavailable() {
     {
         return; // a desktop session may well have a keyring
     }
-    let result = KeyringStore::new().get(&SecretName::password("ORG1", "nobody"));
+    let result =
+        KeyringStore::new().get(&SecretName::password(&example_binding(), "ORG1", "nobody"));
     assert!(
         matches!(result, Err(SecretStoreError::Unavailable { .. })),
         "{result:?}"
     );
+}
+
+/// The secrets' binding for `https://athoc.example.org`, direct and verified.
+fn example_binding() -> engine::config::SecretBinding {
+    engine::config::SecretBinding::new(
+        &url::Url::parse("https://athoc.example.org").unwrap(),
+        &Default::default(),
+        &Default::default(),
+    )
 }

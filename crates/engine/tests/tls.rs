@@ -223,6 +223,7 @@ async fn plain_http_to_another_host_is_refused_before_any_packet() {
     cfg.proxy = ProxyOptions {
         http: Some(proxy_url.clone()),
         https: Some(proxy_url),
+        no_proxy: None,
     };
     match AthocClient::new(cfg) {
         Err(AthocError::Config { reason }) => {
@@ -245,6 +246,7 @@ async fn the_proxy_counts_what_it_sees() {
     cfg.proxy = ProxyOptions {
         http: Some(proxy_url.clone()),
         https: Some(proxy_url),
+        no_proxy: None,
     };
     cfg.timeout = Duration::from_millis(300);
     cfg.retry.max_attempts = 1;
@@ -256,3 +258,38 @@ async fn the_proxy_counts_what_it_sees() {
     );
 }
 
+/// `NO_PROXY` is honoured: a listed host is reached directly, others go
+/// through the proxy. The server is this machine under a name the client
+/// does not treat as loopback (`::ffff:127.0.0.1`), so the proxy applies.
+#[tokio::test]
+async fn hosts_in_no_proxy_are_reached_directly() {
+    for (no_proxy, through_proxy) in [
+        (None, true),
+        (Some("athoc.example.org, .example.net"), true),
+        (Some("::ffff:127.0.0.1"), false),
+        (Some("*"), false),
+    ] {
+        let (proxy, proxy_url) = counting_listener();
+        let (server, server_url) = counting_listener();
+        let port = server_url.rsplit(':').next().unwrap_or_default();
+        let mut cfg = config(
+            &format!("https://[::ffff:127.0.0.1]:{port}"),
+            TlsOptions::default(),
+        );
+        cfg.proxy = ProxyOptions {
+            http: Some(proxy_url.clone()),
+            https: Some(proxy_url),
+            no_proxy: no_proxy.map(str::to_owned),
+        };
+        cfg.timeout = Duration::from_millis(300);
+        cfg.retry.max_attempts = 1;
+        let client = AthocClient::new(cfg).unwrap_or_else(|e| panic!("client: {e}"));
+        assert!(client.check_connection().await.is_err());
+        let (via_proxy, direct) = (connections(&proxy), connections(&server));
+        assert_eq!(
+            (via_proxy > 0, direct > 0),
+            (through_proxy, !through_proxy),
+            "NO_PROXY={no_proxy:?}: {via_proxy} through the proxy, {direct} direct"
+        );
+    }
+}

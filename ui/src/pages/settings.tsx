@@ -2,7 +2,7 @@
  * write-only credentials, Test connection, Import from the Python tool. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import * as api from '../api';
-import type { ConfigErrorDto, ConnectionTestDto, SecretOwner, SecretsStatus, SettingKey, SettingsValues } from '../api';
+import type { ConfigErrorDto, ConnectionTestDto, SecretsStatus, SettingKey, SettingsValues } from '../api';
 import { ActionError, CheckBadge, Notice, SettingField, useAction } from '../components';
 import { placeErrors, SECTIONS, FIELDS } from '../settingsSchema';
 
@@ -19,11 +19,11 @@ export function StoredIndicator({ stored, what }: { stored: boolean; what: strin
 /** Password and client secret inputs. They start empty, are cleared after
  * storing, and nothing stored is ever read back. */
 export function CredentialsForm({
-  owner,
+  values,
   secrets,
   onStored,
 }: {
-  owner: SecretOwner;
+  values: SettingsValues;
   secrets: SecretsStatus;
   onStored: (s: SecretsStatus) => void;
 }) {
@@ -31,11 +31,11 @@ export function CredentialsForm({
   const [clientSecret, setClientSecret] = useState('');
   const act = useAction();
   const [done, setDone] = useState(false);
-  const missingOwner = !owner.orgCode || !owner.clientId || !owner.username;
+  const missingOwner = OWNER_KEYS.some((k) => !values[k]?.trim());
   async function store(e: Event) {
     e.preventDefault();
     setDone(false);
-    const req: api.StoreSecretsRequest = { ...owner };
+    const req: api.StoreSecretsRequest = { values };
     if (password) req.password = password;
     if (clientSecret) req.clientSecret = clientSecret;
     const s = await act.run(() => api.storeSecrets(req));
@@ -70,7 +70,11 @@ export function CredentialsForm({
       <button type="button" onClick={(e) => void store(e)} disabled={act.busy || missingOwner || (!password && !clientSecret)}>
         Store credentials
       </button>
-      {missingOwner && <p class="help">Fill in the organization code, client ID and user name first: the keyring entries are named after them.</p>}
+      {missingOwner ? (
+        <p class="help">Fill in the server address, organization code, client ID and user name first: the credentials are kept for that server and account.</p>
+      ) : (
+        <p class="help">Kept for this server, account, proxy and TLS settings only: after changing any of them, store the credentials again.</p>
+      )}
       <ActionError act={act} />
       {done && <Notice tone="ok">Credentials stored.</Notice>}
     </fieldset>
@@ -95,12 +99,25 @@ export function ConnectionResult({ result }: { result: ConnectionTestDto }) {
   );
 }
 
-export function ownerOf(values: SettingsValues): SecretOwner {
-  return {
-    orgCode: values['athoc.org_code']?.trim() ?? '',
-    clientId: values['athoc.client_id']?.trim() ?? '',
-    username: values['athoc.username']?.trim() ?? '',
-  };
+/** The settings without which the credentials cannot be stored. */
+const OWNER_KEYS: SettingKey[] = ['athoc.server_url', 'athoc.org_code', 'athoc.client_id', 'athoc.username'];
+
+/** Keeps "stored / not stored" true while the settings the secrets are
+ * bound to are edited: another server or proxy has nothing stored yet. */
+export function useSecretsStatus(values: SettingsValues | null, setSecrets: (s: SecretsStatus) => void) {
+  const binding = values ? JSON.stringify(api.SECRET_BINDING_KEYS.map((k) => values[k]?.trim() ?? '')) : null;
+  const first = useRef(true);
+  useEffect(() => {
+    if (binding === null || !values) return;
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const t = setTimeout(() => {
+      api.secretsStatus(values).then(setSecrets, () => undefined);
+    }, 300);
+    return () => clearTimeout(t);
+  }, [binding]);
 }
 
 /** Validates as the operator types (debounced), with the engine's messages. */
@@ -125,6 +142,7 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
   const [values, setValues] = useState<SettingsValues | null>(null);
   const [secrets, setSecrets] = useState<SecretsStatus>({ passwordStored: false, clientSecretStored: false });
   const v = useValidation(values ?? {});
+  useSecretsStatus(values, setSecrets);
   const act = useAction();
   /** After Save: written and running, or written but the engine cannot start. */
   const [saved, setSaved] = useState<'applied' | 'not_applied' | null>(null);
@@ -221,7 +239,7 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
           {s.fields.map((spec) => (
             <SettingField spec={spec} values={values} errors={byKey.get(spec.key)} onChange={change} onBlur={v.touch} />
           ))}
-          {s.id === 'athoc' && <CredentialsForm owner={ownerOf(values)} secrets={secrets} onStored={setSecrets} />}
+          {s.id === 'athoc' && <CredentialsForm values={values} secrets={secrets} onStored={setSecrets} />}
         </fieldset>
       ))}
       <AppPreferencesForm />

@@ -8,7 +8,7 @@ import { ActionError, Notice, SettingField, useAction, useApp } from '../compone
 import { formatBoboLocal } from '../format';
 import { FIELDS, placeErrors } from '../settingsSchema';
 import { canAdvance, initialWizard, WIZARD_STEPS, wizardReducer } from '../state';
-import { ConnectionResult, CredentialsForm, ownerOf } from './settings';
+import { ConnectionResult, CredentialsForm, useSecretsStatus } from './settings';
 
 function PreviewTable({ preview }: { preview: PreviewDto }) {
   const { info } = useApp();
@@ -72,6 +72,7 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
   const [values, setValues] = useState<SettingsValues>({});
   const [errors, setErrors] = useState<ConfigErrorDto[]>([]);
   const [secrets, setSecrets] = useState<SecretsStatus>({ passwordStored: false, clientSecretStored: false });
+  useSecretsStatus(values, setSecrets);
   const [test, setTest] = useState<ConnectionTestDto | null>(null);
   const [preview, setPreview] = useState<PreviewDto | null>(null);
   /** Saved, but the engine cannot start (e.g. secrets not stored). */
@@ -167,7 +168,7 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
         {w.step === 'credentials' && (
           <>
             {fields(step.keys)}
-            <CredentialsForm owner={ownerOf(values)} secrets={secrets} onStored={setSecrets} />
+            <CredentialsForm values={values} secrets={secrets} onStored={setSecrets} />
           </>
         )}
         {w.step === 'test' && (

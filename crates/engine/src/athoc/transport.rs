@@ -16,7 +16,7 @@ use super::{AthocError, ClientConfig, TlsVerification};
 /// The per-request timeout used when the settings say zero.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Hosts that never go through a proxy.
+/// Hosts that never go through a proxy, besides the settings' `NO_PROXY`.
 const NO_PROXY: &str = "localhost,127.0.0.1,::1";
 
 /// Whether `url` names this machine (`localhost`, `127.0.0.0/8`, `::1`).
@@ -158,8 +158,14 @@ pub(super) fn build_http_client(
         builder = builder.danger_accept_invalid_certs(true);
     }
 
-    if !is_loopback(&config.base_url) {
-        let no_proxy = reqwest::NoProxy::from_string(NO_PROXY);
+    // `NO_PROXY=*` (as curl and Python's requests read it): no proxy at all.
+    let no_proxy_at_all = non_empty(config.proxy.no_proxy.as_deref())
+        .is_some_and(|list| list.split(',').any(|host| host.trim() == "*"));
+    if !is_loopback(&config.base_url) && !no_proxy_at_all {
+        let no_proxy = match non_empty(config.proxy.no_proxy.as_deref()) {
+            Some(listed) => reqwest::NoProxy::from_string(&format!("{NO_PROXY},{listed}")),
+            None => reqwest::NoProxy::from_string(NO_PROXY),
+        };
         if let Some(proxy) = non_empty(config.proxy.http.as_deref()) {
             let proxy = reqwest::Proxy::http(proxy).map_err(|_| bad_proxy("HTTP_PROXY"))?;
             builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
@@ -486,13 +492,25 @@ fn truncate(text: &str, max_chars: usize) -> String {
 /// percent-encoded, JSON-escaped, and inside HTTP Basic credentials.
 pub(super) fn redact(text: &str, config: &ClientConfig) -> String {
     let c = &config.credentials;
-    redact_secrets(
-        text,
-        &[
-            (c.username.as_str(), c.password.expose_secret()),
-            (c.client_id.as_str(), c.client_secret.expose_secret()),
-        ],
-    )
+    // A proxy's password too: a proxy may answer with its own error page.
+    let proxies: Vec<(String, String)> = [&config.proxy.http, &config.proxy.https]
+        .into_iter()
+        .filter_map(|p| Url::parse(p.as_deref()?).ok())
+        .filter_map(|url| {
+            let decode = |t: &str| {
+                percent_encoding::percent_decode_str(t)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            Some((decode(url.username()), decode(url.password()?)))
+        })
+        .collect();
+    let mut pairs = vec![
+        (c.username.as_str(), c.password.expose_secret()),
+        (c.client_id.as_str(), c.client_secret.expose_secret()),
+    ];
+    pairs.extend(proxies.iter().map(|(u, p)| (u.as_str(), p.as_str())));
+    redact_secrets(text, &pairs)
 }
 
 /// [`redact`] for `(user, secret)` pairs.

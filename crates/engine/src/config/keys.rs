@@ -35,6 +35,7 @@ pub(crate) const DISABLE_SSL_VERIFY: &str = "DISABLE_SSL_VERIFY";
 pub(crate) const SSL_CERT_PATH: &str = "SSL_CERT_PATH";
 pub(crate) const HTTP_PROXY: &str = "HTTP_PROXY";
 pub(crate) const HTTPS_PROXY: &str = "HTTPS_PROXY";
+pub(crate) const NO_PROXY: &str = "NO_PROXY";
 pub(crate) const HTTP_TIMEOUT_SECONDS: &str = "HTTP_TIMEOUT_SECONDS";
 pub(crate) const USERS_PER_REQUEST: &str = "USERS_PER_REQUEST";
 pub(crate) const PAGE_SIZE: &str = "PAGE_SIZE";
@@ -83,6 +84,7 @@ pub(crate) const KEYS: &[Key] = &[
     k(SSL_CERT_PATH, "athoc", "ssl_cert_path"),
     k(HTTP_PROXY, "athoc", "http_proxy"),
     k(HTTPS_PROXY, "athoc", "https_proxy"),
+    k(NO_PROXY, "athoc", "no_proxy"),
     k(HTTP_TIMEOUT_SECONDS, "athoc", "timeout_seconds"),
     k(USERS_PER_REQUEST, "athoc", "users_per_request"),
     k(PAGE_SIZE, "athoc", "page_size"),

@@ -147,6 +147,9 @@ impl Settings {
         if let Some(p) = &a.proxy.https {
             put(&mut athoc, "https_proxy", p.as_str());
         }
+        if let Some(p) = &a.proxy.no_proxy {
+            put(&mut athoc, "no_proxy", p.as_str());
+        }
         put(&mut athoc, "timeout_seconds", int(a.timeout.as_secs()));
         put(&mut athoc, "users_per_request", int(a.users_per_request));
         put(&mut athoc, "page_size", int(a.page_size));
@@ -201,7 +204,11 @@ impl Settings {
         put(&mut files, "files_per_batch", int(f.files_per_batch));
         put(&mut files, "settle_seconds", number(f.settle.as_secs_f64()));
         put(&mut files, "max_retry_attempts", int(f.max_retry_attempts));
-        put(&mut files, "max_file_mb", int(f.max_file_bytes / (1024 * 1024)));
+        put(
+            &mut files,
+            "max_file_mb",
+            int(f.max_file_bytes / (1024 * 1024)),
+        );
 
         let m = &self.mapping;
         let mut mapping = Table::new();

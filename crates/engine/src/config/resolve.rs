@@ -17,7 +17,7 @@ use super::keys::*;
 use super::legacy_crypto::{self, DEFAULT_KEY_FILE};
 use super::paths::resolve_path;
 use super::raw::RawSettings;
-use super::secrets::{SecretKind, SecretName, SecretStoreError};
+use super::secrets::{SecretBinding, SecretKind, SecretName, SecretNames, SecretStoreError};
 use super::settings::*;
 use crate::athoc::{
     ClientConfig, Credentials, ProxyOptions, RetryPolicy, TlsOptions, TlsVerification,
@@ -110,52 +110,28 @@ impl Settings {
             }
         }
 
-        let base_url = r.required(
-            ATHOC_SERVER_URL,
-            "the AtHoc server's https:// address",
-            parse_base_url,
-        );
-        let org_code = r.required(ORG_CODE, "the AtHoc organization code", any_text);
-        let client_id = r.required(CLIENT_ID, "the API application's client ID", any_text);
-        let username = r.username();
+        let Connection {
+            base_url,
+            org_code,
+            client_id,
+            username,
+            tls,
+            proxy,
+        } = r.connection();
         let scope = r.parse(
             SCOPE,
             defaults::SCOPE.to_owned(),
             "space-separated scopes",
             any_text,
         );
-
+        // Secrets are looked up for this server and route only.
+        let names = secret_names(&base_url, &org_code, &client_id, &username, &tls, &proxy);
         let client_secret = r.secret(
             SecretKind::ClientSecret,
-            org_code
-                .as_deref()
-                .zip(client_id.as_deref())
-                .map(|(o, c)| SecretName::client_secret(o, c)),
+            names.as_ref().map(|n| n.client_secret.clone()),
         );
-        let password = r.secret(
-            SecretKind::Password,
-            org_code
-                .as_deref()
-                .zip(username.as_deref())
-                .map(|(o, u)| SecretName::password(o, u)),
-        );
+        let password = r.secret(SecretKind::Password, names.map(|n| n.password));
 
-        let verification = if r.parse(DISABLE_SSL_VERIFY, false, BOOL, parse_bool) {
-            TlsVerification::Disabled
-        } else {
-            TlsVerification::Verify
-        };
-        let extra_ca = r.existing_file(SSL_CERT_PATH);
-        let http_proxy = r.optional(
-            HTTP_PROXY,
-            "a proxy URL such as http://proxy.example:8080",
-            parse_proxy,
-        );
-        let https_proxy = r.optional(
-            HTTPS_PROXY,
-            "a proxy URL such as http://proxy.example:8080",
-            parse_proxy,
-        );
         let timeout = r.parse(
             HTTP_TIMEOUT_SECONDS,
             defaults::HTTP_TIMEOUT_SECONDS,
@@ -373,14 +349,8 @@ impl Settings {
                     password,
                     scope,
                 },
-                tls: TlsOptions {
-                    verification,
-                    extra_ca,
-                },
-                proxy: ProxyOptions {
-                    http: http_proxy,
-                    https: https_proxy,
-                },
+                tls,
+                proxy,
                 timeout: Duration::from_secs(timeout),
                 users_per_request,
                 page_size,
@@ -403,6 +373,58 @@ impl Settings {
             settings_flag: String::new(),
         })
     }
+
+    /// The keyring names the secrets of `raw` are looked up under, from its
+    /// server, organization, client, user, proxy and TLS keys alone (the
+    /// window stores secrets before the rest of the settings is complete).
+    pub fn secret_names_of(
+        raw: &RawSettings,
+        ctx: &ResolveContext<'_>,
+    ) -> Result<SecretNames, ConfigErrors> {
+        let mut r = Reader {
+            raw,
+            ctx,
+            errors: Vec::new(),
+        };
+        let c = r.connection();
+        match secret_names(
+            &c.base_url,
+            &c.org_code,
+            &c.client_id,
+            &c.username,
+            &c.tls,
+            &c.proxy,
+        ) {
+            Some(names) if r.errors.is_empty() => Ok(names),
+            _ => Err(ConfigErrors(r.errors)),
+        }
+    }
+}
+
+/// Where and as whom BoboSync connects: what the secrets are bound to.
+struct Connection {
+    base_url: Option<Url>,
+    org_code: Option<String>,
+    client_id: Option<String>,
+    username: Option<String>,
+    tls: TlsOptions,
+    proxy: ProxyOptions,
+}
+
+fn secret_names(
+    base_url: &Option<Url>,
+    org_code: &Option<String>,
+    client_id: &Option<String>,
+    username: &Option<String>,
+    tls: &TlsOptions,
+    proxy: &ProxyOptions,
+) -> Option<SecretNames> {
+    let binding = SecretBinding::new(base_url.as_ref()?, proxy, tls);
+    let org_code = org_code.as_deref()?;
+    Some(SecretNames {
+        client_secret: SecretName::client_secret(&binding, org_code, client_id.as_deref()?),
+        password: SecretName::password(&binding, org_code, username.as_deref()?),
+    })
 }
 
 const BOOL: &str = "true or false (also yes/no, 1/0)";
@@ -596,7 +618,11 @@ impl Reader<'_> {
         let lookup = name.as_ref().map(|n| (n, host.secrets.get(n)));
         let problem = match lookup {
             Some((_, Ok(Some(secret)))) => return Some(secret),
-            Some((n, Ok(None))) => format!("is not set (not in the environment, the settings, or the keyring entry `{n}`)"),
+            Some((n, Ok(None))) => format!(
+                "is not set (not in the environment, the settings, or the keyring entry `{n}`; \
+                 stored secrets are kept per server, proxy and TLS settings, so after a change \
+                 to any of them they must be stored again)"
+            ),
             Some((n, Err(SecretStoreError::Unavailable { reason }))) => {
                 format!("is not set, and the OS keyring is unavailable to look up `{n}` ({reason})")
             }
@@ -615,6 +641,50 @@ impl Reader<'_> {
             ),
         );
         None
+    }
+
+    /// The server, who connects, and the route: what the secrets are bound to.
+    fn connection(&mut self) -> Connection {
+        let base_url = self.required(
+            ATHOC_SERVER_URL,
+            "the AtHoc server's https:// address",
+            parse_base_url,
+        );
+        let org_code = self.required(ORG_CODE, "the AtHoc organization code", any_text);
+        let client_id = self.required(CLIENT_ID, "the API application's client ID", any_text);
+        let username = self.username();
+        let verification = if self.parse(DISABLE_SSL_VERIFY, false, BOOL, parse_bool) {
+            TlsVerification::Disabled
+        } else {
+            TlsVerification::Verify
+        };
+        let tls = TlsOptions {
+            verification,
+            extra_ca: self.existing_file(SSL_CERT_PATH),
+        };
+        let proxy = self.proxies();
+        Connection {
+            base_url,
+            org_code,
+            client_id,
+            username,
+            tls,
+            proxy,
+        }
+    }
+
+    /// `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY`.
+    fn proxies(&mut self) -> ProxyOptions {
+        const PROXY: &str = "a proxy URL such as http://proxy.example:8080";
+        ProxyOptions {
+            http: self.optional(HTTP_PROXY, PROXY, parse_proxy),
+            https: self.optional(HTTPS_PROXY, PROXY, parse_proxy),
+            no_proxy: self.optional(
+                NO_PROXY,
+                "comma-separated host names, .domains, IP addresses or ranges",
+                parse_no_proxy,
+            ),
+        }
     }
 
     fn key_file(&self) -> Option<PathBuf> {
@@ -714,10 +784,24 @@ pub(crate) fn parse_base_url(text: &str) -> Result<Url, String> {
     }
 }
 
+/// A proxy URL. The text is never echoed back: it may hold a password.
 fn parse_proxy(text: &str) -> Result<String, String> {
     match Url::parse(text) {
         Ok(url) if url.host().is_some() => Ok(text.to_owned()),
-        _ => Err(format!("`{text}` is not a proxy URL")),
+        Ok(url) => Err(format!(
+            "`{}` has no host name",
+            crate::athoc::redact_proxy(url.as_str())
+        )),
+        Err(e) => Err(format!(
+            "is not a URL ({e}; the value is not shown, as it may hold a password)"
+        )),
+    }
+}
+
+fn parse_no_proxy(text: &str) -> Result<String, String> {
+    match reqwest::NoProxy::from_string(text) {
+        Some(_) => Ok(text.trim().to_owned()),
+        None => Err(format!("`{text}` lists no host")),
     }
 }
 

@@ -3,16 +3,25 @@
 //! trait, with an in-memory store for tests and the demo.
 //!
 //! Keyring entry names (the keyring "user"):
-//! - client secret: `<ORG_CODE>/<CLIENT_ID>/client_secret`
-//! - password: `<ORG_CODE>/<APIUSER>/password`
+//! - client secret: `<ORG_CODE>/<CLIENT_ID>/client_secret@<server origin>`
+//! - password: `<ORG_CODE>/<APIUSER>/password@<server origin>`
 //!
-//! Invariant: secret values never appear in an error message or `Debug` output.
+//! followed by `~<route>` when a proxy, an extra CA or unverified TLS is
+//! set (see [`SecretBinding`]).
+//!
+//! Invariants: secret values never appear in an error message or `Debug`
+//! output; a secret is only ever looked up for the server and route it was
+//! stored for.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::athoc::{ProxyOptions, TlsOptions, TlsVerification};
 
 /// The keyring service every BoboSync secret is stored under.
 pub const KEYRING_SERVICE: &str = "bobosync";
@@ -44,6 +53,79 @@ impl SecretKind {
     }
 }
 
+/// What stored secrets are bound to: the AtHoc server's origin and the way
+/// requests reach it (proxies, extra CA, TLS checking). Secrets stored for
+/// one binding are never looked up for another, so after the server, a proxy
+/// or the TLS settings change they must be entered again before any request
+/// carries them: whoever can change a setting cannot send the stored
+/// secrets somewhere else with it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SecretBinding {
+    /// `https://host[:port]`.
+    origin: String,
+    /// A short digest of the proxies, the extra CA's path and the TLS
+    /// checking, when any differs from the direct, verified default. A
+    /// digest, because a proxy URL may hold a password.
+    route: Option<String>,
+}
+
+impl SecretBinding {
+    /// The binding of requests to `server` through `proxy` with `tls`.
+    pub fn new(server: &Url, proxy: &ProxyOptions, tls: &TlsOptions) -> Self {
+        let origin = server.origin().ascii_serialization();
+        let set = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_owned();
+        let (http, https, no_proxy) = (set(&proxy.http), set(&proxy.https), set(&proxy.no_proxy));
+        let unverified = tls.verification == TlsVerification::Disabled;
+        let ca = tls
+            .extra_ca
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let direct = http.is_empty() && https.is_empty() && !unverified && ca.is_empty();
+        let route = (!direct).then(|| {
+            let mut digest = Sha256::new();
+            for part in [
+                "http_proxy",
+                &http,
+                "https_proxy",
+                &https,
+                "no_proxy",
+                &no_proxy,
+                "ca",
+                &ca,
+            ] {
+                digest.update(part.len().to_le_bytes());
+                digest.update(part.as_bytes());
+            }
+            digest.update([u8::from(unverified)]);
+            hex::encode(&digest.finalize()[..4])
+        });
+        Self { origin, route }
+    }
+
+    /// The server's origin (`https://host[:port]`).
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+impl fmt::Display for SecretBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.origin)?;
+        if let Some(route) = &self.route {
+            write!(f, "~{route}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The keyring names of both secrets of one AtHoc connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretNames {
+    pub client_secret: SecretName,
+    pub password: SecretName,
+}
+
 /// The name of one secret in a [`SecretStore`] (the keyring "user").
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SecretName {
@@ -52,19 +134,19 @@ pub struct SecretName {
 }
 
 impl SecretName {
-    /// `<org>/<client_id>/client_secret`.
-    pub fn client_secret(org_code: &str, client_id: &str) -> Self {
+    /// `<org>/<client_id>/client_secret@<binding>`.
+    pub fn client_secret(binding: &SecretBinding, org_code: &str, client_id: &str) -> Self {
         Self {
             kind: SecretKind::ClientSecret,
-            account: format!("{org_code}/{client_id}/client_secret"),
+            account: format!("{org_code}/{client_id}/client_secret@{binding}"),
         }
     }
 
-    /// `<org>/<username>/password`.
-    pub fn password(org_code: &str, username: &str) -> Self {
+    /// `<org>/<username>/password@<binding>`.
+    pub fn password(binding: &SecretBinding, org_code: &str, username: &str) -> Self {
         Self {
             kind: SecretKind::Password,
-            account: format!("{org_code}/{username}/password"),
+            account: format!("{org_code}/{username}/password@{binding}"),
         }
     }
 
@@ -240,22 +322,93 @@ impl SecretStore for MemorySecretStore {
 mod tests {
     use super::*;
 
+    fn binding(url: &str) -> SecretBinding {
+        let url = Url::parse(url).unwrap();
+        SecretBinding::new(&url, &ProxyOptions::default(), &TlsOptions::default())
+    }
+
     #[test]
     fn names_follow_the_documented_scheme() {
+        let s = binding("https://athoc.example:8443/api/");
         assert_eq!(
-            SecretName::client_secret("ORG1", "app").account(),
-            "ORG1/app/client_secret"
+            SecretName::client_secret(&s, "ORG1", "app").account(),
+            "ORG1/app/client_secret@https://athoc.example:8443"
         );
         assert_eq!(
-            SecretName::password("ORG1", "svc").account(),
-            "ORG1/svc/password"
+            SecretName::password(&binding("https://athoc.example"), "ORG1", "svc").account(),
+            "ORG1/svc/password@https://athoc.example"
+        );
+    }
+
+    #[test]
+    fn every_server_proxy_and_tls_change_names_another_entry() {
+        let url = Url::parse("https://athoc.example").unwrap();
+        let base = SecretBinding::new(&url, &ProxyOptions::default(), &TlsOptions::default());
+        let proxy = |p: &str| ProxyOptions {
+            https: Some(p.to_owned()),
+            ..ProxyOptions::default()
+        };
+        let variants = [
+            binding("https://athoc.example.evil"),
+            binding("https://athoc.example:444"),
+            binding("http://localhost"),
+            SecretBinding::new(&url, &proxy("http://p:8080"), &TlsOptions::default()),
+            SecretBinding::new(&url, &proxy("http://u:pw@p:8080"), &TlsOptions::default()),
+            SecretBinding::new(
+                &url,
+                &ProxyOptions {
+                    http: Some("http://p:8080".into()),
+                    ..ProxyOptions::default()
+                },
+                &TlsOptions::default(),
+            ),
+            SecretBinding::new(
+                &url,
+                &ProxyOptions {
+                    https: Some("http://p:8080".into()),
+                    no_proxy: Some("athoc.example".into()),
+                    ..ProxyOptions::default()
+                },
+                &TlsOptions::default(),
+            ),
+            SecretBinding::new(
+                &url,
+                &ProxyOptions::default(),
+                &TlsOptions {
+                    verification: TlsVerification::Disabled,
+                    extra_ca: None,
+                },
+            ),
+            SecretBinding::new(
+                &url,
+                &ProxyOptions::default(),
+                &TlsOptions {
+                    verification: TlsVerification::Verify,
+                    extra_ca: Some("/tmp/ca.pem".into()),
+                },
+            ),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        assert!(seen.insert(SecretName::password(&base, "O", "u")));
+        for v in &variants {
+            let name = SecretName::password(v, "O", "u");
+            assert!(seen.insert(name.clone()), "{name} repeats another binding");
+            assert!(
+                !name.account().contains("pw"),
+                "{name} shows the proxy password"
+            );
+        }
+        // The path of the URL is not part of the origin.
+        assert_eq!(
+            binding("https://athoc.example/a/"),
+            binding("https://athoc.example")
         );
     }
 
     #[test]
     fn memory_store_round_trip_and_debug_hides_values() {
         let store = MemorySecretStore::new();
-        let name = SecretName::password("O", "u");
+        let name = SecretName::password(&binding("https://o.example"), "O", "u");
         assert!(store.get(&name).unwrap().is_none());
         store.set(&name, &SecretString::from("s3cret")).unwrap();
         assert_eq!(store.get(&name).unwrap().unwrap().expose_secret(), "s3cret");
@@ -268,7 +421,13 @@ mod tests {
     #[test]
     fn unavailable_store_reports_unavailable() {
         let store = MemorySecretStore::unavailable();
-        let err = store.get(&SecretName::password("O", "u")).unwrap_err();
+        let err = store
+            .get(&SecretName::password(
+                &binding("https://o.example"),
+                "O",
+                "u",
+            ))
+            .unwrap_err();
         assert!(matches!(err, SecretStoreError::Unavailable { .. }));
     }
 }

@@ -100,11 +100,11 @@ fn secret(store: &dyn SecretStore, name: &SecretName) -> Option<String> {
 }
 
 fn password() -> SecretName {
-    SecretName::password("ORG1", "svc.bobo")
+    SecretName::password(&example_binding(), "ORG1", "svc.bobo")
 }
 
 fn client_secret() -> SecretName {
-    SecretName::client_secret("ORG1", "bobo-app")
+    SecretName::client_secret(&example_binding(), "ORG1", "bobo-app")
 }
 
 #[test]
@@ -316,4 +316,13 @@ fn the_folders_and_the_settings_file_it_creates_are_private() {
     assert_eq!(mode(&site.dir.path().join("new/config")), 0o700);
     assert_eq!(mode(&site.dir.path().join("new/data")), 0o700);
     assert_eq!(mode(&site.settings_file()), 0o600);
+}
+
+/// The secrets' binding for `https://athoc.example.org`, direct and verified.
+fn example_binding() -> crate::config::SecretBinding {
+    crate::config::SecretBinding::new(
+        &url::Url::parse("https://athoc.example.org").unwrap(),
+        &Default::default(),
+        &Default::default(),
+    )
 }

@@ -2,7 +2,7 @@
 //! delegates to the engine handle or the settings module and maps the
 //! result to a DTO; none holds sync logic.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use engine::config::{Host, KeyringStore};
@@ -16,6 +16,7 @@ use crate::dto::{
     FoldersDto, HistoryDto, MappingReportDto, PreviewDto, RecordRowDto, StatusDto,
 };
 use crate::error::ApiError;
+use crate::files;
 use crate::settings::{
     self as settings_io, ConfigErrorDto, ImportLegacyRequest, ImportResultDto, SecretsStatus,
     SettingsValues, StoreSecretsRequest,
@@ -376,12 +377,26 @@ pub async fn test_connection(
     })
 }
 
+/// Imports the Python tool's `.env` (and, optionally, its database), both
+/// chosen by the operator in the OS dialogs here; `None` when cancelled.
 #[tauri::command]
 pub async fn import_legacy<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    request: ImportLegacyRequest,
-) -> Result<ImportResultDto> {
+) -> Result<Option<ImportResultDto>> {
+    let chosen = files::with_dialogs(&app, |d| {
+        let env_file = d.pick_file("The Python tool's .env file", ".env", &["env", "*"])?;
+        let db_file = d.pick_file(
+            "Its bobo_mapping.db (Cancel to skip)",
+            "SQLite database",
+            &["db", "sqlite"],
+        );
+        Some(ImportLegacyRequest { env_file, db_file })
+    })
+    .await?;
+    let Some(request) = chosen else {
+        return Ok(None);
+    };
     // The import takes the engine lock of the database it writes: our own
     // engine stops first, and something runs again afterwards either way.
     let before = state.current();
@@ -410,17 +425,39 @@ pub async fn import_legacy<R: Runtime>(
             (_, None) => {}
         }
     }
-    result
+    result.map(Some)
 }
 
+/// Asks where to save a CSV export (the OS dialog, here on the Rust side)
+/// and writes `contents` there; never inside BoboSync's own folders.
+/// Returns the path written, `None` when cancelled.
 #[tauri::command]
-pub fn write_export(path: String, contents: String) -> Result<()> {
-    if !path.to_lowercase().ends_with(".csv") {
-        return Err(ApiError::Io(format!(
-            "{path}: exports are written only to .csv files; choose a name ending in .csv"
-        )));
+pub async fn export_csv<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    suggested_name: String,
+    contents: String,
+) -> Result<Option<String>> {
+    let f = folders(&state);
+    let l = &state.launch.locations;
+    let mut protected: Vec<PathBuf> = [f.drop, f.processed, f.failed, f.logs]
+        .into_iter()
+        .map(PathBuf::from)
+        .collect();
+    protected.extend(l.config_file.parent().map(Path::to_path_buf));
+    protected.extend(l.db_path.parent().map(Path::to_path_buf));
+    if let Some(s) = state.current().settings {
+        protected.extend(s.paths.db_path.parent().map(Path::to_path_buf));
     }
-    std::fs::write(&path, contents).map_err(|e| ApiError::Io(format!("cannot write {path}: {e}")))
+    let suggested: String = suggested_name
+        .chars()
+        .filter(|c| c.is_alphanumeric() || "-_. ".contains(*c))
+        .collect();
+    let chosen = files::with_dialogs(&app, move |d| d.save_csv(&suggested)).await?;
+    let Some(chosen) = chosen else {
+        return Ok(None);
+    };
+    files::write_export(&chosen, &contents, &protected).map(|p| Some(p.display().to_string()))
 }
 
 /// The folders `open_folder` may open: the app's own four, never a path

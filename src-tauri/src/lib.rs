@@ -8,6 +8,7 @@ pub mod commands; // the commands of ui/src/api.ts
 pub mod demo; // demo mode: the built-in simulator and a throw-away site
 pub mod dto; // camelCase shapes for the UI, mapped from engine types
 pub mod error; // the `{kind, message}` error every command rejects with
+pub mod files; // OS file dialogs on the Rust side, export and folder rules
 pub mod launch; // flags and environment switches read at start
 pub mod preferences; // the app's own options (close to tray), beside the settings file
 pub mod settings; // raw values ↔ settings file, validation, keyring, import
@@ -56,7 +57,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::secrets_status,
         commands::test_connection,
         commands::import_legacy,
-        commands::write_export,
+        commands::export_csv,
         commands::open_folder,
         commands::get_app_preferences,
         commands::set_app_preferences,

@@ -340,11 +340,14 @@ fn settings_folder(locations: &Locations) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Every problem of `values`, secrets aside.
+/// Every problem of `values`, secrets aside: the engine's, and the window's
+/// own rules for folders (full paths, no system folder, creatable).
 pub fn validate(values: &SettingsValues, locations: &Locations) -> Vec<ConfigErrorDto> {
-    resolve(values, locations, &validation_host())
+    let mut errors = resolve(values, locations, &validation_host())
         .err()
-        .unwrap_or_default()
+        .unwrap_or_default();
+    errors.extend(crate::files::folder_problems(values, false));
+    errors
 }
 
 /// Validates `values` and, when valid, writes them to the settings file.
@@ -352,7 +355,11 @@ pub fn save(
     values: &SettingsValues,
     locations: &Locations,
 ) -> Result<Vec<ConfigErrorDto>, ApiError> {
-    let errors = validate(values, locations);
+    let mut errors = validate(values, locations);
+    if errors.is_empty() {
+        // Only now: it writes (and removes) a file in each folder.
+        errors = crate::files::folder_problems(values, true);
+    }
     if !errors.is_empty() {
         return Ok(errors);
     }
@@ -390,18 +397,19 @@ pub fn read_saved(locations: &Locations) -> SettingsValues {
         .unwrap_or_default()
 }
 
-/// `import_legacy` arguments.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// What `import_legacy` imports: files the operator chose in the OS dialogs.
+#[derive(Debug, Clone)]
 pub struct ImportLegacyRequest {
-    pub env_file: String,
-    pub db_file: Option<String>,
+    pub env_file: PathBuf,
+    pub db_file: Option<PathBuf>,
 }
 
 /// `import_legacy` result.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportResultDto {
+    /// The `.env` file chosen.
+    pub env_file: String,
     pub imported: bool,
     pub values: SettingsValues,
     pub secrets: SecretsStatus,
@@ -423,13 +431,8 @@ pub fn import_legacy(
     let host = Host::system();
     let imported = engine::legacy::import(
         ImportRequest {
-            env_file: Path::new(&request.env_file).to_path_buf(),
-            legacy_db: request
-                .db_file
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(Into::into),
+            env_file: request.env_file.clone(),
+            legacy_db: request.db_file.clone(),
             settings_file: locations.config_file.clone(),
             database: locations.db_path.clone(),
             force: true,
@@ -443,6 +446,7 @@ pub fn import_legacy(
         Ok(imported) => imported,
         Err(ImportError::Settings(engine::config::LoadError::Invalid { errors, .. })) => {
             return Ok(ImportResultDto {
+                env_file: request.env_file.display().to_string(),
                 imported: false,
                 values: mask_proxies(read_saved(locations)),
                 secrets: SecretsStatus::NONE,
@@ -457,6 +461,7 @@ pub fn import_legacy(
     };
     let values = read_saved(locations);
     Ok(ImportResultDto {
+        env_file: request.env_file.display().to_string(),
         imported: true,
         secrets: secrets_status(store, &values, locations)?,
         values: mask_proxies(values),
@@ -626,7 +631,7 @@ mod tests {
         .unwrap();
         engine::store::Store::open(&dir.path().join("legacy.db")).unwrap();
         let request = ImportLegacyRequest {
-            env_file: env.display().to_string(),
+            env_file: env.clone(),
             db_file: None,
         };
 

@@ -8,6 +8,7 @@ mod support;
 
 use std::path::Path;
 
+use bobosync_tray::files::ScriptedDialogs;
 use bobosync_tray::launch::Launch;
 use bobosync_tray::state::AppState;
 use bobosync_tray::toasts::Toasts;
@@ -32,6 +33,7 @@ fn app(dir: &Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let app = mock_builder()
         .manage(AppState::new(launch))
         .manage(Toasts::default())
+        .manage(ScriptedDialogs::default())
         .invoke_handler(bobosync_tray::handler())
         .build(mock_context(noop_assets()))
         .expect("mock app");
@@ -149,6 +151,21 @@ fn settings_are_validated_by_the_engine_and_saved_without_secrets() {
         call(&w, "validate_settings", json!({"values": valid})),
         Ok(json!([]))
     );
+    // Folders from the window: full paths, creatable, not system folders.
+    let mut bad_folders = valid.clone();
+    bad_folders["paths.drop_dir"] = json!("/etc/bobosync/drop");
+    bad_folders["paths.failed_dir"] = json!("failed");
+    let refused = call(&w, "save_settings", json!({"values": bad_folders})).unwrap();
+    assert_eq!(refused["saved"], false, "{refused}");
+    let keys: Vec<&str> = refused["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["key"].as_str())
+        .collect();
+    assert_eq!(keys, ["paths.drop_dir", "paths.failed_dir"], "{refused}");
+    assert!(!dir.path().join("config/settings.toml").exists());
+
     let saved = call(&w, "save_settings", json!({"values": valid})).unwrap();
     assert_eq!(saved["saved"], true, "{saved}");
     // No secret is stored: saved, but the engine cannot run, and says why.
@@ -164,27 +181,116 @@ fn settings_are_validated_by_the_engine_and_saved_without_secrets() {
     assert_eq!(back["values"]["time.zone"], "Europe/London");
 }
 
+/// Re-runs test `name` inside a private D-Bus session with a real, unlocked
+/// gnome-keyring; `Some(HOME)` inside it, `None` outside (where the test is
+/// done once the inner run passed).
+fn in_keyring_session(name: &str) -> Option<std::path::PathBuf> {
+    let home = std::env::var_os("BOBOSYNC_TEST_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("bobosync-keyring-{}", std::process::id()))
+        });
+    if std::env::var_os(support::INSIDE).is_none() {
+        std::fs::create_dir_all(&home).unwrap();
+        std::env::set_var("BOBOSYNC_TEST_HOME", &home);
+    }
+    if inside(name, Session::Keyring { home: home.clone() }) {
+        Some(home)
+    } else {
+        let _ = std::fs::remove_dir_all(&home);
+        None
+    }
+}
+
+/// The operator's answer to the next OS file dialog.
+fn answer_dialog(app: &tauri::App<MockRuntime>, answer: Option<std::path::PathBuf>) {
+    use tauri::Manager as _;
+    app.state::<ScriptedDialogs>().push(answer);
+}
+
 #[test]
-fn exports_are_written_only_to_csv_files() {
+fn exports_go_where_the_dialog_says_as_csv_never_into_the_app_folders() {
     let dir = tempfile::tempdir().unwrap();
-    let (_app, w) = app(dir.path());
-    let txt = dir.path().join("out.txt");
-    let err = call(
-        &w,
-        "write_export",
-        json!({"path": txt, "contents": "a,b\n"}),
-    )
-    .unwrap_err();
-    assert_eq!(err["kind"], "io");
-    assert!(!txt.exists());
-    let csv = dir.path().join("out.csv");
-    call(
-        &w,
-        "write_export",
-        json!({"path": csv, "contents": "a,b\n"}),
+    let (app, w) = app(dir.path());
+    let export = |name: &str| {
+        call(
+            &w,
+            "export_csv",
+            // A path from the window is not an argument: it is ignored.
+            json!({"suggestedName": name, "contents": "a,b\n", "path": dir.path().join("data/drop/evil.csv")}),
+        )
+    };
+    answer_dialog(&app, Some(dir.path().join("out.txt")));
+    let written = export("history.csv").unwrap();
+    let csv = dir.path().join("out.txt.csv");
+    assert_eq!(written, json!(csv.display().to_string()));
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "a,b\n");
+    assert!(!dir.path().join("data/drop/evil.csv").exists());
+
+    // Into the drop folder (a CSV there would be applied): refused.
+    let drop = dir.path().join("data/drop");
+    std::fs::create_dir_all(&drop).unwrap();
+    answer_dialog(&app, Some(drop.join("x.csv")));
+    let err = export("x.csv").unwrap_err();
+    assert_eq!(err["kind"], "io", "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("own folder"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(&drop).unwrap().count(), 0);
+
+    // Cancelled: nothing written.
+    answer_dialog(&app, None);
+    assert_eq!(export("y.csv"), Ok(Value::Null));
+}
+
+#[test]
+fn the_python_tools_env_is_imported_from_the_file_the_dialog_returns() {
+    if in_keyring_session("the_python_tools_env_is_imported_from_the_file_the_dialog_returns")
+        .is_none()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (app, w) = app(dir.path());
+    answer_dialog(&app, None);
+    assert_eq!(
+        call(&w, "import_legacy", json!({})),
+        Ok(Value::Null),
+        "cancelled"
+    );
+
+    let env = dir.path().join(".env");
+    std::fs::write(
+        &env,
+        "ATHOC_SERVER_URL=https://athoc.example\nORG_CODE=O\nCLIENT_ID=c\nAPIUSER=u\n\
+         CLIENT_SECRET=cs-value\nPASSWORD=pw-value\n\
+         HTTPS_PROXY=http://svc:hunter2@proxy.example:3128\n",
     )
     .unwrap();
-    assert_eq!(std::fs::read_to_string(csv).unwrap(), "a,b\n");
+    answer_dialog(&app, Some(env.clone()));
+    answer_dialog(&app, None); // no database
+    let done = call(&w, "import_legacy", json!({})).unwrap();
+    assert_eq!(done["imported"], true, "{done}");
+    assert_eq!(done["envFile"], json!(env.display().to_string()));
+    assert_eq!(done["databaseCopied"], false);
+    assert_eq!(
+        done["secrets"],
+        json!({"passwordStored": true, "clientSecretStored": true})
+    );
+    // The proxy password stays behind: the window sees it masked.
+    assert!(!done.to_string().contains("hunter2"), "{done}");
+    let shown = call(&w, "get_settings", json!({})).unwrap();
+    assert!(!shown.to_string().contains("hunter2"), "{shown}");
+    assert_eq!(
+        shown["values"]["athoc.https_proxy"],
+        "http://svc:********@proxy.example:3128/"
+    );
+    // Saved back as shown: the password is kept, not replaced by the mask.
+    let saved = call(&w, "save_settings", json!({"values": shown["values"]})).unwrap();
+    assert_eq!(saved["saved"], true, "{saved}");
+    let text = std::fs::read_to_string(dir.path().join("config/settings.toml")).unwrap();
+    assert!(text.contains("svc:hunter2@proxy.example"), "{text}");
 }
 
 #[test]
@@ -266,22 +372,9 @@ fn demo_mode_runs_the_engine_against_the_simulator() {
 /// gnome-keyring's Secret Service in a private session with its own HOME.
 #[test]
 fn secrets_go_to_the_real_keyring_and_never_back() {
-    let home = std::env::var_os("BOBOSYNC_TEST_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("bobosync-keyring-{}", std::process::id()))
-        });
-    if std::env::var_os(support::INSIDE).is_none() {
-        std::fs::create_dir_all(&home).unwrap();
-        std::env::set_var("BOBOSYNC_TEST_HOME", &home);
-    }
-    if !inside(
-        "secrets_go_to_the_real_keyring_and_never_back",
-        Session::Keyring { home: home.clone() },
-    ) {
-        let _ = std::fs::remove_dir_all(&home);
+    let Some(home) = in_keyring_session("secrets_go_to_the_real_keyring_and_never_back") else {
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let (_app, w) = app(dir.path());
     let values = json!({

@@ -23,7 +23,7 @@
  */
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
-import { open as openDialog, save as saveDialog } from '@tauri-apps/plugin-dialog';
+import { open as openDialog } from '@tauri-apps/plugin-dialog';
 
 // ───────────────────────────── errors ─────────────────────────────
 
@@ -660,16 +660,11 @@ export function testConnection(values: SettingsValues): Promise<ConnectionTestDt
   return call('test_connection', { values });
 }
 
-/** `import_legacy` arguments: the Python tool's `.env` and, optionally, its
- * `bobo_mapping.db` (copied into BoboSync's data folder). */
-export interface ImportLegacyRequest {
-  envFile: string;
-  dbFile: string | null;
-}
-
 /** `import_legacy` result. On success the settings are saved, secrets found
  * in the `.env` are in the keyring and `values` is the new saved state. */
 export interface ImportResultDto {
+  /** The `.env` file the operator chose. */
+  envFile: string;
   imported: boolean;
   values: SettingsValues;
   secrets: SecretsStatus;
@@ -678,36 +673,21 @@ export interface ImportResultDto {
   warnings: string[];
 }
 
-/** `import_legacy` (like `bobosync import-legacy`). */
-export function importLegacy(request: ImportLegacyRequest): Promise<ImportResultDto> {
-  return call('import_legacy', { request });
+/** `import_legacy` (like `bobosync import-legacy`): the backend asks for
+ * the Python tool's `.env` and then, optionally, its `bobo_mapping.db` in
+ * the OS dialogs (the window never passes a path). Null when cancelled. */
+export function importLegacy(): Promise<ImportResultDto | null> {
+  return call('import_legacy');
 }
 
 // ───────────────────────────── export ─────────────────────────────
 
-/** `write_export`: write `contents` (UTF-8) to `path`, a path the operator
- * chose in the save dialog. The backend refuses paths not ending in `.csv`
- * and replaces an existing file (the dialog already asked). */
-export function writeExport(path: string, contents: string): Promise<void> {
-  return call('write_export', { path, contents });
-}
-
-/** Asks where to save a CSV file, then writes it. Returns the path, or null
- * when the operator cancelled. */
-export async function saveCsv(defaultName: string, contents: string): Promise<string | null> {
-  let path: string | null;
-  try {
-    path = await saveDialog({
-      defaultPath: defaultName,
-      filters: [{ name: 'CSV', extensions: ['csv'] }],
-    });
-  } catch (e) {
-    throw toApiError(e);
-  }
-  if (!path) return null;
-  if (!path.toLowerCase().endsWith('.csv')) path += '.csv';
-  await writeExport(path, contents);
-  return path;
+/** `export_csv`: the backend asks where to save (the OS dialog, `.csv`
+ * added when missing) and writes `contents` there; it refuses BoboSync's
+ * own folders (a CSV in the drop folder would be applied). Returns the
+ * path written, or null when the operator cancelled. */
+export function saveCsv(suggestedName: string, contents: string): Promise<string | null> {
+  return call('export_csv', { suggestedName, contents });
 }
 
 // ───────────────────────────── dialogs, folders ─────────────────────────────
@@ -727,7 +707,8 @@ export async function pickFolder(title: string, defaultPath?: string): Promise<s
   }
 }
 
-/** File picker (dialog plugin), e.g. the Python tool's `.env`. */
+/** File picker (dialog plugin) for a file setting (the extra CA
+ * certificate); the path is validated by the engine on save. */
 export async function pickFile(
   title: string,
   filters: { name: string; extensions: string[] }[] = [],

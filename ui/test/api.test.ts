@@ -22,14 +22,14 @@ describe('api.ts wrappers', () => {
     await api.approveChange(3);
     await api.rejectChange(4);
     await api.storeSecrets({ values: { 'athoc.org_code': 'O' }, password: 'pw' });
-    await api.importLegacy({ envFile: '/x/.env', dbFile: null });
+    await api.importLegacy();
     expect(r.calls).toEqual([
       { cmd: 'get_history', args: { query: { who: '01234', limit: 50 } } },
       { cmd: 'get_batch_records', args: { batchId: 7 } },
       { cmd: 'approve_change', args: { id: 3 } },
       { cmd: 'reject_change', args: { id: 4 } },
       { cmd: 'store_secrets', args: { request: { values: { 'athoc.org_code': 'O' }, password: 'pw' } } },
-      { cmd: 'import_legacy', args: { request: { envFile: '/x/.env', dbFile: null } } },
+      { cmd: 'import_legacy', args: {} },
     ]);
   });
 
@@ -58,25 +58,19 @@ describe('api.ts wrappers', () => {
     expect(r.calls[0]).toEqual({ cmd: 'plugin:dialog|open', args: { options: { directory: true, multiple: false, title: 'Drop folder' } } });
   });
 
-  it('saveCsv asks where, adds .csv, then writes through write_export', async () => {
+  it('saveCsv passes only a suggested name and the contents: the backend asks where', async () => {
     const r = record();
     mockIPC((cmd, args) => {
       r.log(cmd, args);
-      return cmd === 'plugin:dialog|save' ? '/home/op/history' : null;
+      return cmd === 'export_csv' ? '/home/op/history.csv' : null;
     });
     await expect(api.saveCsv('h.csv', 'a,b\r\n')).resolves.toBe('/home/op/history.csv');
-    expect(r.calls.map((c) => c.cmd)).toEqual(['plugin:dialog|save', 'write_export']);
-    expect(r.calls[1]?.args).toEqual({ path: '/home/op/history.csv', contents: 'a,b\r\n' });
+    expect(r.calls).toEqual([{ cmd: 'export_csv', args: { suggestedName: 'h.csv', contents: 'a,b\r\n' } }]);
   });
 
-  it('saveCsv writes nothing when cancelled', async () => {
-    const r = record();
-    mockIPC((cmd, args) => {
-      r.log(cmd, args);
-      return null;
-    });
+  it('saveCsv gives null when the operator cancelled', async () => {
+    mockIPC(() => null);
     await expect(api.saveCsv('h.csv', 'x')).resolves.toBeNull();
-    expect(r.calls.map((c) => c.cmd)).toEqual(['plugin:dialog|save']);
   });
 
   it('openFolder names one of the four folders, never a path, and uses no opener plugin', async () => {

@@ -280,14 +280,13 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           s.values = { ...s.values, 'athoc.server_url': 'https://legacy.example.test', 'athoc.org_code': 'LEGACY', 'athoc.client_id': 'c', 'athoc.username': 'u' };
           s.secrets = { password: 'p', clientSecret: 'c', server: 'https://legacy.example.test' };
           s.configured = true;
-          return { imported: true, values: s.values, secrets: stored(), databaseCopied: args.request?.dbFile != null, errors: [], warnings: [] };
-        case 'write_export':
-          s.exports.push({ path: args.path, contents: args.contents });
-          return null;
-        case 'plugin:dialog|open':
-          return args.options?.directory ? '/srv/bobo/drop' : '/srv/bobo/.env';
-        case 'plugin:dialog|save':
+          return { envFile: '/srv/bobo/.env', imported: true, values: s.values, secrets: stored(), databaseCopied: true, errors: [], warnings: [] };
+        case 'export_csv':
+          // The backend's save dialog answers nextSavePath (null: cancelled).
+          if (s.nextSavePath) s.exports.push({ path: s.nextSavePath, contents: args.contents });
           return s.nextSavePath;
+        case 'plugin:dialog|open':
+          return args.options?.directory ? '/srv/bobo/drop' : '/srv/bobo/ca.pem';
         case 'open_folder':
           if (!['drop', 'processed', 'failed', 'logs'].includes(args.name)) throw { kind: 'internal', message: `unknown folder ${args.name}` };
           s.opened.push(args.name);

@@ -175,11 +175,9 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
     else document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }
   async function importEnv() {
-    const envFile = await api.pickFile("The Python tool's .env file", [{ name: '.env', extensions: ['env', '*'] }]);
-    if (!envFile) return;
-    const dbFile = await api.pickFile('Its bobo_mapping.db (Cancel to skip)', [{ name: 'SQLite database', extensions: ['db', 'sqlite'] }]);
-    const r = await act.run(() => api.importLegacy({ envFile, dbFile }));
+    const r = await act.run(() => api.importLegacy());
     if (!r) return;
+    const envFile = r.envFile;
     v.setErrors(r.errors);
     if (r.imported) {
       setValues(r.values);

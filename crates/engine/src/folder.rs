@@ -16,8 +16,8 @@ mod open;
 mod settle;
 
 pub use moving::{move_failed, move_into, purge_older_than, reason_file_for};
-pub use open::{open_regular, read_regular, OpenError};
-pub use settle::{wait_until_complete, ReadyFile, Settled, TooLarge, Unreadable};
+pub use open::{hash_regular, open_regular, read_regular, OpenError};
+pub use settle::{wait_until_complete, ReadAgainError, ReadyFile, Settled, TooLarge, Unreadable};
 
 /// Everything that can go wrong with the drop folder and its files. Each
 /// message names the folder or file and says what to do.

@@ -125,7 +125,18 @@ pub enum IngestError {
          stray '\"' and drop the file again"
     )]
     QuoteSpansLines { first_line: u32, last_line: u32 },
+    #[error(
+        "the line is {bytes} bytes long, far longer than any BOBO row (a few hundred bytes), so \
+         it was not read: check that this is a BOBO export"
+    )]
+    LineTooLong { bytes: usize },
 }
+
+/// The longest physical line read as a row: BOBO rows are a few hundred
+/// bytes, and a line of hundreds of megabytes (a junk file under a raised
+/// `MAX_FILE_MB`) would otherwise be copied several times over by the CSV
+/// reader and its fields.
+pub const MAX_LINE_BYTES: usize = 16 * 1024;
 
 /// The earliest year accepted in a BOBO time: year 0000 or 1900 (Excel's
 /// zero date) would otherwise be read as a very old book-on.
@@ -207,6 +218,19 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
         return intake.parsed;
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Over-long lines are reported and blanked (line breaks kept, so every
+    // other line keeps its number); the copy is made only when one exists.
+    let long = long_lines(body);
+    for &(line, start, end) in &long {
+        intake.error(line, IngestError::LineTooLong { bytes: end - start });
+    }
+    let cleaned;
+    let body: &[u8] = if long.is_empty() {
+        body
+    } else {
+        cleaned = blank(body, &long);
+        &cleaned
+    };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -278,6 +302,9 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
             }
         }
     }
+    if !long.is_empty() {
+        intake.parsed.errors.sort_by_key(|e| e.source.line);
+    }
     if let Some((first, last, count)) = intake.omitted {
         let source = intake.source(first);
         intake.parsed.errors.push(RowError {
@@ -290,6 +317,44 @@ pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
         });
     }
     intake.parsed
+}
+
+/// The physical lines of `body` longer than [`MAX_LINE_BYTES`]: (1-based
+/// line, start, end) byte ranges, line breaks as [`LineCounter`] counts them.
+fn long_lines(body: &[u8]) -> Vec<(u32, usize, usize)> {
+    let mut long = Vec::new();
+    let (mut line, mut start) = (1u32, 0usize);
+    let mut breaks = memchr::memchr2_iter(b'\r', b'\n', body);
+    loop {
+        let end = breaks.next();
+        let stop = end.unwrap_or(body.len());
+        if stop - start > MAX_LINE_BYTES {
+            long.push((line, start, stop));
+        }
+        let Some(at) = end else { break };
+        // `\r\n` is one break.
+        if body[at] == b'\r' && body.get(at + 1) == Some(&b'\n') {
+            breaks.next();
+            start = at + 2;
+        } else {
+            start = at + 1;
+        }
+        line = line.saturating_add(1);
+    }
+    long
+}
+
+/// `body` with the `ranges` left out (their line breaks stay).
+fn blank(body: &[u8], ranges: &[(u32, usize, usize)]) -> Vec<u8> {
+    let kept = body.len() - ranges.iter().map(|(_, s, e)| e - s).sum::<usize>();
+    let mut out = Vec::with_capacity(kept);
+    let mut from = 0;
+    for &(_, start, end) in ranges {
+        out.extend_from_slice(&body[from..start]);
+        from = end;
+    }
+    out.extend_from_slice(&body[from..]);
+    out
 }
 
 /// Physical 1-based line numbers from byte offsets. The CSV reader's own

@@ -230,7 +230,31 @@ impl SyncContext {
         let now = self.now();
         let settings = &self.settings;
 
-        // Parse and plan (pure) against the stored mappings and ledger.
+        // Read and parse one file at a time; a file that changed or cannot
+        // be read any more stays out of this batch.
+        let (files, parsed, skipped) = self.parse_files(files).await;
+        for problem in skipped {
+            match problem {
+                folder::ReadAgainError::Changed { .. } => {
+                    report.warnings.push(problem.to_string());
+                }
+                folder::ReadAgainError::Unreadable { ref name, .. } => {
+                    let name = name.clone();
+                    report.failures.push(
+                        Failure::new(
+                            FailureKind::FileUnreadable,
+                            format!("{problem}; it stays in the drop folder"),
+                        )
+                        .with_file(&name),
+                    );
+                }
+            }
+        }
+        if files.is_empty() && parked.is_empty() {
+            return Ok(BatchReport::default());
+        }
+
+        // Plan (pure) against the stored mappings and ledger.
         let (mappings, ledger) = self
             .store
             .call(|s| Ok((s.load_mappings()?, s.load_ledger()?)))
@@ -240,7 +264,7 @@ impl SyncContext {
             parked_current,
             parked_expired,
             parked_sources,
-        } = plan_batch(&files, parked, &mappings, &ledger, now, settings);
+        } = plan_batch(parsed, parked, &mappings, &ledger, now, settings);
         // Every row not applied as an event — unreadable, or dated in the
         // future — is reported with file:line.
         report
@@ -604,11 +628,48 @@ impl SyncContext {
         Ok(())
     }
 
+    /// Reads and parses `files` one at a time, off the async runtime, each
+    /// read checked against the hash it was found complete with (so no
+    /// more than one file's bytes are held at once). Returns the files
+    /// parsed, their rows, and why the others were left out.
+    async fn parse_files(
+        &self,
+        files: Vec<ReadyFile>,
+    ) -> (
+        Vec<ReadyFile>,
+        Vec<ingest::Parsed>,
+        Vec<folder::ReadAgainError>,
+    ) {
+        let limit = self.settings.files.max_file_bytes;
+        let tz = self.settings.time_zone;
+        let count = files.len();
+        let work = tokio::task::spawn_blocking(move || {
+            let mut kept = Vec::new();
+            let mut parsed = Vec::new();
+            let mut skipped = Vec::new();
+            for file in files {
+                match file.read(limit) {
+                    Ok(bytes) => {
+                        parsed.push(ingest::parse_bobo(&file.name, &bytes, tz));
+                        kept.push(file);
+                    }
+                    Err(e) => skipped.push(e),
+                }
+            }
+            (kept, parsed, skipped)
+        })
+        .await;
+        work.unwrap_or_else(|e| {
+            tracing::error!(files = count, "reading a batch's files stopped: {e}");
+            (Vec::new(), Vec::new(), Vec::new())
+        })
+    }
+
     /// The plan for the pending files, with nothing written anywhere.
     pub async fn preview(&self) -> Result<Preview, CycleError> {
         let now = self.now();
         let settings = &self.settings;
-        let (candidates, mut gated): (Vec<Candidate>, Vec<Candidate>) =
+        let (candidates, gated): (Vec<Candidate>, Vec<Candidate>) =
             folder::list_candidates(&settings.paths.drop_dir)?
                 .into_iter()
                 .partition(|c| self.may_read(&c.path));
@@ -618,8 +679,9 @@ impl SyncContext {
             settings.files.max_file_bytes,
         )
         .await;
-        let mut still_writing = settled.still_writing;
-        still_writing.append(&mut gated);
+        let mut still_writing: Vec<String> =
+            settled.still_writing.into_iter().map(|c| c.name).collect();
+        still_writing.extend(gated.into_iter().map(|c| c.name));
         let mut ready = Vec::new();
         for file in settled.ready {
             let sha = file.sha256.clone();
@@ -649,11 +711,21 @@ impl SyncContext {
         // The batches `process_files` would run, each planned by the same
         // function, against the ledger as the batches before it leave it
         // when AtHoc takes every update.
-        let files = ready.iter().map(|f| f.name.clone()).collect();
+        let mut files = Vec::new();
         let mut plan = Plan::default();
         let mut batches = 0;
-        for (files, parked) in into_batches(ready, parked, settings.files.files_per_batch) {
-            let batch = plan_batch(&files, parked, &mappings, &ledger, now, settings);
+        for (batch_files, parked) in into_batches(ready, parked, settings.files.files_per_batch) {
+            let (read, parsed, skipped) = self.parse_files(batch_files).await;
+            // Changed (or unreadable) since found complete: not planned yet.
+            still_writing.extend(skipped.into_iter().map(|e| match e {
+                folder::ReadAgainError::Changed { name }
+                | folder::ReadAgainError::Unreadable { name, .. } => name,
+            }));
+            if read.is_empty() && parked.is_empty() {
+                continue;
+            }
+            files.extend(read.into_iter().map(|f| f.name));
+            let batch = plan_batch(parsed, parked, &mappings, &ledger, now, settings);
             plan::advance_ledger(&mut ledger, &batch.plan);
             plan.records.extend(batch.plan.records);
             plan.invalid.extend(batch.plan.invalid);
@@ -664,7 +736,7 @@ impl SyncContext {
             mappings_fetched,
             files,
             batches,
-            still_writing: still_writing.into_iter().map(|c| c.name).collect(),
+            still_writing,
             plan,
         })
     }
@@ -716,11 +788,11 @@ struct BatchPlan {
     parked_sources: HashSet<SourceLine>,
 }
 
-/// Parses `files` and plans them with the `parked` events still worth
+/// Plans the rows of a batch's files with the `parked` events still worth
 /// applying (pure). The one planning path: `run_batch` applies its result,
 /// `preview` shows it.
 fn plan_batch(
-    files: &[ReadyFile],
+    files: Vec<ingest::Parsed>,
     parked: Vec<ParkedEvent>,
     mappings: &HashMap<EmployeeId, Login>,
     ledger: &HashMap<EmployeeId, LedgerEntry>,
@@ -730,8 +802,7 @@ fn plan_batch(
     let stale_after = settings.cleanup.stale_after;
     let mut events: Vec<DutyEvent> = Vec::new();
     let mut row_errors = Vec::new();
-    for file in files {
-        let parsed = ingest::parse_bobo(&file.name, &file.bytes, settings.time_zone);
+    for parsed in files {
         events.extend(parsed.events);
         row_errors.extend(parsed.errors);
     }

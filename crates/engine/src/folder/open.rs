@@ -69,6 +69,25 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, OpenError> {
     Ok(bytes)
 }
 
+/// Hashes a regular file at `path` (see [`open_regular`]) as it streams
+/// by, holding none of it: its lower-case hex SHA-256 and size. A file
+/// larger than `limit` bytes is refused without reading past the limit.
+pub fn hash_regular(path: &Path, limit: u64) -> Result<(String, u64), OpenError> {
+    use sha2::{Digest, Sha256};
+    let file = open_regular(path)?;
+    let size = file.metadata().map_err(OpenError::Io)?.len();
+    if size > limit {
+        return Err(OpenError::TooLarge(size));
+    }
+    let mut hasher = Sha256::new();
+    let read =
+        io::copy(&mut file.take(limit.saturating_add(1)), &mut hasher).map_err(OpenError::Io)?;
+    if read > limit {
+        return Err(OpenError::TooLarge(read));
+    }
+    Ok((hex::encode(hasher.finalize()), read))
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -85,6 +104,21 @@ mod tests {
         assert!(made.is_ok_and(|s| s.success()), "mkfifo (coreutils)");
 
         assert_eq!(read_regular(&real, 100).ok(), Some(b"BON,1".to_vec()));
+        let (sha, size) = hash_regular(&real, 100).unwrap_or_else(|_| panic!("hash"));
+        assert_eq!(size, 5);
+        assert_eq!(
+            sha,
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"BON,1"))
+        );
+        assert!(matches!(hash_regular(&link, 100), Err(OpenError::Link)));
+        assert!(matches!(
+            hash_regular(&fifo, 100),
+            Err(OpenError::NotRegular)
+        ));
+        assert!(matches!(
+            hash_regular(&real, 4),
+            Err(OpenError::TooLarge(5))
+        ));
         assert!(matches!(read_regular(&link, 100), Err(OpenError::Link)));
         // Opening a FIFO with no writer would block without O_NONBLOCK.
         assert!(matches!(

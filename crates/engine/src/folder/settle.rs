@@ -12,16 +12,59 @@ use sha2::{Digest, Sha256};
 
 use super::{Candidate, FolderError, OpenError};
 
-/// A complete file, read and hashed.
+/// A complete file, hashed as it streamed by; its content is read again
+/// (and checked against the hash) only when its batch parses it
+/// ([`ReadyFile::read`]), so no more than one file is held at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadyFile {
     pub path: PathBuf,
     pub name: String,
-    pub bytes: Vec<u8>,
-    /// Lower-case hex SHA-256 of `bytes`: the file's identity in the store.
+    /// Lower-case hex SHA-256 of the content: the file's identity in the store.
     pub sha256: String,
     pub size: u64,
     pub modified: SystemTime,
+}
+
+/// Why a ready file could not be read for its batch.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadAgainError {
+    /// Its content is no longer what was found complete (or it is gone):
+    /// someone wrote to it since. It is looked at again next time.
+    #[error("{name}: changed since it was found complete; looked at again next time")]
+    Changed { name: String },
+    /// It cannot be read any more (swapped for a link or a pipe, access
+    /// taken away, larger than the limit now).
+    #[error("{name}: {error}")]
+    Unreadable { name: String, error: FolderError },
+}
+
+impl ReadyFile {
+    /// The file's content, read from a regular file only and checked to be
+    /// the content that was hashed when it was found complete.
+    pub fn read(&self, limit: u64) -> Result<Vec<u8>, ReadAgainError> {
+        let path = self.path.clone();
+        let unreadable = |error| ReadAgainError::Unreadable {
+            name: self.name.clone(),
+            error,
+        };
+        let changed = || ReadAgainError::Changed {
+            name: self.name.clone(),
+        };
+        let bytes = match super::read_regular(&self.path, limit) {
+            Ok(bytes) => bytes,
+            Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Err(changed()),
+            Err(OpenError::TooLarge(_)) => return Err(changed()),
+            Err(OpenError::Io(source)) => {
+                return Err(unreadable(FolderError::ReadFile { path, source }))
+            }
+            Err(OpenError::Link) => return Err(unreadable(FolderError::Link { path })),
+            Err(OpenError::NotRegular) => return Err(unreadable(FolderError::NotRegular { path })),
+        };
+        if bytes.len() as u64 != self.size || hex::encode(Sha256::digest(&bytes)) != self.sha256 {
+            return Err(changed());
+        }
+        Ok(bytes)
+    }
 }
 
 /// A file that could not be looked at (not one that is still being written).
@@ -87,14 +130,14 @@ fn stat(candidate: Candidate) -> Look {
     }
 }
 
-/// Reads and hashes a file whose snapshot was stable (a regular file only,
-/// opened without following a link or blocking, at most `limit` bytes),
+/// Hashes a file whose snapshot was stable (a regular file only, opened
+/// without following a link or blocking, at most `limit` bytes, streamed),
 /// then checks the snapshot again so a file that changed while being read
 /// is not returned.
 fn read(candidate: Candidate, before: Snapshot, limit: u64) -> Look2 {
     let path = candidate.path.clone();
-    let bytes = match super::read_regular(&path, limit) {
-        Ok(bytes) => bytes,
+    let (sha256, read) = match super::hash_regular(&path, limit) {
+        Ok(hashed) => hashed,
         Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Look2::Gone,
         Err(OpenError::Io(source)) => {
             return Look2::Failed(candidate, FolderError::ReadFile { path, source });
@@ -106,12 +149,10 @@ fn read(candidate: Candidate, before: Snapshot, limit: u64) -> Look2 {
         Err(OpenError::TooLarge(size)) => return Look2::TooLarge(candidate, size),
     };
     match stat(candidate) {
-        Look::Seen(candidate, after) if after == before && bytes.len() as u64 == after.size => {
-            let sha256 = hex::encode(Sha256::digest(&bytes));
+        Look::Seen(candidate, after) if after == before && read == after.size => {
             Look2::Ready(ReadyFile {
                 path: candidate.path,
                 name: candidate.name,
-                bytes,
                 sha256,
                 size: after.size,
                 modified: after.modified,
@@ -157,7 +198,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(io::Error::other)
 }
 
-/// Splits `candidates` into complete files (read and hashed), files still
+/// Splits `candidates` into complete files (hashed, not held), files still
 /// being written, and unreadable files. A file is complete when its size and
 /// modification time are unchanged across `settle`: files already untouched
 /// for `settle` (and unchanged since they were listed) are read at once; for
@@ -307,13 +348,55 @@ mod tests {
         let settled = settle_dir(dir.path(), Duration::from_secs(3600)).await;
         assert_eq!(settled.ready.len(), 1);
         let file = &settled.ready[0];
-        assert_eq!(file.bytes, b"abc");
+        assert_eq!(file.read(u64::MAX).ok(), Some(b"abc".to_vec()));
         assert_eq!(file.size, 3);
         assert_eq!(
             file.sha256,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert!(settled.still_writing.is_empty() && settled.unreadable.is_empty());
+    }
+
+    /// The content is read again when its batch parses it, and only the
+    /// content that was found complete is returned: a file rewritten, removed
+    /// or swapped for a link in between is left out, never parsed.
+    #[tokio::test]
+    async fn a_ready_file_is_read_again_only_as_it_was_found() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let path = dir.path().join("BOBO_1.csv");
+        write(&path, b"BON,1\n");
+        age(&path, Duration::from_secs(7200));
+        let settled = settle_dir(dir.path(), Duration::ZERO).await;
+        let file = settled
+            .ready
+            .first()
+            .cloned()
+            .unwrap_or_else(|| panic!("not ready"));
+        assert_eq!(file.read(u64::MAX).ok(), Some(b"BON,1\n".to_vec()));
+
+        write(&path, b"BOF,1\n"); // same size, other content
+        assert!(matches!(
+            file.read(u64::MAX),
+            Err(ReadAgainError::Changed { .. })
+        ));
+        std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            file.read(u64::MAX),
+            Err(ReadAgainError::Changed { .. })
+        ));
+        #[cfg(unix)]
+        {
+            let other = dir.path().join("other.csv");
+            write(&other, b"BON,1\n");
+            std::os::unix::fs::symlink(&other, &path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(matches!(
+                file.read(u64::MAX),
+                Err(ReadAgainError::Unreadable {
+                    error: FolderError::Link { .. },
+                    ..
+                })
+            ));
+        }
     }
 
     #[tokio::test]

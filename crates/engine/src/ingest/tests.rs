@@ -339,6 +339,35 @@ fn a_non_utf8_row_is_an_error_and_the_others_still_parse() {
     assert_eq!(errors, [ev(2, "not UTF-8 text: save the file as UTF-8")]);
 }
 
+/// A line of junk far longer than any row is reported by its line and
+/// length and never copied into fields; the rows around it keep their line
+/// numbers, whatever the line ends.
+#[rstest]
+#[case::lf("\n")]
+#[case::crlf("\r\n")]
+#[case::cr("\r")]
+fn an_overlong_line_is_reported_alone_and_the_others_keep_their_numbers(#[case] end: &str) {
+    let junk = "A".repeat(MAX_LINE_BYTES + 1);
+    let text = format!(
+        "BON,1,P,20250617,142955,20250617142955{end}{junk}{end}{end}BOF,3,P,20250617,142955,20250617142955{end}"
+    );
+    let (_, events, errors) = check("junk.csv", text.as_bytes());
+    assert_eq!(
+        events,
+        [
+            ev(1, "BON 1 2025-06-17 14:29:55"),
+            ev(4, "BOF 3 2025-06-17 14:29:55")
+        ]
+    );
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, 2);
+    assert!(errors[0].1.contains(&format!("{} bytes long", MAX_LINE_BYTES + 1)), "{errors:?}");
+    // A line of exactly the limit is read as a row (and is a bad one).
+    let edge = format!("{}{end}", "B".repeat(MAX_LINE_BYTES));
+    let (_, _, errors) = check("edge.csv", edge.as_bytes());
+    assert!(!errors.iter().any(|e| e.1.contains("bytes long")), "{errors:?}");
+}
+
 #[test]
 fn leading_zeros_stay() {
     let parsed = parse_bobo(
@@ -413,14 +442,15 @@ proptest! {
 
 #[test]
 fn a_huge_field_is_cut_short_in_the_message() {
-    let huge = "X".repeat(5_000_000);
+    // Within MAX_LINE_BYTES (longer lines are not read at all, see above).
+    let huge = "X".repeat(5_000);
     let text = format!("{huge},1,P,20250617,142955,{huge}\n");
     let parsed = parse_bobo("huge.csv", text.as_bytes(), London);
     assert!(parsed.events.is_empty());
     assert_eq!(parsed.errors.len(), 1);
     let reason = &parsed.errors[0].reason;
     assert!(reason.len() < 1_000, "{} bytes", reason.len());
-    assert!(reason.contains("(5000000 characters in all)"), "{reason}");
+    assert!(reason.contains("(5000 characters in all)"), "{reason}");
     assert!(
         reason.starts_with("unknown Transaction_Type 'XXXX"),
         "{reason}"

@@ -122,6 +122,23 @@ pub fn bobosync_bin() -> PathBuf {
     }
 }
 
+/// Whether the binary under test is the Windows build run under Wine
+/// (`dev/test-windows` sets `BOBOSYNC_UNDER_WINE`).
+pub fn under_wine() -> bool {
+    std::env::var_os("BOBOSYNC_UNDER_WINE").is_some()
+}
+
+/// `path` as the binary under test prints it: as given on Linux; under Wine
+/// the Windows form of the same file (`Z:\tmp\…`, Wine's drive for `/`).
+pub fn shown_path(path: &Path) -> String {
+    let text = path.display().to_string();
+    if under_wine() {
+        format!("Z:{}", text.replace('/', "\\"))
+    } else {
+        text
+    }
+}
+
 /// A 127.0.0.1 address on which nothing listens (for outage tests).
 pub fn closed_port_url() -> String {
     let listener =

@@ -65,7 +65,7 @@ fn a_definitive_refusal_counts_and_the_failed_file_stays_loud_until_retried() {
     );
     let note = std::fs::read_to_string(h.failed_dir().join(format!("{FILE}.reason.txt")))
         .unwrap_or_else(|e| panic!("read the note: {e}"));
-    let env = h.env_path().display().to_string();
+    let env = shown_path(&h.env_path());
     assert!(
         note.contains(&format!("bobosync retry --env-file {env} {FILE}")),
         "the note's hint must be pasteable: {note}"
@@ -145,7 +145,7 @@ fn files_wait_while_the_user_mappings_were_never_synced() {
         "reported as unmapped although never synced\n{run}"
     );
     h.assert_still_pending(FILE);
-    let env = h.env_path().display().to_string();
+    let env = shown_path(&h.env_path());
     run.assert_output_contains(&format!("bobosync sync-mappings --env-file {env}"));
 
     h.set("COLLAR_ID_FIELD", COLLAR);
@@ -163,7 +163,7 @@ fn preview_on_a_never_synced_database_shows_what_going_live_will_do() {
     preview
         .assert_success()
         .assert_output_contains(&login(3))
-        .assert_output_contains(&h.drop_dir().display().to_string());
+        .assert_output_contains(&shown_path(&h.drop_dir()));
     assert!(
         !preview.output().contains("unmapped"),
         "preview guessed 'unmapped' without ever syncing\n{preview}"
@@ -472,6 +472,9 @@ fn a_file_whose_rows_are_all_in_the_future_goes_to_the_failed_folder_loudly() {
     run.assert_code(EXIT_FAILED)
         .assert_output_contains(&format!("{FILE}:1"))
         .assert_output_contains("no row could be applied; moved to the failed folder");
-    assert_eq!(h.failed_listing(), [FILE.to_owned(), format!("{FILE}.reason.txt")]);
+    assert_eq!(
+        h.failed_listing(),
+        [FILE.to_owned(), format!("{FILE}.reason.txt")]
+    );
     h.assert_duty(&login(42), None, &run);
 }

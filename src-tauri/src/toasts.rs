@@ -181,6 +181,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_operators_guide_quotes_every_notification_as_shown() {
+        use strum::IntoEnumIterator as _;
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operators-guide.md");
+        let guide = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+        // As rendered: line breaks inside a paragraph are spaces.
+        let guide = guide.split_whitespace().collect::<Vec<_>>().join(" ");
+        for kind in IncidentKind::iter() {
+            if let Some((title, body)) = opened_text(kind) {
+                let quoted = format!("Notification: \"{title} — {body}\"");
+                assert!(guide.contains(&quoted), "the guide lacks {quoted}");
+            }
+        }
+    }
+
+    #[test]
     fn every_toast_text_is_fixed_and_names_no_one() {
         use IncidentKind::*;
         for kind in [

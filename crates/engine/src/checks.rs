@@ -44,6 +44,28 @@ pub struct CheckResult {
     pub drift: Option<usize>,
 }
 
+/// Every check's `id`. Each has an entry in docs/operators-guide.md
+/// (tested); a check with another id fails every debug build's test run.
+pub const CHECK_IDS: &[&str] = &[
+    "settings",
+    "drop_folder",
+    "processed_folder",
+    "failed_folder",
+    "time_zone",
+    "date_format",
+    "trust_store",
+    "connection",
+    "directory",
+    "collar_field",
+    "collar_duplicates",
+    "duty_field",
+    "duty_day_month",
+    "database",
+    "mapping_age",
+    "unmapped",
+    "duty_values",
+];
+
 impl CheckResult {
     fn new(
         id: &'static str,
@@ -52,6 +74,10 @@ impl CheckResult {
         detail: String,
         action: Option<String>,
     ) -> Self {
+        debug_assert!(
+            CHECK_IDS.contains(&id),
+            "check `{id}` is not in CHECK_IDS: add it there and to docs/operators-guide.md"
+        );
         Self {
             id,
             title: title.to_owned(),

@@ -15,3 +15,4 @@ mod ordering;
 mod paging;
 mod secrets;
 mod settle;
+mod windows;

@@ -10,8 +10,9 @@ use crate::athoc::AthocError;
 
 use super::CycleError;
 
-/// The kinds of failure a cycle reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// The kinds of failure a cycle reports. Each has an entry in
+/// docs/operators-guide.md (`FailureKind::iter`; tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     /// AtHoc could not be reached or could not answer now: a server error,

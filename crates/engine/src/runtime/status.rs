@@ -73,8 +73,9 @@ impl Status {
     }
 }
 
-/// The kinds of trouble the engine tracks as incidents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+/// The kinds of trouble the engine tracks as incidents. Each has an entry in
+/// docs/operators-guide.md (`IncidentKind::iter`; tested).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentKind {
     AuthenticationRejected,

@@ -1,0 +1,67 @@
+//! What differs on Windows, run only in the Windows lane (`dev/test-windows`:
+//! the Windows build of `bobosync` under Wine); elsewhere these tests are
+//! skipped (ignored), as they need `bobosync.exe` and Wine's `C:` drive.
+
+use std::path::PathBuf;
+
+use bobosync_e2e::*;
+
+/// Wine's `C:` drive on the Linux side: `$WINEPREFIX/drive_c`.
+fn drive_c() -> PathBuf {
+    let prefix = std::env::var_os("WINEPREFIX")
+        .unwrap_or_else(|| panic!("WINEPREFIX is not set: run this through dev/test-windows"));
+    PathBuf::from(prefix).join("drive_c")
+}
+
+/// The `.env` an operator edits in Notepad: a UTF-8 byte-order mark, CRLF
+/// line ends, and the folders as drive-letter paths with backslashes.
+#[test]
+#[ignore = "Windows lane only (dev/test-windows): bobosync.exe under Wine"]
+fn a_notepad_env_with_drive_letter_paths_runs_a_full_cycle() {
+    let mut h = Harness::new(org(3, []));
+    let site = format!(
+        "bobosync-e2e-{}",
+        h.root()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    let on_c = drive_c().join(&site);
+    for (key, sub) in [
+        ("CSV_DIRECTORY", "csv"),
+        ("PROCESSED_DIRECTORY", "processed"),
+        ("FAILED_FILES_DIRECTORY", "failed"),
+        ("LOG_DIRECTORY", "logs"),
+    ] {
+        h.set(key, &format!("C:\\{site}\\{sub}"));
+    }
+    h.set("DB_PATH", &format!("C:\\{site}\\bobo_mapping.db"));
+    let text = std::fs::read_to_string(h.env_path()).unwrap_or_else(|e| panic!("{e}"));
+    let notepad = format!(
+        "\u{feff}{}\r\n",
+        text.lines().collect::<Vec<_>>().join("\r\n")
+    );
+    std::fs::write(h.env_path(), notepad).unwrap_or_else(|e| panic!("{e}"));
+
+    std::fs::create_dir_all(on_c.join("csv")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        on_c.join("csv").join("BOBO_1.csv"),
+        bobo_row("BON", "00002", &stamp(0, "081500")),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let run = h.once();
+    run.assert_success();
+    run.assert_output_contains(&format!("drop folder C:\\{site}\\csv"));
+    h.assert_duty(&login(2), Some(&athoc_on(0, "08:15:00")), &run);
+    assert!(
+        on_c.join("processed").join("BOBO_1.csv").is_file(),
+        "not moved to C:\\{site}\\processed\n{run}"
+    );
+    assert!(on_c.join("bobo_mapping.db").is_file(), "{run}");
+    assert!(
+        std::fs::read_dir(on_c.join("logs")).is_ok_and(|mut d| d.next().is_some()),
+        "no log in C:\\{site}\\logs\n{run}"
+    );
+    let _ = std::fs::remove_dir_all(&on_c);
+}

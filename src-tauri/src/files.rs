@@ -299,12 +299,7 @@ fn clean(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
-    fn values(pairs: &[(&str, &str)]) -> SettingsValues {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::settings::values_of as values;
 
     #[test]
     fn exports_land_only_outside_the_app_folders_and_end_in_csv() {

@@ -81,21 +81,8 @@ pub fn secret_names(
     values: &SettingsValues,
     locations: &Locations,
 ) -> Result<SecretNames, Vec<ConfigErrorDto>> {
-    let (text, mut errors) = values_to_toml(values);
-    let raw = match parse_toml_text(&text, &locations.config_file) {
-        Ok((raw, found)) => {
-            errors.extend(found.iter().map(ConfigErrorDto::from));
-            raw
-        }
-        Err(e) => {
-            errors.push(ConfigErrorDto {
-                key: "settings".to_owned(),
-                problem: e.to_string(),
-                expected: "valid settings".to_owned(),
-            });
-            return Err(errors);
-        }
-    };
+    // Problems of other keys do not stop the names being found.
+    let (raw, _) = parse_values(values, locations)?;
     let base = settings_folder(locations);
     let defaults = locations.paths();
     let host = validation_host();
@@ -302,19 +289,7 @@ pub fn resolve(
     locations: &Locations,
     host: &Host,
 ) -> Result<Settings, Vec<ConfigErrorDto>> {
-    let (text, mut errors) = values_to_toml(values);
-    let (raw, found) = match parse_toml_text(&text, &locations.config_file) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            errors.push(ConfigErrorDto {
-                key: "settings".to_owned(),
-                problem: e.to_string(),
-                expected: "valid settings".to_owned(),
-            });
-            return Err(errors);
-        }
-    };
-    errors.extend(found.iter().map(ConfigErrorDto::from));
+    let (raw, mut errors) = parse_values(values, locations)?;
     let base = settings_folder(locations);
     let defaults = locations.paths();
     let ctx = ResolveContext {
@@ -327,6 +302,30 @@ pub fn resolve(
         Ok(_) => Err(errors),
         Err(more) => {
             errors.extend(more.0.iter().map(ConfigErrorDto::from));
+            Err(errors)
+        }
+    }
+}
+
+/// `values` as the engine's raw settings, with the problems found on the
+/// way (keys that are not settings, values of the wrong shape); `Err` when
+/// they do not even make a settings file.
+fn parse_values(
+    values: &SettingsValues,
+    locations: &Locations,
+) -> Result<(engine::config::RawSettings, Vec<ConfigErrorDto>), Vec<ConfigErrorDto>> {
+    let (text, mut errors) = values_to_toml(values);
+    match parse_toml_text(&text, &locations.config_file) {
+        Ok((raw, found)) => {
+            errors.extend(found.iter().map(ConfigErrorDto::from));
+            Ok((raw, errors))
+        }
+        Err(e) => {
+            errors.push(ConfigErrorDto {
+                key: "settings".to_owned(),
+                problem: e.to_string(),
+                expected: "valid settings".to_owned(),
+            });
             Err(errors)
         }
     }
@@ -471,16 +470,20 @@ pub fn import_legacy(
     })
 }
 
+/// Raw values from `(key, value)` pairs (tests).
+#[cfg(test)]
+pub(crate) fn values_of(pairs: &[(&str, &str)]) -> SettingsValues {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn values(pairs: &[(&str, &str)]) -> SettingsValues {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use super::values_of as values;
 
     #[test]
     fn values_round_trip_through_toml_and_blank_means_default() {

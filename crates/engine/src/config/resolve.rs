@@ -110,6 +110,9 @@ impl Settings {
             }
         }
 
+        let connection = r.connection();
+        // Secrets are looked up for this server and route only.
+        let names = connection.secret_names();
         let Connection {
             base_url,
             org_code,
@@ -117,15 +120,13 @@ impl Settings {
             username,
             tls,
             proxy,
-        } = r.connection();
+        } = connection;
         let scope = r.parse(
             SCOPE,
             defaults::SCOPE.to_owned(),
             "space-separated scopes",
             any_text,
         );
-        // Secrets are looked up for this server and route only.
-        let names = secret_names(&base_url, &org_code, &client_id, &username, &tls, &proxy);
         let client_secret = r.secret(
             SecretKind::ClientSecret,
             names.as_ref().map(|n| n.client_secret.clone()),
@@ -386,15 +387,7 @@ impl Settings {
             ctx,
             errors: Vec::new(),
         };
-        let c = r.connection();
-        match secret_names(
-            &c.base_url,
-            &c.org_code,
-            &c.client_id,
-            &c.username,
-            &c.tls,
-            &c.proxy,
-        ) {
+        match r.connection().secret_names() {
             Some(names) if r.errors.is_empty() => Ok(names),
             _ => Err(ConfigErrors(r.errors)),
         }
@@ -411,20 +404,21 @@ struct Connection {
     proxy: ProxyOptions,
 }
 
-fn secret_names(
-    base_url: &Option<Url>,
-    org_code: &Option<String>,
-    client_id: &Option<String>,
-    username: &Option<String>,
-    tls: &TlsOptions,
-    proxy: &ProxyOptions,
-) -> Option<SecretNames> {
-    let binding = SecretBinding::new(base_url.as_ref()?, proxy, tls);
-    let org_code = org_code.as_deref()?;
-    Some(SecretNames {
-        client_secret: SecretName::client_secret(&binding, org_code, client_id.as_deref()?),
-        password: SecretName::password(&binding, org_code, username.as_deref()?),
-    })
+impl Connection {
+    /// The secrets' keyring names, once server, organization, client and
+    /// user are all known.
+    fn secret_names(&self) -> Option<SecretNames> {
+        let binding = SecretBinding::new(self.base_url.as_ref()?, &self.proxy, &self.tls);
+        let org_code = self.org_code.as_deref()?;
+        Some(SecretNames {
+            client_secret: SecretName::client_secret(
+                &binding,
+                org_code,
+                self.client_id.as_deref()?,
+            ),
+            password: SecretName::password(&binding, org_code, self.username.as_deref()?),
+        })
+    }
 }
 
 const BOOL: &str = "true or false (also yes/no, 1/0)";

@@ -52,7 +52,7 @@ impl SyncContext {
                 break;
             }
             match self.run_batch(files, parked, report).await {
-                Ok(batch) => report.batches.push(batch),
+                Ok(batch) => report.batches.extend(batch),
                 Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
             }
         }
@@ -211,7 +211,7 @@ impl SyncContext {
                 break;
             }
             match self.run_batch(files, parked, &mut report).await {
-                Ok(batch) => report.batches.push(batch),
+                Ok(batch) => report.batches.extend(batch),
                 Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
             }
         }
@@ -221,12 +221,14 @@ impl SyncContext {
 
     /// One batch. A file whose events AtHoc could not take stays in the drop
     /// folder; only a definitive refusal counts an attempt against it.
+    /// `None` when none of its files could be read again and nothing was
+    /// parked: no batch is begun.
     async fn run_batch(
         &self,
         files: Vec<ReadyFile>,
         parked: Vec<ParkedEvent>,
         report: &mut CycleReport,
-    ) -> Result<BatchReport, CycleError> {
+    ) -> Result<Option<BatchReport>, CycleError> {
         let now = self.now();
         let settings = &self.settings;
 
@@ -251,7 +253,7 @@ impl SyncContext {
             }
         }
         if files.is_empty() && parked.is_empty() {
-            return Ok(BatchReport::default());
+            return Ok(None);
         }
 
         // Plan (pure) against the stored mappings and ledger.
@@ -576,7 +578,7 @@ impl SyncContext {
             failed = summary.failed,
             "batch finished"
         );
-        Ok(summary)
+        Ok(Some(summary))
     }
 
     /// Gives up on a file after too many failed cycles: its pending records

@@ -183,4 +183,75 @@ pub enum Command {
     },
     /// Run the AtHoc simulator on its own (for trying BoboSync out).
     Simulator(athoc_sim::SimArgs),
+    /// Run BoboSync unattended: a Windows service, or a systemd unit on
+    /// Linux, running `bobosync run` with the given settings.
+    Service {
+        #[command(subcommand)]
+        action: ServiceAction,
+    },
+}
+
+/// Which systemd manager a Linux unit belongs to (ignored on Windows, where
+/// the service is always the machine's).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct ServiceScope {
+    /// Linux: the system's unit (`/etc/systemd/system`, needs root) rather
+    /// than the user's. Without it, `start`, `stop`, `status` and
+    /// `uninstall` use whichever of the two is installed.
+    #[arg(long)]
+    pub system: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceAction {
+    /// Install the service and enable it at boot (Windows: automatic start;
+    /// Linux: `systemctl enable`). The settings are checked first. Installing
+    /// again replaces the service's command line.
+    Install {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        scope: ServiceScope,
+        /// Seconds between full cycles (see `run --interval`).
+        #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+        interval: u64,
+        /// The account the service runs as. Linux system unit: a user name
+        /// (default: the user who ran sudo, else the current user). Windows:
+        /// `.\name` or `DOMAIN\name`, its password in
+        /// BOBOSYNC_SERVICE_PASSWORD (default: LocalSystem).
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+        /// Linux: print the unit file instead of installing it.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Stop the service and remove it. Settings, database and logs stay.
+    Uninstall {
+        #[command(flatten)]
+        scope: ServiceScope,
+    },
+    /// Start the installed service now.
+    Start {
+        #[command(flatten)]
+        scope: ServiceScope,
+    },
+    /// Stop the service (the batch in flight finishes first).
+    Stop {
+        #[command(flatten)]
+        scope: ServiceScope,
+    },
+    /// Whether the service is installed, enabled and running. Exit 0 only
+    /// when it runs.
+    Status {
+        #[command(flatten)]
+        scope: ServiceScope,
+    },
+    /// Windows: the entry point the service manager starts (not for people).
+    #[command(hide = true)]
+    Run {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+    },
 }

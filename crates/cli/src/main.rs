@@ -6,7 +6,9 @@ mod args;
 mod demo;
 mod legacy;
 mod print;
+mod service;
 
+use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -73,10 +75,27 @@ fn main() -> ExitCode {
             } else {
                 exit::FAILED
             };
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", human(&e));
             ExitCode::from(code)
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: many errors quote
+/// their cause in their own message already.
+pub(crate) fn human(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let said = cause.to_string();
+        if text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
@@ -96,9 +115,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             print::cycle(&report);
             Ok(status_code(&report))
         }
-        Command::Run { config, interval } => {
-            run_engine(&config, Duration::from_secs(interval.max(1))).await
-        }
+        Command::Run { config, interval } => run_until_signal(&config, interval).await,
         Command::Check { config, json } => {
             let (ctx, _log) = open(&config)?;
             let results = engine::checks::run_checks(&ctx).await;
@@ -211,6 +228,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 .context("the AtHoc simulator stopped")?;
             Ok(exit::OK)
         }
+        Command::Service { action } => service::dispatch(action).await,
     }
 }
 
@@ -375,11 +393,40 @@ fn status_code(report: &CycleReport) -> u8 {
     }
 }
 
-/// `bobosync run`: the continuous engine (files applied as they arrive, a
-/// full cycle at least every `interval`) until Ctrl-C, SIGTERM or the
-/// console closing; state changes are logged. Exit 5 when another engine
-/// holds the database.
-async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u8> {
+/// `bobosync run` (and the systemd unit): [`run_engine`] until Ctrl-C,
+/// SIGTERM or the console closing; a second one stops at once.
+pub(crate) async fn run_until_signal(config: &ConfigArgs, interval: u64) -> anyhow::Result<u8> {
+    let stop_now = StopNow {
+        signal: shutdown_signal,
+        hint: " (Ctrl-C again to stop at once)",
+    };
+    run_engine(
+        config,
+        Duration::from_secs(interval.max(1)),
+        shutdown_signal(),
+        stop_now,
+    )
+    .await
+}
+
+/// What stops [`run_engine`] before the batch in flight finishes, and how
+/// the operator is told about it.
+pub(crate) struct StopNow<F> {
+    pub signal: F,
+    /// Appended to "stopping: the batch in flight finishes first".
+    pub hint: &'static str,
+}
+
+/// The continuous engine (files applied as they arrive, a full cycle at
+/// least every `interval`) until `stop` completes; then the batch in flight
+/// finishes, unless `stop_now` completes first. State changes are
+/// printed and logged. Exit 5 when another engine holds the database.
+pub(crate) async fn run_engine<Now: Future<Output = ()>>(
+    config: &ConfigArgs,
+    interval: Duration,
+    stop: impl Future<Output = ()>,
+    stop_now: StopNow<impl FnOnce() -> Now>,
+) -> anyhow::Result<u8> {
     let settings = load_settings(config)?;
     let _log = logging::init(&settings.logging, console()).context("cannot start logging")?;
     announce(&settings, true);
@@ -403,7 +450,6 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
     );
     let mut events = engine.subscribe();
     let mut shown = None;
-    let stop = shutdown_signal();
     tokio::pin!(stop);
     loop {
         tokio::select! {
@@ -417,8 +463,14 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
             },
         }
     }
-    tracing::info!("stopping: the batch in flight finishes first (Ctrl-C again to stop at once)");
-    eprintln!("stopping: the batch in flight finishes first (Ctrl-C again to stop at once)");
+    tracing::info!(
+        "stopping: the batch in flight finishes first{}",
+        stop_now.hint
+    );
+    eprintln!(
+        "stopping: the batch in flight finishes first{}",
+        stop_now.hint
+    );
     tokio::select! {
         () = engine.shutdown() => {
             // What the last batch did.
@@ -429,7 +481,7 @@ async fn run_engine(config: &ConfigArgs, interval: Duration) -> anyhow::Result<u
             eprintln!("stopped");
             Ok(exit::OK)
         }
-        () = shutdown_signal() => {
+        () = (stop_now.signal)() => {
             eprintln!("stopped at once; an unfinished batch is completed on the next start");
             Ok(exit::FAILED)
         }

@@ -14,5 +14,6 @@ mod loud;
 mod ordering;
 mod paging;
 mod secrets;
+mod service;
 mod settle;
 mod windows;

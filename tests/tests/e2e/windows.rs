@@ -65,3 +65,63 @@ fn a_notepad_env_with_drive_letter_paths_runs_a_full_cycle() {
     );
     let _ = std::fs::remove_dir_all(&on_c);
 }
+
+/// Removes the service when a test ends, passed or not, so a later Wine
+/// boot does not start a service whose site is gone.
+struct Uninstall<'a>(&'a Harness);
+
+impl Drop for Uninstall<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.bobosync_raw(&["service".into(), "uninstall".into()]);
+    }
+}
+
+fn service(h: &Harness, action: &str) -> Run {
+    h.bobosync_raw(&["service".into(), action.into()])
+}
+
+/// The Windows service through Wine's service manager: installed from a
+/// `.env`, started, applying a pending file, stopped with the batch done,
+/// and removed, keeping the data.
+#[test]
+#[ignore = "Windows lane only (dev/test-windows): bobosync.exe under Wine"]
+fn the_windows_service_installs_runs_the_engine_stops_and_uninstalls() {
+    let h = Harness::new(org(3, []));
+    let installed = h.bobosync(&["service", "install"]);
+    let _cleanup = Uninstall(&h);
+    installed
+        .assert_success()
+        .assert_output_contains("installed the Windows service bobosync");
+    service(&h, "status")
+        .assert_code(1)
+        .assert_output_contains("stopped");
+
+    h.drop_file("BOBO_1.csv", bobo_row("BON", "00002", &stamp(0, "081500")));
+    let started = service(&h, "start");
+    started.assert_success().assert_output_contains("running");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while h.duty(&login(2)).is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    h.assert_duty(&login(2), Some(&athoc_on(0, "08:15:00")), &started);
+    service(&h, "status")
+        .assert_success()
+        .assert_output_contains("running, pid");
+
+    service(&h, "stop")
+        .assert_success()
+        .assert_output_contains("stopped");
+    assert!(
+        h.log_text().contains("BoboSync engine stopped"),
+        "the engine did not stop cleanly:\n{}",
+        h.log_text()
+    );
+    service(&h, "uninstall")
+        .assert_success()
+        .assert_output_contains("the settings, database and logs are kept");
+    service(&h, "status")
+        .assert_code(1)
+        .assert_output_contains("not installed");
+    assert!(h.db_path().is_file(), "the database was removed");
+    h.assert_processed("BOBO_1.csv");
+}

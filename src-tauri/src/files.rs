@@ -271,7 +271,10 @@ fn system_folders() -> (Vec<PathBuf>, Vec<PathBuf>) {
 fn system_folders() -> (Vec<PathBuf>, Vec<PathBuf>) {
     let var = |name: &str| std::env::var_os(name).map(PathBuf::from);
     let drive = var("SystemDrive").unwrap_or_else(|| PathBuf::from("C:"));
-    let exact = [var("ProgramData"), Some(drive.join("\\Users"))];
+    // `C:` + `\Users` (not `join`, which reads `\Users` as a path of its own).
+    let mut users = drive.into_os_string();
+    users.push("\\Users");
+    let exact = [var("ProgramData"), Some(PathBuf::from(users))];
     let below = [
         var("SystemRoot"),
         var("ProgramFiles"),

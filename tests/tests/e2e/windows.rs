@@ -125,3 +125,43 @@ fn the_windows_service_installs_runs_the_engine_stops_and_uninstalls() {
     assert!(h.db_path().is_file(), "the database was removed");
     h.assert_processed("BOBO_1.csv");
 }
+
+/// Windows Credential Manager as the keyring: `import-legacy` stores the
+/// password and client secret there (Wine implements CredWrite/CredRead),
+/// and a cycle from the native settings file, which holds no secret,
+/// authenticates with them.
+#[test]
+#[ignore = "Windows lane only (dev/test-windows): bobosync.exe under Wine"]
+fn credential_manager_keeps_the_secrets_import_legacy_stores() {
+    let mut h = Harness::new(org(3, []));
+    h.set("TIME_ZONE", "UTC");
+    h.drop_file("BOBO_1.csv", bobo_row("BON", "00002", &stamp(0, "081500")));
+    let settings = h.root().join("settings.toml");
+    // --force: the database goes to the Wine prefix's one AppData folder,
+    // where an earlier run of this test left one.
+    let import = h.bobosync_raw(&[
+        "import-legacy".into(),
+        "--env-file".into(),
+        h.env_path().display().to_string(),
+        "--config-out".into(),
+        settings.display().to_string(),
+        "--force".into(),
+    ]);
+    import
+        .assert_success()
+        .assert_output_contains("the password and client secret are in the OS keyring");
+    let toml = std::fs::read_to_string(&settings).unwrap_or_else(|e| panic!("{e}\n{import}"));
+    for secret in h.secrets_to_scan() {
+        assert!(
+            !toml.contains(&secret),
+            "a secret is in the settings file\n{toml}"
+        );
+    }
+    let run = h.bobosync_raw(&[
+        "once".into(),
+        "--config".into(),
+        settings.display().to_string(),
+    ]);
+    run.assert_success();
+    h.assert_duty(&login(2), Some(&athoc_on(0, "08:15:00")), &run);
+}

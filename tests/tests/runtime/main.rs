@@ -10,6 +10,7 @@ mod daemon;
 mod engine;
 mod preview;
 mod process;
+mod windows;
 
 use std::time::{Duration, Instant};
 

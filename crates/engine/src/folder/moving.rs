@@ -205,11 +205,40 @@ fn exists(path: &Path) -> Result<bool, FolderError> {
 /// Renames, or copies and removes across file systems. Fails with
 /// `AlreadyExists` rather than replace `to`.
 fn move_file(from: &Path, to: &Path) -> io::Result<()> {
-    match fs::rename(from, to) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::CrossesDevices => copy_then_remove(from, to),
-        Err(e) => Err(e),
+    let mut held = 0;
+    loop {
+        match fs::rename(from, to) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == ErrorKind::CrossesDevices => return copy_then_remove(from, to),
+            // Another program has the file open without letting others move
+            // it (a viewer, a virus scanner, a backup): it usually lets go
+            // within moments. If not, the move fails; the file's events are
+            // recorded, so the next look moves it and sends nothing again.
+            Err(e) if held_by_another_program(&e) && held < HELD_RETRIES => {
+                if held == 0 {
+                    tracing::info!(
+                        "{}: another program has it open; moving it when it lets go",
+                        from.display()
+                    );
+                }
+                held += 1;
+                std::thread::sleep(HELD_PAUSE * held);
+            }
+            Err(e) => return Err(e),
+        }
     }
+}
+
+/// How often, and after how long a pause (growing each time), a move is
+/// tried again while another program holds the file: 1.65 s in all.
+const HELD_RETRIES: u32 = 10;
+const HELD_PAUSE: Duration = Duration::from_millis(30);
+
+/// Windows: the sharing violation (32) or access denial (5) a rename meets
+/// while another process has the file open without `FILE_SHARE_DELETE`.
+/// Unix lets a rename through whoever has the file open.
+fn held_by_another_program(e: &io::Error) -> bool {
+    cfg!(windows) && matches!(e.raw_os_error(), Some(32) | Some(5))
 }
 
 fn copy_then_remove(from: &Path, to: &Path) -> io::Result<()> {

@@ -338,7 +338,7 @@ fn open_with(
     warnings: bool,
 ) -> anyhow::Result<(SyncContext, LogGuard, Option<DataLock>)> {
     let settings = load_settings(config)?;
-    let log = logging::init(&settings.logging, console()).context("cannot start logging")?;
+    let log = start_logging(&settings)?;
     announce(&settings, warnings);
     let lock = if exclusive {
         let db = settings.paths.db_path.clone();
@@ -353,6 +353,19 @@ fn open_with(
     };
     let ctx = SyncContext::open(settings).context("cannot open the BoboSync engine")?;
     Ok((ctx, log, lock))
+}
+
+/// Logging to the settings' log folder; a log file of this run's own, said
+/// on stderr, when today's file cannot be opened.
+fn start_logging(settings: &Settings) -> anyhow::Result<LogGuard> {
+    let log = logging::init(&settings.logging, console()).context("cannot start logging")?;
+    if let Some(note) = log.fallback() {
+        // With --verbose the log line itself reaches stderr.
+        if console() == ConsoleLog::Off {
+            eprintln!("warning: {note}");
+        }
+    }
+    Ok(log)
 }
 
 /// The one line saying which settings a command uses (stderr, so `--json`
@@ -428,7 +441,7 @@ pub(crate) async fn run_engine<Now: Future<Output = ()>>(
     stop_now: StopNow<impl FnOnce() -> Now>,
 ) -> anyhow::Result<u8> {
     let settings = load_settings(config)?;
-    let _log = logging::init(&settings.logging, console()).context("cannot start logging")?;
+    let _log = start_logging(&settings)?;
     announce(&settings, true);
     let mut options = EngineOptions::from_settings(&settings, "bobosync run");
     options.maintenance_interval = interval;

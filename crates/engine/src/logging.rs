@@ -1,6 +1,9 @@
 //! Logging (shell): `tracing` to daily-rotated files in `LOG_DIRECTORY`
 //! (`bobosync.YYYY-MM-DD.log`, `LOG_PURGE_DAYS` files kept), at `LOG_LEVEL`,
 //! optionally echoed to stderr. Installed once per process by [`init`].
+//! When today's file cannot be opened (on Windows, another program holding
+//! it without sharing writes), the process logs to `bobosync-<pid>.<date>.log`
+//! instead and says so ([`LogGuard::fallback`]): logging never stops a sync.
 //! Invariant: nothing here formats secrets; callers never pass them (they are
 //! `SecretString`s, whose `Debug` is redacted).
 
@@ -50,6 +53,15 @@ pub enum LoggingError {
 #[must_use = "log lines are lost when the guard is dropped"]
 pub struct LogGuard {
     _file: WorkerGuard,
+    fallback: Option<String>,
+}
+
+impl LogGuard {
+    /// When today's log file could not be opened and this process logs to
+    /// a file of its own instead: what happened, for the operator.
+    pub fn fallback(&self) -> Option<&str> {
+        self.fallback.as_deref()
+    }
 }
 
 impl std::fmt::Debug for LogGuard {
@@ -87,16 +99,33 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
             source,
         }
     })?;
-    let appender = RollingFileAppender::builder()
-        .rotation(Rotation::DAILY)
-        .filename_prefix(FILE_PREFIX)
-        .filename_suffix(FILE_SUFFIX)
-        .max_log_files(usize::try_from(settings.purge_days.max(1)).unwrap_or(usize::MAX))
-        .build(&settings.dir)
-        .map_err(|source| LoggingError::OpenFile {
-            path: settings.dir.clone(),
-            source,
-        })?;
+    let appender = |prefix: &str| {
+        RollingFileAppender::builder()
+            .rotation(Rotation::DAILY)
+            .filename_prefix(prefix)
+            .filename_suffix(FILE_SUFFIX)
+            .max_log_files(usize::try_from(settings.purge_days.max(1)).unwrap_or(usize::MAX))
+            .build(&settings.dir)
+    };
+    // Today's file may be held by another program (on Windows, a viewer
+    // that does not share writing) or be in the way: this process then logs
+    // to a file of its own rather than not run at all.
+    let (appender, fallback) = match appender(FILE_PREFIX) {
+        Ok(appender) => (appender, None),
+        Err(first) => {
+            let own = format!("{FILE_PREFIX}-{}", std::process::id());
+            let note = format!(
+                "today's log file in {} cannot be opened ({first}); another program may hold it. \
+                 This run logs to {own}.<date>.{FILE_SUFFIX} in the same folder",
+                settings.dir.display()
+            );
+            let appender = appender(&own).map_err(|_| LoggingError::OpenFile {
+                path: settings.dir.clone(),
+                source: first,
+            })?;
+            (appender, Some(note))
+        }
+    };
     let (writer, guard) = tracing_appender::non_blocking(appender);
 
     let directives = filter_directives(settings.level);
@@ -116,7 +145,13 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
         .with(console_layer.with_filter(EnvFilter::new(&directives)))
         .try_init()
         .map_err(|_| LoggingError::AlreadyInitialised)?;
-    Ok(LogGuard { _file: guard })
+    if let Some(note) = &fallback {
+        tracing::warn!("{note}");
+    }
+    Ok(LogGuard {
+        _file: guard,
+        fallback,
+    })
 }
 
 /// Colour only for a person at a terminal: never when stderr is captured

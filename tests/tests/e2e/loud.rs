@@ -478,3 +478,28 @@ fn a_file_whose_rows_are_all_in_the_future_goes_to_the_failed_folder_loudly() {
     );
     h.assert_duty(&login(42), None, &run);
 }
+
+/// Today's log file cannot be opened (on Windows: another program holds it
+/// without sharing writes; here: a folder in its place): the cycle still
+/// runs, logging to a file of its own, and says so.
+#[test]
+fn a_log_file_that_cannot_be_opened_does_not_stop_the_cycle() {
+    let h = Harness::new(org(3, []));
+    let today = chrono::Utc::now().format("%Y-%m-%d");
+    std::fs::create_dir_all(h.log_dir().join(format!("bobosync.{today}.log")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    h.drop_file("BOBO_1.csv", bobo_row("BON", "00002", &stamp(0, "081500")));
+    let run = h.once();
+    run.assert_success()
+        .assert_output_contains("today's log file in")
+        .assert_output_contains("another program may hold it");
+    h.assert_duty(&login(2), Some(&athoc_on(0, "08:15:00")), &run);
+    let own = std::fs::read_dir(h.log_dir())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with("bobosync-") && name.ends_with(".log"));
+    let own = own.unwrap_or_else(|| panic!("no log file of the run's own\n{run}"));
+    let text = std::fs::read_to_string(h.log_dir().join(&own)).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text.contains("cycle finished"), "{own}:\n{text}");
+}

@@ -168,3 +168,31 @@ fn a_file_another_windows_program_holds_is_moved_once_it_lets_go() {
     h.assert_processed("BOBO_2.csv");
     assert_eq!(syncs(&h), sent, "the moved file was sent again\n{after}");
 }
+
+/// Today's log file held by another Windows program without sharing
+/// writes (a log viewer): the cycle runs anyway, logging to a file of its
+/// own, and says so.
+#[test]
+#[ignore = "Windows lane only (dev/test-windows): bobosync.exe under Wine"]
+fn a_log_file_another_windows_program_holds_does_not_stop_the_cycle() {
+    let h = Harness::new(org(3, []));
+    h.once().assert_success();
+    let log = std::fs::read_dir(h.log_dir())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "log"))
+        .unwrap_or_else(|| panic!("no log file"));
+    let (mut holder, lines) = filehold(&["hold".to_owned(), win(&log), "stdin".to_owned()]);
+    expect(&lines, "held");
+    h.drop_file("BOBO_1.csv", bobo_row("BON", "00002", &stamp(0, "081500")));
+    let run = h.once();
+    if let Some(mut input) = holder.stdin.take() {
+        let _ = input.write_all(b"go\n");
+    }
+    expect(&lines, "released");
+    let _ = holder.wait();
+    run.assert_success()
+        .assert_output_contains("another program may hold it");
+    h.assert_duty(&login(2), Some(&athoc_on(0, "08:15:00")), &run);
+}

@@ -57,8 +57,10 @@ int main(int argc, char **argv)
         CloseHandle(file);
         return 0;
     }
-    if (argc == 4 && strcmp(argv[1], "hold") == 0) {
-        HANDLE file = CreateFileA(argv[2], GENERIC_READ, FILE_SHARE_READ, NULL,
+    if (argc == 4 && (strcmp(argv[1], "hold") == 0 || strcmp(argv[1], "view") == 0)) {
+        DWORD share = strcmp(argv[1], "view") == 0 ? FILE_SHARE_READ | FILE_SHARE_WRITE
+                                                   : FILE_SHARE_READ;
+        HANDLE file = CreateFileA(argv[2], GENERIC_READ, share, NULL,
                                   OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
         if (file == INVALID_HANDLE_VALUE) {
             fprintf(stderr, "filehold: cannot open %s: error %lu\n", argv[2], GetLastError());
@@ -75,6 +77,6 @@ int main(int argc, char **argv)
         say("released");
         return 0;
     }
-    fprintf(stderr, "usage: filehold write <path> <pause-ms> <line>... | filehold hold <path> <ms>\n");
+    fprintf(stderr, "usage: filehold write <path> <pause-ms> <line>... | filehold hold|view <path> <ms>|stdin\n");
     return 2;
 }

@@ -24,17 +24,26 @@ impl Daemon {
     /// Starts `bobosync run` for `h` (clean environment, like the harness's runs); `n` tells
     /// the output files of several runs apart.
     pub fn start(h: &Harness, n: usize) -> Daemon {
+        Daemon::start_with(h, n, &[], &[])
+    }
+
+    /// [`Daemon::start`] with more arguments for `run` and more environment variables.
+    pub fn start_with(h: &Harness, n: usize, args: &[&str], env: &[(&str, &str)]) -> Daemon {
         let out = h.root().join(format!("run-{n}.out"));
         let err = h.root().join(format!("run-{n}.err"));
         let file =
             |p: &PathBuf| File::create(p).unwrap_or_else(|e| panic!("create {}: {e}", p.display()));
         let mut command = if under_wine() {
             // A wide terminal, so that no line is wrapped.
-            let line = format!(
+            let mut line = format!(
                 "stty cols 4000 2>/dev/null; exec {} run --env-file {}",
                 sh_quote(&bobosync_bin()),
                 sh_quote(&h.env_path())
             );
+            for arg in args {
+                line.push(' ');
+                line.push_str(&sh_quote(Path::new(arg)));
+            }
             let mut script = Command::new("script");
             script
                 .args(["-qfec", &line, "/dev/null"])
@@ -45,6 +54,7 @@ impl Daemon {
             run.arg("run")
                 .arg("--env-file")
                 .arg(h.env_path())
+                .args(args)
                 .stdin(Stdio::null());
             run
         };
@@ -52,6 +62,7 @@ impl Daemon {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", h.home())
+            .envs(env.iter().copied())
             .current_dir(h.home())
             .stdout(file(&out))
             .stderr(file(&err))

@@ -196,3 +196,87 @@ fn a_log_file_another_windows_program_holds_does_not_stop_the_cycle() {
         .assert_output_contains("another program may hold it");
     h.assert_duty(&login(2), Some(&athoc_on(0, "08:15:00")), &run);
 }
+
+/// Where Debian's `faketime` package puts the library (`dev/setup` installs
+/// it for the Windows lane).
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// The log rotates at midnight (UTC) while a log viewer holds yesterday's
+/// file open (sharing reads and writes, not deletion): today's lines go to
+/// a new file, the old one cannot be purged (`LOG_PURGE_DAYS=1`) and stays,
+/// and the engine goes on applying files. The clock is `faketime`'s, set to
+/// just before midnight, for `bobosync.exe` only.
+#[test]
+#[ignore = "Windows lane only (dev/test-windows): bobosync.exe under Wine"]
+fn the_log_rotates_at_midnight_while_a_viewer_holds_yesterdays_file() {
+    assert!(
+        Path::new(LIBFAKETIME).exists(),
+        "{LIBFAKETIME} is missing: BOBOSYNC_WINE=1 ./dev/setup installs faketime"
+    );
+    let mut h = Harness::new(org(3, []));
+    h.set("LOG_PURGE_DAYS", "1");
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today + chrono::Duration::days(1);
+    let clock = format!("@{} 23:59:40", today.format("%Y-%m-%d"));
+    let mut run = Daemon::start_with(
+        &h,
+        1,
+        &["--interval", "1"],
+        &[
+            ("LD_PRELOAD", LIBFAKETIME),
+            ("FAKETIME", &clock),
+            // Timers keep the real monotonic clock; only the date moves.
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+            ("TZ", "UTC"),
+        ],
+    );
+    run.wait_ready();
+    let log_of = |day: chrono::NaiveDate| {
+        h.log_dir()
+            .join(format!("bobosync.{}.log", day.format("%Y-%m-%d")))
+    };
+    let yesterday = log_of(today);
+    assert!(
+        yesterday.exists(),
+        "no {} before midnight (did the start take 20 s?)\n{}",
+        yesterday.display(),
+        run.output()
+    );
+    let (mut viewer, lines) = filehold(&["view".to_owned(), win(&yesterday), "stdin".to_owned()]);
+    expect(&lines, "held");
+
+    // A full cycle every second writes a line, so the log rotates soon
+    // after midnight.
+    let new = log_of(tomorrow);
+    eventually("a log file for the new day", || new.exists().then_some(()));
+    h.drop_file("BOBO_1.csv", bobo_row("BON", "00002", &stamp(0, "081500")));
+    eventually("the file moved to processed", || {
+        h.drop_listing().is_empty().then_some(())
+    });
+    h.assert_processed("BOBO_1.csv");
+    let new_text = std::fs::read_to_string(&new).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        new_text.contains("batch finished"),
+        "the batch after midnight is not in {}:\n{new_text}",
+        new.display()
+    );
+    assert!(
+        yesterday.exists(),
+        "the held file was deleted under the viewer"
+    );
+
+    if let Some(mut input) = viewer.stdin.take() {
+        let _ = input.write_all(b"go\n");
+    }
+    expect(&lines, "released");
+    let _ = viewer.wait();
+    let (code, output) = run.terminate();
+    assert_eq!(code, Some(0), "{output}");
+    assert!(!output.contains("panicked"), "{output}");
+    let duty = h.duty(&login(2));
+    assert_eq!(
+        duty.as_deref(),
+        Some(athoc_on(0, "08:15:00").as_str()),
+        "{output}"
+    );
+}

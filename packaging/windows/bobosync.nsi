@@ -2,6 +2,8 @@
 ; tray app and the `bobosync` command. Built on Linux by dev/package with
 ; Debian's makensis:
 ;   makensis -DVERSION=x.y.z -DSRC=<folder with the .exe files> -DOUT=<setup.exe> bobosync.nsi
+; (-DFAST_COMPRESSION: zlib instead of solid LZMA, for CI's debug packages:
+; LZMA takes minutes over their 150 MB.)
 ; Silent: `BoboSync-setup.exe /S` installs; `uninstall.exe /S` removes the
 ; program and keeps the settings, database and logs (add /DELETEDATA to
 ; remove those too).
@@ -9,7 +11,11 @@
 Unicode true
 ; 64-bit installer stub: BoboSync is 64-bit only (and so is Wine here).
 Target amd64-unicode
+!ifdef FAST_COMPRESSION
+SetCompressor zlib
+!else
 SetCompressor /SOLID lzma
+!endif
 
 !include MUI2.nsh
 !include LogicLib.nsh

@@ -178,9 +178,11 @@ pub async fn dismiss_failed_files(
 }
 
 /// `get_history` arguments.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 pub struct HistoryQuery {
+    /// An employee ID (collar number) or an AtHoc login; null for all.
     pub who: Option<String>,
+    /// At most this many batches (and records when `who` is set).
     pub limit: usize,
 }
 
@@ -220,8 +222,9 @@ pub async fn run_checks(state: State<'_, AppState>) -> Result<Vec<CheckDto>> {
 }
 
 /// `get_settings` result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SettingsSnapshotDto {
+    #[ts(type = "SettingsValues")]
     pub values: SettingsValues,
     pub secrets: SecretsStatus,
 }
@@ -270,7 +273,7 @@ pub fn validate_settings(
 /// `save_settings` result. `saved`: the file was written; `applied`: the
 /// engine runs with it. Saved but not applied, `errors` say why it cannot
 /// run yet (typically a secret not in the keyring).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SaveSettingsResultDto {
     pub saved: bool,
     pub applied: bool,
@@ -339,7 +342,7 @@ pub fn secrets_status(state: State<'_, AppState>, values: SettingsValues) -> Res
 }
 
 /// `test_connection` result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct ConnectionTestDto {
     pub ok: bool,
     pub errors: Vec<ConfigErrorDto>,
@@ -462,7 +465,7 @@ pub async fn export_csv<R: Runtime>(
 
 /// The folders `open_folder` may open: the app's own four, never a path
 /// from the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FolderName {
     Drop,
@@ -504,7 +507,7 @@ pub fn open_folder<R: Runtime>(
 }
 
 /// `get_app_preferences` / `set_app_preferences`: the app's own options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AppPreferencesDto {
     /// Start (hidden, in the tray) at login; the OS keeps this.

@@ -11,7 +11,7 @@ use engine::store::{Approval, BatchRow, RecordRow};
 use serde::Serialize;
 
 /// How the app runs: against the configured AtHoc, the simulator, or not yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AppMode {
     Live,
@@ -20,7 +20,7 @@ pub enum AppMode {
 }
 
 /// `lastFileSeen`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct FileSeenDto {
     /// The engine reports when, not which: empty until it says.
     pub name: String,
@@ -28,7 +28,7 @@ pub struct FileSeenDto {
 }
 
 /// `get_status`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusDto {
     pub health: Health,
@@ -86,7 +86,7 @@ impl StatusDto {
 }
 
 /// Resolved folders.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct FoldersDto {
     pub drop: String,
     pub processed: String,
@@ -95,7 +95,7 @@ pub struct FoldersDto {
 }
 
 /// `get_app_info`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfoDto {
     pub version: String,
@@ -107,7 +107,7 @@ pub struct AppInfoDto {
 }
 
 /// One batch (engine `BatchReport`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchReportDto {
     pub batch_id: i64,
@@ -148,7 +148,7 @@ impl From<&BatchReport> for BatchReportDto {
 }
 
 /// The mapping sync's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MappingReportDto {
     pub reason: String,
@@ -179,7 +179,7 @@ impl From<&MappingReport> for MappingReportDto {
 }
 
 /// The stale cleanup's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CleanupReportDto {
     pub values_set: usize,
@@ -206,7 +206,7 @@ impl From<&CleanupReport> for CleanupReportDto {
 }
 
 /// `sync_now`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CycleReportDto {
     pub mapping: Option<MappingReportDto>,
@@ -238,7 +238,7 @@ impl From<&CycleReport> for CycleReportDto {
 }
 
 /// A file and 1-based line.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SourceLineDto {
     pub file: String,
     pub line: u32,
@@ -254,7 +254,7 @@ impl From<&SourceLine> for SourceLineDto {
 }
 
 /// One BOBO row as an event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct DutyEventDto {
     pub employee: String,
     pub duty: engine::event::Duty,
@@ -264,7 +264,7 @@ pub struct DutyEventDto {
 }
 
 /// What the plan does with an event, tagged by `kind`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(
     tag = "kind",
     rename_all = "snake_case",
@@ -310,7 +310,7 @@ impl From<&Action> for PlannedActionDto {
 }
 
 /// One planned record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PlannedRecordDto {
     pub event: DutyEventDto,
     pub action: PlannedActionDto,
@@ -318,21 +318,21 @@ pub struct PlannedRecordDto {
 }
 
 /// A row that could not be read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RowErrorDto {
     pub source: SourceLineDto,
     pub reason: String,
 }
 
 /// The plan part of a preview.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PlanDto {
     pub records: Vec<PlannedRecordDto>,
     pub invalid: Vec<RowErrorDto>,
 }
 
 /// `preview`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PreviewDto {
     pub files: Vec<String>,
@@ -377,12 +377,18 @@ impl From<&Preview> for PreviewDto {
 }
 
 /// A guarded mass change waiting for the operator.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalDto {
     pub id: i64,
     pub kind: engine::store::ApprovalKind,
+    /// In words: "clear 40 of 60 duty values older than the cleanup age".
     pub summary: String,
+    /// JSON text listing exactly what would change, as the engine stores it:
+    /// `mass_clear`: `["login", …]` (duty values to clear);
+    /// `mapping_purge`: `[["employeeId", "login"], …]` (mappings to remove) and
+    /// `[["employeeId", "from", "to"], …]` (mappings re-pointed to another login);
+    /// `reconcile_fix`: `[["login", "value"], …]` (an empty value clears).
     pub payload: String,
     pub created_at: DateTime<Utc>,
 }
@@ -400,7 +406,7 @@ impl From<&Approval> for ApprovalDto {
 }
 
 /// A file waiting in the failed folder: its events were never applied.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedFileDto {
     pub name: String,
@@ -420,7 +426,7 @@ impl From<&engine::cycle::FailedFile> for FailedFileDto {
 }
 
 /// Per-batch tallies.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchCountsDto {
     pub events: u32,
@@ -435,7 +441,7 @@ pub struct BatchCountsDto {
 }
 
 /// One batch of the history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchRowDto {
     pub id: i64,
@@ -473,13 +479,15 @@ impl From<&BatchRow> for BatchRowDto {
 }
 
 /// One journalled record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordRowDto {
     pub id: i64,
     pub batch: i64,
+    /// Invalid rows have no employee, duty or times.
     pub employee: Option<String>,
     pub duty: Option<engine::event::Duty>,
+    /// The wall-clock time as written, in the BOBO time zone.
     pub local: Option<String>,
     pub at: Option<DateTime<Utc>>,
     pub source: SourceLineDto,
@@ -487,6 +495,7 @@ pub struct RecordRowDto {
     pub login: Option<String>,
     pub reason: String,
     pub state: engine::store::RecordState,
+    /// AtHoc's reply for this record, or the last error.
     pub details: Option<String>,
     pub athoc_user_id: Option<i64>,
     pub attempts: u32,
@@ -514,7 +523,7 @@ impl From<&RecordRow> for RecordRowDto {
 }
 
 /// `get_history`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryDto {
     pub batches: Vec<BatchRowDto>,
@@ -525,7 +534,7 @@ pub struct HistoryDto {
 
 /// A cycle that failed outside any batch (credentials refused, AtHoc down,
 /// mappings not ready), or a run of the same failure.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FailedRunDto {
     pub first_at: DateTime<Utc>,
@@ -555,9 +564,13 @@ impl From<&engine::store::RunFailureRow> for FailedRunDto {
 pub type CheckDto = CheckResult;
 
 /// An incident, with the UI's kind names.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct IncidentDto {
     pub id: u64,
+    /// `auth_rejected`, `unreachable`, `updates_failing`,
+    /// `mappings_not_synced`, `mapping_sync_failed`, `check_failing`,
+    /// `files_failed`, `record_failures`, `approval_needed`,
+    /// `no_file_in_active_hours`, … ([`incident_kind_name`]).
     pub kind: &'static str,
     /// `error` (AtHoc or the folder or database unusable) or `warning`, as
     /// the engine's health model ranks it.
@@ -603,7 +616,7 @@ impl From<&Incident> for IncidentDto {
 }
 
 /// What the backend emits on the `engine-event` Tauri event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",

@@ -8,8 +8,9 @@ use engine::runtime::EngineError;
 use serde::Serialize;
 
 /// A failed command, serialized as `{ "kind": "...", "message": "..." }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error, ts_rs::TS)]
 #[serde(tag = "kind", content = "message", rename_all = "snake_case")]
+#[ts(rename = "ApiErrorDto")]
 pub enum ApiError {
     /// The command needs settings and there are none yet.
     #[error("{0}")]

@@ -4,6 +4,7 @@
 //!
 //! Table of contents:
 
+pub mod bindings; // ui/src/generated/backend.ts from the Rust types (ts-rs)
 pub mod commands; // the commands of ui/src/api.ts
 pub mod demo; // demo mode: the built-in simulator and a throw-away site
 pub mod dto; // camelCase shapes for the UI, mapped from engine types

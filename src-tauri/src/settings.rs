@@ -21,7 +21,7 @@ use crate::error::ApiError;
 pub type SettingsValues = BTreeMap<String, String>;
 
 /// One invalid setting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ConfigErrorDto {
     pub key: String,
     pub problem: String,
@@ -39,7 +39,7 @@ impl From<&ConfigError> for ConfigErrorDto {
 }
 
 /// Whether each secret is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretsStatus {
     pub password_stored: bool,
@@ -57,11 +57,14 @@ impl SecretsStatus {
 /// `store_secrets` arguments: the settings being edited (the secrets are
 /// bound to their server, organization, client, user, proxy and TLS
 /// settings) and the secrets to write; a missing secret is left as it is.
-#[derive(Deserialize)]
+#[derive(Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct StoreSecretsRequest {
+    #[ts(type = "SettingsValues")]
     pub values: SettingsValues,
+    #[ts(optional, type = "string")]
     pub password: Option<SecretString>,
+    #[ts(optional, type = "string")]
     pub client_secret: Option<SecretString>,
 }
 
@@ -404,12 +407,13 @@ pub struct ImportLegacyRequest {
 }
 
 /// `import_legacy` result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportResultDto {
     /// The `.env` file chosen.
     pub env_file: String,
     pub imported: bool,
+    #[ts(type = "SettingsValues")]
     pub values: SettingsValues,
     pub secrets: SecretsStatus,
     pub database_copied: bool,

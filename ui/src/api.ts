@@ -5,6 +5,10 @@
  * (the dialog plugin; folders are opened by the backend's `open_folder`).
  * Every other module imports the typed functions below.
  *
+ * The shapes are generated from the Rust types (`./generated/backend.ts`,
+ * written by `src-tauri/src/bindings.rs`; a Rust test fails when it is out
+ * of date) and re-exported here.
+ *
  * Conventions the Rust side mirrors:
  * - Commands are `snake_case` Tauri commands; their arguments are passed as
  *   one camelCase object (Tauri converts `batchId` ↔ `batch_id`).
@@ -24,6 +28,42 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { open as openDialog } from '@tauri-apps/plugin-dialog';
+import type {
+  ApiErrorDto,
+  AppInfoDto,
+  AppPreferencesDto,
+  ApprovalDto,
+  CheckResult,
+  ConfigErrorDto,
+  ConnectionTestDto,
+  CycleReportDto,
+  EngineEventDto,
+  FailedFileDto,
+  FolderName,
+  HistoryDto,
+  HistoryQuery,
+  ImportResultDto,
+  MappingReportDto,
+  PreviewDto,
+  RecordRowDto,
+  SaveSettingsResultDto,
+  SecretsStatus,
+  SettingKey,
+  SettingsSnapshotDto,
+  SettingsValues,
+  StatusDto,
+  StoreSecretsRequest,
+  ActionKind,
+} from './generated/backend';
+
+// The shapes commands take and return are generated from the Rust types
+// (src-tauri/src/bindings.rs): re-exported here, so that every module
+// imports the contract from this one.
+export * from './generated/backend';
+/** One check (engine `CheckResult`), the same as `bobosync check`. */
+export type CheckDto = CheckResult;
+/** What a journalled record did (engine `ActionKind`). */
+export type RecordAction = ActionKind;
 
 // ───────────────────────────── errors ─────────────────────────────
 
@@ -44,30 +84,18 @@ import { open as openDialog } from '@tauri-apps/plugin-dialog';
  * - `import_failed`: the Python tool's `.env` / database could not be read.
  * - `internal`: anything else; the message says what, the log has details.
  */
-export type ApiErrorKind =
-  | 'not_configured'
-  | 'invalid_settings'
-  | 'auth_rejected'
-  | 'unreachable'
-  | 'busy'
-  | 'not_found'
-  | 'keyring_unavailable'
-  | 'io'
-  | 'import_failed'
-  | 'internal';
+export type ApiErrorKind = ApiErrorDto['kind'];
 
-/** The one error shape every command rejects with. */
-export interface ApiErrorDto {
-  /** One of {@link ApiErrorKind}; matched by the UI. */
+/** An error as the UI holds it: a kind it knows, or one from a newer backend. */
+interface ApiErrorShape {
   kind: ApiErrorKind | (string & {});
-  /** For the operator: what failed and what to do. Never a secret. */
   message: string;
 }
 
 /** A rejected command, as a JS `Error` so stacks and `instanceof` work. */
 export class ApiError extends Error {
-  readonly kind: ApiErrorDto['kind'];
-  constructor(dto: ApiErrorDto) {
+  readonly kind: ApiErrorShape['kind'];
+  constructor(dto: ApiErrorShape) {
     super(dto.message);
     this.name = 'ApiError';
     this.kind = dto.kind;
@@ -95,60 +123,6 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 }
 
 // ───────────────────────────── status ─────────────────────────────
-
-/** Overall health, also the tray icon's state. */
-export type Health = 'ok' | 'syncing' | 'paused' | 'warning' | 'error';
-
-/** How the app is running: against the configured AtHoc, against the
- * built-in simulator, or not at all yet (first run). */
-export type AppMode = 'live' | 'demo' | 'setup';
-
-/** `get_status`: the engine's status snapshot. */
-export interface StatusDto {
-  health: Health;
-  /** Why the health is what it is, for the operator ("AtHoc unreachable since …"). */
-  reason: string;
-  /** When the health last changed (RFC 3339 UTC). */
-  since: string;
-  paused: boolean;
-  mode: AppMode;
-  /** The newest BOBO file seen in the drop folder: name and when seen. */
-  lastFileSeen: { name: string; at: string } | null;
-  /** End of the last cycle that completed without failure. */
-  lastSuccess: string | null;
-  /** When the user-mapping sync is next due; null when disabled. */
-  nextMappingSync: string | null;
-  /** CSV files waiting in the drop folder. */
-  pendingFiles: number;
-  /** Mass changes waiting for the operator ({@link listApprovals}). */
-  pendingApprovals: number;
-  /** People whose AtHoc duty value differs from their last BOBO event, at
-   * the last reconciliation check (run at start and daily); null until one
-   * ran. `bobosync reconcile` lists them, `--fix` writes BOBO's truth. */
-  drift: number | null;
-}
-
-/** `get_app_info`: facts that change only with the settings. */
-export interface AppInfoDto {
-  version: string;
-  /** True once a settings file exists and validates (first-run detection). */
-  configured: boolean;
-  mode: AppMode;
-  /** IANA zone the BOBO wall-clock times are read in (`[time] zone`). */
-  boboTimeZone: string;
-  /** Resolved folders (defaults applied), for the "open folder" buttons. */
-  folders: FoldersDto;
-  /** Where the native settings file is (or will be) written. */
-  settingsPath: string;
-}
-
-/** Resolved folder paths. */
-export interface FoldersDto {
-  drop: string;
-  processed: string;
-  failed: string;
-  logs: string;
-}
 
 /** `get_status` */
 export function getStatus(): Promise<StatusDto> {
@@ -186,63 +160,6 @@ export function startDemo(): Promise<StatusDto> {
 
 // ───────────────────────────── cycles ─────────────────────────────
 
-/** One batch of a cycle (engine `BatchReport`). */
-export interface BatchReportDto {
-  batchId: number;
-  files: string[];
-  events: number;
-  set: number;
-  cleared: number;
-  superseded: number;
-  skippedOlder: number;
-  unmapped: number;
-  invalid: number;
-  rejected: number;
-  failed: number;
-  filesProcessed: number;
-  filesFailed: number;
-  filesKept: number;
-}
-
-/** The user-mapping sync's result (engine `MappingReport`). */
-export interface MappingReportDto {
-  /** Why it ran ("daily after 20:00", "forced", …). */
-  reason: string;
-  usersFetched: number;
-  mapped: number;
-  added: number;
-  changed: number;
-  removed: number;
-  /** Collar numbers held by more than one user (not mapped). */
-  duplicates: string[];
-  withoutCollar: number;
-  /** False when it waits for approval or was a dry run. */
-  applied: boolean;
-}
-
-/** The stale cleanup's result (engine `CleanupReport`). */
-export interface CleanupReportDto {
-  valuesSet: number;
-  stale: number;
-  cleared: number;
-  failed: number;
-  unparseable: number;
-  dryRun: boolean;
-  waitingForApproval: boolean;
-}
-
-/** `sync_now`: one full cycle's report (engine `CycleReport`). */
-export interface CycleReportDto {
-  mapping: MappingReportDto | null;
-  batches: BatchReportDto[];
-  cleanup: CleanupReportDto | null;
-  purgedFiles: number;
-  warnings: string[];
-  failures: string[];
-  /** Summaries of the mass changes now waiting for approval. */
-  approvalsNeeded: string[];
-}
-
 /** `sync_now`: run one cycle now (mapping sync if due, every pending file,
  * cleanup). Rejects with `busy` when a cycle is already running. */
 export function syncNow(): Promise<CycleReportDto> {
@@ -256,80 +173,12 @@ export function syncMappingsNow(): Promise<MappingReportDto> {
 
 // ───────────────────────────── preview ─────────────────────────────
 
-/** `book_on` sets the duty attribute, `book_off` clears it. */
-export type Duty = 'book_on' | 'book_off';
-
-/** A CSV file and physical line (1-based). */
-export interface SourceLineDto {
-  file: string;
-  line: number;
-}
-
-/** One BOBO row read as an event (engine `DutyEvent`). */
-export interface DutyEventDto {
-  employee: string;
-  duty: Duty;
-  /** The wall-clock time as written in the file (`YYYY-MM-DD HH:MM:SS`),
-   * in {@link AppInfoDto.boboTimeZone}. */
-  local: string;
-  /** The same instant in UTC. */
-  at: string;
-  source: SourceLineDto;
-}
-
-/** What the plan does with an event (engine `plan::Action`, tagged by `kind`). */
-export type PlannedActionDto =
-  | { kind: 'set'; login: string }
-  | { kind: 'clear'; login: string }
-  | { kind: 'superseded'; by: SourceLineDto }
-  | { kind: 'skip_older'; appliedAt: string; appliedFrom: SourceLineDto }
-  | { kind: 'unmapped' };
-
-/** One planned record, with a reason an operator can read. */
-export interface PlannedRecordDto {
-  event: DutyEventDto;
-  action: PlannedActionDto;
-  reason: string;
-}
-
-/** A row that could not be read. */
-export interface RowErrorDto {
-  source: SourceLineDto;
-  reason: string;
-}
-
-/** `preview`: the plan for the pending files; nothing is sent or written. */
-export interface PreviewDto {
-  files: string[];
-  /** Files still being written (not settled): not planned yet. */
-  stillWriting: string[];
-  plan: { records: PlannedRecordDto[]; invalid: RowErrorDto[] };
-}
-
 /** `preview`: dry run of the pending files with the saved settings. */
 export function preview(): Promise<PreviewDto> {
   return call('preview');
 }
 
 // ───────────────────────────── approvals ─────────────────────────────
-
-export type ApprovalKind = 'mass_clear' | 'mapping_purge' | 'reconcile_fix';
-
-/** A guarded mass change waiting for the operator. */
-export interface ApprovalDto {
-  id: number;
-  kind: ApprovalKind;
-  /** In words: "clear 40 of 60 duty values older than the cleanup age". */
-  summary: string;
-  /** JSON text listing exactly what would change, as the engine stores it:
-   * `mass_clear`: `["login", …]` (duty values to clear);
-   * `mapping_purge`: `[["employeeId", "login"], …]` (mappings to remove) and
-   * `[["employeeId", "from", "to"], …]` (mappings re-pointed to another login);
-   * `reconcile_fix`: `[["login", "value"], …]` (an empty value clears).
-   * Shown item by item; see `approvals.ts`. */
-  payload: string;
-  createdAt: string;
-}
 
 /** `list_approvals`: pending approvals, oldest first. */
 export function listApprovals(): Promise<ApprovalDto[]> {
@@ -348,15 +197,6 @@ export function rejectChange(id: number): Promise<void> {
 }
 
 // ───────────────────────────── failed files ─────────────────────────────
-
-/** A file in the failed folder: its events were never applied. */
-export interface FailedFileDto {
-  name: string;
-  /** When it was moved there (RFC 3339 UTC). */
-  failedAt: string;
-  /** Why, from the note beside it ("" when there is none). */
-  reason: string;
-}
 
 /** `list_failed_files`: the files waiting in the failed folder, by name. */
 export function listFailedFiles(): Promise<FailedFileDto[]> {
@@ -379,94 +219,6 @@ export function dismissFailedFiles(names: string[] | null): Promise<string[]> {
 
 // ───────────────────────────── history ─────────────────────────────
 
-export type BatchStatus = 'running' | 'succeeded' | 'partial' | 'failed' | 'interrupted';
-
-/** Per-batch tallies (engine `BatchCounts`). */
-export interface BatchCountsDto {
-  events: number;
-  set: number;
-  cleared: number;
-  skippedOlder: number;
-  superseded: number;
-  unmapped: number;
-  rejected: number;
-  failed: number;
-  invalid: number;
-}
-
-/** One batch (engine `BatchRow`). */
-export interface BatchRowDto {
-  id: number;
-  startedAt: string;
-  finishedAt: string | null;
-  files: string[];
-  counts: BatchCountsDto;
-  status: BatchStatus;
-  error: string | null;
-}
-
-export type RecordAction = 'set' | 'clear' | 'superseded' | 'skip_older' | 'unmapped' | 'invalid';
-/** Only `pending` is not final. */
-export type RecordState =
-  | 'pending'
-  | 'applied'
-  | 'rejected'
-  | 'superseded'
-  | 'skipped_older'
-  | 'unmapped'
-  | 'invalid';
-
-/** One journalled record (engine `RecordRow`). Invalid rows have no
- * employee, duty or times. */
-export interface RecordRowDto {
-  id: number;
-  batch: number;
-  employee: string | null;
-  duty: Duty | null;
-  /** Wall-clock time as written, in the BOBO zone. */
-  local: string | null;
-  at: string | null;
-  source: SourceLineDto;
-  action: RecordAction;
-  login: string | null;
-  reason: string;
-  state: RecordState;
-  /** AtHoc's per-record reply, or the last error. */
-  details: string | null;
-  athocUserId: number | null;
-  attempts: number;
-}
-
-/** `get_history` arguments. */
-export interface HistoryQuery {
-  /** An employee ID (collar number) or an AtHoc login; null for all. */
-  who: string | null;
-  /** At most this many batches (and records when `who` is set). */
-  limit: number;
-}
-
-/** `get_history`: recent batches, newest first; `records` are the records of
- * `who` (empty when `who` is null). */
-export interface HistoryDto {
-  batches: BatchRowDto[];
-  /** Cycles that failed outside any batch, newest first. */
-  failedRuns: FailedRunDto[];
-  records: RecordRowDto[];
-}
-
-/** A cycle that failed outside any batch (credentials refused, AtHoc down,
- * mappings not ready); a failure that went on is one row with its count. */
-export interface FailedRunDto {
-  firstAt: string;
-  lastAt: string;
-  /** Cycles it failed in, from `firstAt` to `lastAt`. */
-  count: number;
-  /** The failure kind's code, e.g. `athoc_authentication`. */
-  kind: string;
-  file: string | null;
-  message: string;
-}
-
 /** `get_history` */
 export function getHistory(query: HistoryQuery): Promise<HistoryDto> {
   return call('get_history', { query });
@@ -479,115 +231,12 @@ export function getBatchRecords(batchId: number): Promise<RecordRowDto[]> {
 
 // ───────────────────────────── checks ─────────────────────────────
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
-
-/** One check (engine `CheckResult`), the same as `bobosync check`. */
-export interface CheckDto {
-  /** Stable id: `connection`, `collar_field`, `duty_field`, … */
-  id: string;
-  title: string;
-  status: CheckStatus;
-  detail: string;
-  /** What to do when not a pass. */
-  action: string | null;
-}
-
 /** `run_checks`: connection and field-mapping checks with saved settings. */
 export function runChecks(): Promise<CheckDto[]> {
   return call('run_checks');
 }
 
 // ───────────────────────────── settings ─────────────────────────────
-
-/**
- * Every key of docs/configuration.md that the native settings file holds,
- * named as in TOML: `section.name`. The engine's validation errors use the
- * same names in {@link ConfigErrorDto.key}, so an error lands on its field.
- */
-export const SETTING_KEYS = [
-  'athoc.server_url',
-  'athoc.org_code',
-  'athoc.client_id',
-  'athoc.username',
-  'athoc.scope',
-  'athoc.disable_ssl_verify',
-  'athoc.ssl_cert_path',
-  'athoc.http_proxy',
-  'athoc.https_proxy',
-  'athoc.no_proxy',
-  'athoc.timeout_seconds',
-  'athoc.users_per_request',
-  'athoc.page_size',
-  'athoc.date_format',
-  'time.zone',
-  'fields.duty_attribute',
-  'fields.collar_attribute',
-  'fields.user_attributes',
-  'paths.drop_dir',
-  'paths.processed_dir',
-  'paths.failed_dir',
-  'paths.db_path',
-  'paths.log_dir',
-  'files.move_processed',
-  'files.processed_purge_days',
-  'files.files_per_batch',
-  'files.settle_seconds',
-  'files.max_retry_attempts',
-  'files.max_file_mb',
-  'mapping.enabled',
-  'mapping.sync_hour',
-  'mapping.retry_days',
-  'mapping.purge_guard_percent',
-  'mapping.purge_guard_min',
-  'cleanup.stale_after_hours',
-  'cleanup.guard_percent',
-  'cleanup.guard_min',
-  'logging.level',
-  'logging.purge_days',
-] as const;
-
-/** A setting's TOML name, `section.name`. */
-export type SettingKey = (typeof SETTING_KEYS)[number];
-
-/**
- * Settings as raw text, exactly what the operator typed, keyed by
- * {@link SettingKey}. A blank or missing value means "use the default".
- * Booleans are `"true"`/`"false"`; `fields.user_attributes` is a comma list.
- * The engine parses and validates (`RawSettings` → `Settings`), so its own
- * messages reach the operator. Never contains a secret.
- */
-export type SettingsValues = Partial<Record<SettingKey, string>>;
-
-/** One invalid setting (engine `ConfigError`). */
-export interface ConfigErrorDto {
-  /** `section.name` (a {@link SettingKey}), or another name when the
-   * problem is not one field's (e.g. `settings`). */
-  key: string;
-  problem: string;
-  expected: string;
-}
-
-/** Which secrets the keyring holds for the current identity. */
-export interface SecretsStatus {
-  passwordStored: boolean;
-  clientSecretStored: boolean;
-}
-
-/** `get_settings`: the saved settings (empty on first run). */
-export interface SettingsSnapshotDto {
-  values: SettingsValues;
-  secrets: SecretsStatus;
-}
-
-/** `save_settings` result. `saved`: the settings file was written.
- * `applied`: the engine now runs with it. Saved but not applied, `errors`
- * say why it cannot run yet (typically a secret not stored in the keyring);
- * not saved, `errors` are the invalid settings. */
-export interface SaveSettingsResultDto {
-  saved: boolean;
-  applied: boolean;
-  errors: ConfigErrorDto[];
-}
 
 /** `get_settings` */
 export function getSettings(): Promise<SettingsSnapshotDto> {
@@ -624,16 +273,6 @@ export const SECRET_BINDING_KEYS = [
   'athoc.ssl_cert_path',
 ] as const satisfies readonly SettingKey[];
 
-/** `store_secrets` arguments: the settings being edited (the secrets are
- * stored for their server and route) and the secrets. A missing (undefined)
- * secret is left as it is; an empty string is refused by the UI before
- * sending. */
-export interface StoreSecretsRequest {
-  values: SettingsValues;
-  password?: string;
-  clientSecret?: string;
-}
-
 /** `store_secrets`: write to the OS keyring. Write-only: returns only
  * whether each is now stored. Rejects with `keyring_unavailable`. */
 export function storeSecrets(request: StoreSecretsRequest): Promise<SecretsStatus> {
@@ -646,31 +285,10 @@ export function secretsStatus(values: SettingsValues): Promise<SecretsStatus> {
   return call('secrets_status', { values });
 }
 
-/** `test_connection` result. `errors` lists invalid settings (then no
- * connection is tried); `checks` are the connection and token checks. */
-export interface ConnectionTestDto {
-  ok: boolean;
-  errors: ConfigErrorDto[];
-  checks: CheckDto[];
-}
-
 /** `test_connection`: try to authenticate with these (unsaved) values and
  * the stored secrets; nothing is saved or written to AtHoc. */
 export function testConnection(values: SettingsValues): Promise<ConnectionTestDto> {
   return call('test_connection', { values });
-}
-
-/** `import_legacy` result. On success the settings are saved, secrets found
- * in the `.env` are in the keyring and `values` is the new saved state. */
-export interface ImportResultDto {
-  /** The `.env` file the operator chose. */
-  envFile: string;
-  imported: boolean;
-  values: SettingsValues;
-  secrets: SecretsStatus;
-  databaseCopied: boolean;
-  errors: ConfigErrorDto[];
-  warnings: string[];
 }
 
 /** `import_legacy` (like `bobosync import-legacy`): the backend asks for
@@ -721,9 +339,6 @@ export async function pickFile(
   }
 }
 
-/** Which of the app's folders to open. */
-export type FolderName = keyof FoldersDto;
-
 /** `open_folder`: opens one of the app's four folders in the OS file
  * manager. The backend resolves the path from the settings; the window
  * cannot open any other path. Rejects with `io`. */
@@ -732,14 +347,6 @@ export function openFolder(name: FolderName): Promise<void> {
 }
 
 // ───────────────────────────── app preferences ─────────────────────────────
-
-/** The tray app's own options (not sync settings). */
-export interface AppPreferencesDto {
-  /** Start hidden in the tray at login (the OS keeps this; off by default). */
-  startAtLogin: boolean;
-  /** Closing the window hides it to the tray (else it quits BoboSync). */
-  closeToTray: boolean;
-}
 
 /** `get_app_preferences` */
 export function getAppPreferences(): Promise<AppPreferencesDto> {
@@ -754,39 +361,9 @@ export function setAppPreferences(preferences: AppPreferencesDto): Promise<AppPr
 
 // ───────────────────────────── events ─────────────────────────────
 
-/** An open incident (the tray toasts these; the UI shows them too). */
-export interface IncidentDto {
-  id: number;
-  /** `auth_rejected`, `unreachable`, `updates_failing`, `mappings_not_synced`,
-   * `mapping_sync_failed`, `check_failing`, `files_failed` (files wait in the
-   * failed folder), `record_failures`, `approval_needed`,
-   * `no_file_in_active_hours`, … */
-  kind: string;
-  /** How the engine's health model ranks it: `error` (AtHoc, the folder or
-   * the database unusable) or `warning`. */
-  severity: 'error' | 'warning';
-  summary: string;
-  since: string;
-}
-
-/**
- * What the engine reports while it runs, on the Tauri event
- * {@link ENGINE_EVENT}. Tagged by `type` (Rust:
- * `#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]`).
- */
-export type EngineEvent =
-  /** `batchId` is null while the engine does not report it; a full
-   * cycle's start has no files. */
-  | { type: 'batchStarted'; batchId: number | null; files: string[] }
-  | { type: 'batchFinished'; report: BatchReportDto }
-  | { type: 'fileRejected'; file: string; reason: string }
-  | { type: 'recordFailures'; count: number }
-  | { type: 'mappingSyncDone'; report: MappingReportDto }
-  | { type: 'cleanupDone'; report: CleanupReportDto }
-  | { type: 'approvalNeeded'; approval: ApprovalDto }
-  | { type: 'healthChanged'; status: StatusDto }
-  | { type: 'incidentOpened'; incident: IncidentDto }
-  | { type: 'incidentResolved'; incident: IncidentDto };
+/** What the engine reports while it runs, on the Tauri event
+ * {@link ENGINE_EVENT}, tagged by `type`. */
+export type EngineEvent = EngineEventDto;
 
 /** The Tauri event name the backend emits {@link EngineEvent}s on. */
 export const ENGINE_EVENT = 'engine-event';

@@ -13,7 +13,7 @@ use crate::cycle::SyncContext;
 use crate::mapping;
 
 /// A check's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     Pass,
@@ -22,7 +22,7 @@ pub enum CheckStatus {
 }
 
 /// One check: what was looked at, what was found, what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckResult {
     /// Stable identifier (`connection`, `collar_field`, …) for the UI.

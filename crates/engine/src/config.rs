@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use env_file::{parse_env_text, read_env_file};
 pub use host::{Env, Host, ProcessEnv};
+pub use keys::{native_setting_keys, NativeSettingKey};
 pub use legacy_crypto::{LegacyCryptoError, DEFAULT_KEY_FILE, ENCRYPTED_PREFIX};
 pub use native::{parse_toml_text, read_toml_file};
 pub use paths::{create_private_dir_all, write_private_file, Locations};

@@ -55,7 +55,7 @@ impl fmt::Display for Login {
 }
 
 /// What a BOBO row says happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Duty {
     /// `BON` / `On Duty`: set the duty attribute to the event time.

@@ -128,6 +128,29 @@ pub(crate) const KEYS: &[Key] = &[
     k(ACTIVE_HOURS, "runtime", "active_hours"),
 ];
 
+/// A setting the native settings file holds, as the settings window names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NativeSettingKey {
+    /// The TOML section, e.g. `athoc`.
+    pub section: &'static str,
+    /// The name in the section, e.g. `server_url`.
+    pub name: &'static str,
+    /// The `.env` name, e.g. `ATHOC_SERVER_URL`.
+    pub env: &'static str,
+}
+
+/// Every setting of the native settings file, in catalog order (secrets and
+/// `.env`-only names excluded).
+pub fn native_setting_keys() -> impl Iterator<Item = NativeSettingKey> {
+    KEYS.iter().filter_map(|key| {
+        key.toml.map(|(section, name)| NativeSettingKey {
+            section,
+            name,
+            env: key.env,
+        })
+    })
+}
+
 /// Keys whose values are secrets: never printed, never written to TOML.
 pub(crate) const SECRET_KEYS: &[&str] = &[CLIENT_SECRET, PASSWORD];
 

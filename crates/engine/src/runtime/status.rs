@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cycle::{BatchReport, CleanupReport, MappingReport};
 
 /// The engine's health, worst first after `Paused`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     /// Running, nothing to report.

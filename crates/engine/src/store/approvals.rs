@@ -21,7 +21,7 @@ impl fmt::Display for ApprovalId {
 }
 
 /// What needs approving.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalKind {
     /// Clearing more stale duty values than the guard allows.
@@ -48,8 +48,8 @@ impl ApprovalKind {
             ApprovalKind::MappingPurge,
             ApprovalKind::ReconcileFix,
         ]
-            .into_iter()
-            .find(|k| k.as_str() == code)
+        .into_iter()
+        .find(|k| k.as_str() == code)
     }
 }
 

@@ -46,7 +46,7 @@ pub struct BatchFile {
 }
 
 /// How a batch ended (or that it has not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchStatus {
     /// Begun, not finished (or the process stopped mid-batch).
@@ -115,7 +115,7 @@ pub struct BatchSummary {
 }
 
 /// The kind of a journalled record's action (`records.action`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Set,
@@ -164,7 +164,7 @@ impl ActionKind {
 }
 
 /// Where a record stands (`records.state`). Only `Pending` is not final.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordState {
     /// Journalled; not sent, or failed transiently (will be retried).

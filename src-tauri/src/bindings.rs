@@ -79,6 +79,7 @@ pub fn typescript() -> String {
         FileSeenDto,
         StatusDto,
         FoldersDto,
+        ConnectionDto,
         AppInfoDto,
         // cycles
         BatchReportDto,

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime, State};
 
 use crate::dto::{
-    AppInfoDto, AppMode, ApprovalDto, BatchRowDto, CheckDto, CycleReportDto, FailedFileDto,
-    FoldersDto, HistoryDto, MappingReportDto, PreviewDto, RecordRowDto, StatusDto,
+    AppInfoDto, AppMode, ApprovalDto, BatchRowDto, CheckDto, ConnectionDto, CycleReportDto,
+    FailedFileDto, FoldersDto, HistoryDto, MappingReportDto, PreviewDto, RecordRowDto, StatusDto,
 };
 use crate::error::ApiError;
 use crate::files;
@@ -72,6 +72,7 @@ pub fn get_app_info(state: State<'_, AppState>) -> AppInfoDto {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         configured: is_configured(state.clone()),
         mode: current.mode,
+        connection: current.settings.as_ref().map(|s| ConnectionDto::of(s)),
         bobo_time_zone: zone,
         folders: folders(&state),
         settings_path: state.launch.locations.config_file.display().to_string(),

@@ -94,6 +94,33 @@ pub struct FoldersDto {
     pub logs: String,
 }
 
+/// Which AtHoc the engine talks to, and as whom (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct ConnectionDto {
+    /// The server's host (and port when not the default), e.g. `athoc.example.org`.
+    pub server: String,
+    /// The organization code.
+    pub org: String,
+    /// The API user's name.
+    pub user: String,
+}
+
+impl ConnectionDto {
+    /// From the settings in force.
+    pub fn of(settings: &engine::config::Settings) -> ConnectionDto {
+        let url = &settings.athoc.base_url;
+        let host = url.host_str().unwrap_or_default();
+        ConnectionDto {
+            server: match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            },
+            org: settings.athoc.org_code.clone(),
+            user: settings.athoc.credentials.username.clone(),
+        }
+    }
+}
+
 /// `get_app_info`.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
@@ -101,6 +128,8 @@ pub struct AppInfoDto {
     pub version: String,
     pub configured: bool,
     pub mode: AppMode,
+    /// Which AtHoc, as whom: null until settings are in force (first run).
+    pub connection: Option<ConnectionDto>,
     pub bobo_time_zone: String,
     pub folders: FoldersDto,
     pub settings_path: String,
@@ -628,6 +657,13 @@ pub enum EngineEventDto {
     BatchStarted {
         batch_id: Option<i64>,
         files: Vec<String>,
+    },
+    /// A batch's updates are being sent: AtHoc has answered for `answered`
+    /// of `total` (first 0, then after each request of up to
+    /// `USERS_PER_REQUEST` updates).
+    Sending {
+        answered: usize,
+        total: usize,
     },
     BatchFinished {
         report: BatchReportDto,

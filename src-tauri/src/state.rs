@@ -243,6 +243,7 @@ async fn to_dto(
             batch_id: None,
             files,
         },
+        EngineEvent::Sending { answered, total } => EngineEventDto::Sending { answered, total },
         EngineEvent::BatchFinished(r) => EngineEventDto::BatchFinished {
             report: (&r).into(),
         },

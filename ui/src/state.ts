@@ -29,6 +29,8 @@ export interface AppState {
   activity: Activity[];
   /** Bumped on events that change history/status, so pages reload. */
   revision: number;
+  /** While a batch's updates are sent: how many AtHoc has answered for, of how many. */
+  sending: { answered: number; total: number } | null;
 }
 
 export const initialApp: AppState = {
@@ -39,6 +41,7 @@ export const initialApp: AppState = {
   incidents: [],
   activity: [],
   revision: 0,
+  sending: null,
 };
 
 export type AppAction =
@@ -55,6 +58,8 @@ function describe(e: EngineEvent): Activity['text'] | null {
     case 'batchStarted':
       if (e.files.length === 0) return 'Sync started';
       return `${e.batchId === null ? 'Batch' : `Batch ${e.batchId}`} started (${e.files.length} file${e.files.length === 1 ? '' : 's'})`;
+    case 'sending':
+      return null;
     case 'batchFinished':
       return `Batch ${e.report.batchId} finished: ${e.report.set} set, ${e.report.cleared} cleared, ${e.report.failed + e.report.rejected} failed`;
     case 'fileRejected':
@@ -103,7 +108,12 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'event': {
       const e = action.event;
       let next: AppState = state;
-      if (e.type === 'healthChanged') next = { ...next, status: e.status };
+      if (e.type === 'healthChanged') {
+        next = { ...next, status: e.status };
+        if (e.status.health !== 'syncing') next = { ...next, sending: null };
+      }
+      if (e.type === 'sending') next = { ...next, sending: { answered: e.answered, total: e.total } };
+      if (e.type === 'batchFinished') next = { ...next, sending: null };
       if (e.type === 'approvalNeeded' && !next.approvals.some((a) => a.id === e.approval.id)) {
         next = { ...next, approvals: [...next.approvals, e.approval] };
       }

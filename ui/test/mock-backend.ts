@@ -6,6 +6,7 @@
 import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
+  AppInfoDto,
   ApprovalDto, BatchRowDto, CheckDto, ConfigErrorDto, CycleReportDto, EngineEvent, FailedFileDto,
   PreviewDto, RecordRowDto, SettingsValues, StatusDto,
 } from '../src/api';
@@ -179,8 +180,9 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
       switch (cmd) {
         case 'get_app_info':
           return { version: '0.1.0', configured: s.configured, mode: s.mode, boboTimeZone: 'Europe/London',
+            connection: s.configured || s.mode === 'demo' ? { server: 'athoc.example.org', org: 'POLICE', user: 'bobosync-api' } : null,
             folders: { drop: '/data/drop', processed: '/data/processed', failed: '/data/failed', logs: '/data/logs' },
-            settingsPath: '/home/op/.config/bobosync/settings.toml' };
+            settingsPath: '/home/op/.config/bobosync/settings.toml' } satisfies AppInfoDto;
         case 'is_configured':
           return s.configured;
         case 'get_status':

@@ -44,6 +44,17 @@ describe('appReducer', () => {
     const s = appReducer(initialApp, { type: 'event', event: { type: 'batchStarted', ...e }, at });
     expect(s.activity[0]?.text).toBe(text);
   });
+  it('sending progress is kept until the batch finishes or the sync ends, without activity lines', () => {
+    let s = appReducer(initialApp, { type: 'event', event: { type: 'sending', answered: 0, total: 4900 }, at });
+    s = appReducer(s, { type: 'event', event: { type: 'sending', answered: 1000, total: 4900 }, at });
+    expect(s.sending).toEqual({ answered: 1000, total: 4900 });
+    expect(s.activity).toEqual([]);
+    s = appReducer(s, { type: 'event', event: { type: 'healthChanged', status: { ...status, health: 'syncing' } }, at });
+    expect(s.sending).toEqual({ answered: 1000, total: 4900 });
+    const report = { batchId: 1, files: ['a.csv'], events: 1, set: 1, cleared: 0, superseded: 0, skippedOlder: 0, unmapped: 0, invalid: 0, rejected: 0, failed: 0, filesProcessed: 1, filesFailed: 0, filesKept: 0 };
+    expect(appReducer(s, { type: 'event', event: { type: 'batchFinished', report }, at }).sending).toBeNull();
+    expect(appReducer(s, { type: 'event', event: { type: 'healthChanged', status }, at }).sending).toBeNull();
+  });
   it('approvalNeeded adds the approval once', () => {
     const approval = { id: 3, kind: 'mass_clear' as const, summary: 's', payload: '[]', createdAt: at };
     let s = appReducer(initialApp, { type: 'event', event: { type: 'approvalNeeded', approval }, at });

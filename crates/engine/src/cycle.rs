@@ -291,6 +291,8 @@ pub struct SyncContext {
     format: AthocDateFormat,
     clock: Clock,
     file_gate: Option<FileGate>,
+    /// Told how far each batch's sending has got.
+    progress: Option<crate::execute::ProgressSink>,
     /// Set by [`SyncContext::request_stop`]: no new batch starts.
     stop: Arc<AtomicBool>,
 }
@@ -322,6 +324,7 @@ impl SyncContext {
             format,
             clock,
             file_gate: None,
+            progress: None,
             stop: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -330,6 +333,12 @@ impl SyncContext {
     /// (see [`FileGate`]).
     pub fn set_file_gate(&mut self, gate: FileGate) {
         self.file_gate = Some(gate);
+    }
+
+    /// Installs where each batch reports how far its sending has got (the
+    /// runtime turns it into [`crate::runtime::EngineEvent::Sending`]).
+    pub fn set_progress(&mut self, sink: crate::execute::ProgressSink) {
+        self.progress = Some(sink);
     }
 
     /// Asks a running cycle to stop at the next safe point: the batch in

@@ -19,6 +19,18 @@ pub struct Target<'a> {
     pub time_zone: Tz,
 }
 
+/// How far the sending of one batch's updates has got: AtHoc has answered
+/// for `answered` of `total` (applied, refused or failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct SendProgress {
+    pub answered: usize,
+    pub total: usize,
+}
+
+/// Where [`execute`] reports [`SendProgress`]: before the first request and
+/// after each one.
+pub type ProgressSink = std::sync::Arc<dyn Fn(SendProgress) + Send + Sync>;
+
 /// The AtHoc value a record asks for: the book-on time as AtHoc shows it
 /// (wall-clock of the configured zone, in the organization's format), or
 /// `""` to clear. `None` for records that send nothing.
@@ -43,6 +55,7 @@ pub async fn execute(
     client: &AthocClient,
     target: Target<'_>,
     records: &[(RecordId, &PlannedRecord)],
+    progress: Option<&ProgressSink>,
 ) -> Vec<(RecordId, RecordOutcome)> {
     let (ids, updates): (Vec<RecordId>, Vec<AttributeUpdate>) = records
         .iter()
@@ -51,7 +64,16 @@ pub async fn execute(
     if updates.is_empty() {
         return Vec::new();
     }
-    let outcomes = client.sync_attribute(target.attribute, &updates).await;
+    let total = updates.len();
+    let mut report = |answered: usize| {
+        if let Some(sink) = progress {
+            sink(SendProgress { answered, total });
+        }
+    };
+    report(0);
+    let outcomes = client
+        .sync_attribute_reporting(target.attribute, &updates, &mut report)
+        .await;
     ids.into_iter()
         .zip(outcomes)
         .map(|(id, outcome)| (id, record_outcome(outcome)))

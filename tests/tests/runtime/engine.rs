@@ -506,3 +506,40 @@ fn the_scheduled_checks_open_an_incident_and_resolve_it_when_fixed() {
         engine.shutdown().await;
     });
 }
+
+/// While a batch's updates are sent, the engine says how far it has got:
+/// 0 of N before the first request, then after each request of
+/// `USERS_PER_REQUEST` updates, ending at N of N before the batch finishes.
+#[test]
+fn sending_reports_progress_request_by_request() {
+    let mut h = Harness::new(org(7, []));
+    h.set("USERS_PER_REQUEST", "3");
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = start(&h).await;
+        status_until(&engine, "the first cycle", |s| s.last_success.is_some()).await;
+        let mut events = engine.subscribe();
+        let rows: String = (1..=7)
+            .map(|i| bobo_row("BON", &format!("{i:05}"), &stamp(0, &format!("0{i}0000"))))
+            .collect();
+        h.drop_file("BOBO_1.csv", rows);
+        let mut progress = Vec::new();
+        let finished = tokio::time::timeout(crate::PATIENCE, async {
+            loop {
+                match events.recv().await {
+                    Ok(EngineEvent::Sending { answered, total }) => {
+                        progress.push((answered, total))
+                    }
+                    Ok(EngineEvent::BatchFinished(report)) => return report,
+                    Ok(_) => {}
+                    Err(e) => panic!("engine events: {e}"),
+                }
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no batch finished; progress so far {progress:?}"));
+        assert_eq!(finished.set, 7, "{finished:?}");
+        assert_eq!(progress, vec![(0, 7), (3, 7), (6, 7), (7, 7)]);
+        engine.shutdown().await;
+    });
+}

@@ -144,9 +144,30 @@ drift: number | null, };
 export type FoldersDto = { drop: string, processed: string, failed: string, logs: string, };
 
 /**
+ * Which AtHoc the engine talks to, and as whom (never a secret).
+ */
+export type ConnectionDto = { 
+/**
+ * The server's host (and port when not the default), e.g. `athoc.example.org`.
+ */
+server: string, 
+/**
+ * The organization code.
+ */
+org: string, 
+/**
+ * The API user's name.
+ */
+user: string, };
+
+/**
  * `get_app_info`.
  */
-export type AppInfoDto = { version: string, configured: boolean, mode: AppMode, boboTimeZone: string, folders: FoldersDto, settingsPath: string, };
+export type AppInfoDto = { version: string, configured: boolean, mode: AppMode, 
+/**
+ * Which AtHoc, as whom: null until settings are in force (first run).
+ */
+connection: ConnectionDto | null, boboTimeZone: string, folders: FoldersDto, settingsPath: string, };
 
 /**
  * One batch (engine `BatchReport`).
@@ -355,7 +376,7 @@ severity: string, summary: string, since: string, };
 /**
  * What the backend emits on the `engine-event` Tauri event.
  */
-export type EngineEventDto = { "type": "batchStarted", batchId: number | null, files: Array<string>, } | { "type": "batchFinished", report: BatchReportDto, } | { "type": "fileRejected", file: string, reason: string, } | { "type": "recordFailures", count: number, } | { "type": "mappingSyncDone", report: MappingReportDto, } | { "type": "cleanupDone", report: CleanupReportDto, } | { "type": "approvalNeeded", approval: ApprovalDto, } | { "type": "healthChanged", status: StatusDto, } | { "type": "incidentOpened", incident: IncidentDto, } | { "type": "incidentResolved", incident: IncidentDto, };
+export type EngineEventDto = { "type": "batchStarted", batchId: number | null, files: Array<string>, } | { "type": "sending", answered: number, total: number, } | { "type": "batchFinished", report: BatchReportDto, } | { "type": "fileRejected", file: string, reason: string, } | { "type": "recordFailures", count: number, } | { "type": "mappingSyncDone", report: MappingReportDto, } | { "type": "cleanupDone", report: CleanupReportDto, } | { "type": "approvalNeeded", approval: ApprovalDto, } | { "type": "healthChanged", status: StatusDto, } | { "type": "incidentOpened", incident: IncidentDto, } | { "type": "incidentResolved", incident: IncidentDto, };
 
 /**
  * One invalid setting.

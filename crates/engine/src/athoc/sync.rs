@@ -224,6 +224,19 @@ impl AthocClient {
         attribute: &str,
         updates: &[AttributeUpdate],
     ) -> Vec<UpdateOutcome> {
+        self.sync_attribute_reporting(attribute, updates, &mut |_| {})
+            .await
+    }
+
+    /// [`AthocClient::sync_attribute`], calling `answered` with the number
+    /// of updates AtHoc has answered for (applied, refused or failed) after
+    /// each request.
+    pub async fn sync_attribute_reporting(
+        &self,
+        attribute: &str,
+        updates: &[AttributeUpdate],
+        answered: &mut (dyn FnMut(usize) + Send),
+    ) -> Vec<UpdateOutcome> {
         let failed_all = |error: AthocError| {
             let transient = error.is_transient();
             updates
@@ -299,6 +312,7 @@ impl AthocClient {
                 "AtHoc sync chunk done"
             );
             outcomes.extend(chunk_outcomes);
+            answered(outcomes.len());
         }
         outcomes
     }

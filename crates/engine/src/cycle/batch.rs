@@ -313,7 +313,8 @@ impl SyncContext {
         let journalled: Vec<(RecordId, &PlannedRecord)> =
             ids.iter().copied().zip(plan.records.iter()).collect();
         drop(_span);
-        let outcomes = execute::execute(&self.client, target, &journalled).await;
+        let outcomes =
+            execute::execute(&self.client, target, &journalled, self.progress.as_ref()).await;
 
         // Record.
         let record_outcomes = outcomes.clone();

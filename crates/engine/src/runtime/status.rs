@@ -144,6 +144,12 @@ pub enum EngineEvent {
         /// Why: "file closed", "rescan", "scheduled cycle", "requested"…
         trigger: String,
     },
+    /// A batch's updates are being sent: AtHoc has answered for
+    /// `answered` of `total` (first with 0, then after each request).
+    Sending {
+        answered: usize,
+        total: usize,
+    },
     BatchFinished(BatchReport),
     FileRejected {
         file: String,

@@ -76,10 +76,18 @@ pub(super) async fn spawn(
             _ => true,
         }
     }));
+    let (events, first_subscriber) = broadcast::channel(1024);
+    let progress_events = events.clone();
+    ctx.set_progress(Arc::new(move |p: crate::execute::SendProgress| {
+        // No subscriber is fine.
+        let _ = progress_events.send(EngineEvent::Sending {
+            answered: p.answered,
+            total: p.total,
+        });
+    }));
     let ctx = Arc::new(ctx);
     let now = ctx.now();
     let (status_tx, status_rx) = watch::channel(Status::starting(now, paused));
-    let (events, first_subscriber) = broadcast::channel(1024);
     let (commands, command_rx) = mpsc::channel(32);
     let (idle_tx, idle_rx) = mpsc::unbounded_channel();
     let mut state = State {

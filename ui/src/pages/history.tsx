@@ -321,7 +321,7 @@ export function HistoryPage({ revision }: { revision: number }) {
                       {c.unmapped ? <div class="muted">{c.unmapped} unknown</div> : null}
                       {c.rejected ? <div class="muted">{c.rejected} refused</div> : null}
                     </td>
-                    <td data-label="Took" class="col-extra">
+                    <td data-label="Took" class="col-extra nowrap">
                       {formatDuration(b.startedAt, b.finishedAt)}
                     </td>
                     <td class="open-cell">

@@ -244,7 +244,7 @@ export function StatusPage({
           <HealthBadge health={status.health} /> <span class="reason">{status.reason}</span>
         </p>
         <p class="since">
-          Since <Time iso={status.since} />
+          Since <Time iso={status.since} short />
           {status.mode === 'demo' && <strong class="demo-tag"> · Demo: built-in simulator, sample data</strong>}
         </p>
       </section>
@@ -254,7 +254,7 @@ export function StatusPage({
           {status.lastFileSeen ? (
             <>
               {/* The engine does not name the file yet: the name is then empty. */}
-              {status.lastFileSeen.name || 'a file'} at <Time iso={status.lastFileSeen.at} />
+              {status.lastFileSeen.name || 'a file'}, <Time iso={status.lastFileSeen.at} />
             </>
           ) : (
             'none yet'

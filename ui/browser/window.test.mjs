@@ -85,6 +85,8 @@ describe('History in a tray-sized window', () => {
     const page = await open();
     await go(page, 'history');
     assert.deepEqual(await overflow(page, '.history-page, .table-wrap'), []);
+    // This browser runs in Europe/London, BOBO's zone too: no zone note.
+    assert.equal(await page.locator('.zone-note').count(), 0);
     const batches = page.getByRole('table', { name: /Recent syncs/ });
     assert.equal((await batches.locator('thead th').first().textContent()).trim(), 'Result');
     const time = batches.locator('tr[data-batch="1"] time');
@@ -220,8 +222,10 @@ describe('every page, light and dark, 800×600 and 400×700: screenshots and axe
         else await PAGES.status.ready(page);
         await axe(page, `${name} (${scheme})`);
         await shot(page, `${name}-800x600-${scheme}`);
+        assert.deepEqual(await overflow(page, 'main'), [], `${name} scrolls sideways at 800×600`);
         await page.setViewportSize({ width: 400, height: 700 });
         await shot(page, `${name}-400x700-${scheme}`);
+        assert.deepEqual(await overflow(page, 'main'), [], `${name} scrolls sideways at 400×700`);
         assert.deepEqual(page.errors, []);
         await page.close();
       });
@@ -231,8 +235,10 @@ describe('every page, light and dark, 800×600 and 400×700: screenshots and axe
       await page.getByRole('heading', { name: /Step 1 of 7/ }).waitFor();
       await axe(page, `wizard (${scheme})`);
       await shot(page, `wizard-800x600-${scheme}`);
+      assert.deepEqual(await overflow(page, 'main'), [], 'wizard scrolls sideways at 800×600');
       await page.setViewportSize({ width: 400, height: 700 });
       await shot(page, `wizard-400x700-${scheme}`);
+      assert.deepEqual(await overflow(page, 'main'), [], 'wizard scrolls sideways at 400×700');
       await page.close();
     });
   }

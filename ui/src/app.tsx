@@ -111,7 +111,7 @@ export function App() {
         )}
         {state.incidents.map((i) => (
           <Notice key={i.id} tone={i.severity === 'error' ? 'error' : 'warn'}>
-            {i.summary} (since <Time iso={i.since} />)
+            {i.summary} (since <Time iso={i.since} short />)
           </Notice>
         ))}
         {state.page === 'status' && (

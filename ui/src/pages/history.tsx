@@ -60,7 +60,7 @@ function RecordsTable({ records, caption, showFile }: { records: RecordRowDto[];
             <th scope="col" class="col-extra">
               {showFile ? 'File, line' : 'Line'}
             </th>
-            <th scope="col">AtHoc's answer</th>
+            <th scope="col">Details</th>
           </tr>
         </thead>
         <tbody>
@@ -82,7 +82,7 @@ function RecordsTable({ records, caption, showFile }: { records: RecordRowDto[];
               <td data-label={showFile ? 'File, line' : 'Line'} class="col-extra">
                 {showFile ? `${r.source.file}, line ${r.source.line}` : r.source.line}
               </td>
-              <td data-label="AtHoc's answer" class="wrap">
+              <td data-label="Details" class="wrap">
                 {r.details ?? (r.state === 'applied' ? '' : r.reason)}
                 {r.details && r.state !== 'applied' && <div class="muted">{r.reason}</div>}
               </td>

@@ -20,6 +20,8 @@ async function open(scenario = 'configured') {
   const page = await browser.context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The mock's history is from 2025-03-04 around 14:00 UTC: "now" is just after.
+  await page.clock.setFixedTime(new Date('2025-03-04T14:02:00Z'));
   await page.goto(`${srv.base}/test.html?scenario=${scenario}`);
   page.errors = errors;
   return page;
@@ -102,18 +104,21 @@ describe('main window', () => {
   it('Sync now runs a batch and reports it', async () => {
     const page = await open();
     await page.getByRole('button', { name: 'Sync now' }).click();
-    await page.getByText(/Sync finished: 1 batch\(es\), 1 file\(s\), 1 set, 1 cleared, 0 failed/).waitFor();
-    await page.getByText(/Batch 3 finished/).waitFor();
+    await page.getByText(/Sync finished: 1 file, 1 person booked on, 1 booked off, nothing failed/).waitFor();
+    await page.getByText(/Synced bobo_0303\.csv: 1 booked on, 1 booked off/).waitFor();
     assert.equal(await page.getByTestId('pending-files').textContent(), '0');
     await shot(page, 'status');
     await page.close();
   });
 
-  it('Approve removes the approval and shows what it changed first', async () => {
+  it('Approve asks first, then removes the approval and says so', async () => {
     const page = await open();
     await page.getByText('Clear the duty value of user00042').waitFor();
-    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByRole('button', { name: 'Approve…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Approve 12 changes' }).click();
     await page.getByText('Nothing waits for approval.').waitFor();
+    await page.getByText(/Approved: Mass clear of duty values \(12 changes\)/).waitFor();
     const state = await mock(page);
     assert.ok(state.calls.some((c) => c.cmd === 'approve_change' && c.args.id === 7));
     await page.close();
@@ -142,15 +147,17 @@ describe('main window', () => {
   it('finds a record in History by employee ID, drills into its batch, exports CSV', async () => {
     const page = await open();
     await page.getByRole('button', { name: 'History' }).click();
-    await page.getByRole('table', { name: /Recent batches/ }).waitFor();
+    await page.getByRole('table', { name: /Recent syncs/ }).waitFor();
     // Failed cycles (a refused password) are history too, one row per run of them.
-    const failed = page.getByRole('table', { name: /Cycles that failed outside any batch \(1\)/ });
+    const failed = page.getByRole('table', { name: /Syncs that could not start \(1\)/ });
     await failed.getByText(/AtHoc refused the credentials/).waitFor();
     await failed.getByRole('cell', { name: '11', exact: true }).waitFor();
     await page.getByLabel('Employee ID or login').fill('01234');
     await page.getByLabel('Employee ID or login').press('Enter');
-    const table = page.getByRole('table', { name: /Every record of 01234/ });
-    await table.getByText('✖ rejected by AtHoc').waitFor();
+    const table = page.getByRole('table', { name: /Timeline of 01234: 2 lines, newest first/ });
+    await table.getByText('Refused by AtHoc').waitFor();
+    // Newest first: the refused line of the later file comes before the applied one.
+    assert.deepEqual(await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-record'))), ['4', '1']);
     await table.getByText('Invalid value for On-Duty-DTG, "x"').waitFor();
     await shot(page, 'history-search');
     await page.getByRole('button', { name: 'Export as CSV' }).click();
@@ -160,10 +167,17 @@ describe('main window', () => {
     assert.match(state.exports[0].contents, /rejected,"Invalid value for On-Duty-DTG, ""x"""/);
 
     await page.getByRole('button', { name: 'Show all' }).click();
-    await page.getByRole('button', { name: 'Details of batch 1' }).click();
-    await page.getByRole('table', { name: 'File bobo_0301.csv' }).getByText('user00042').waitFor();
+    await page.getByRole('button', { name: /^Open bobo_0301\.csv/ }).click();
+    await page.getByRole('table', { name: 'bobo_0301.csv (3 lines)' }).getByText('user00042').waitFor();
+    await page.waitForFunction(() => document.activeElement?.id === 'batch-detail-h');
     await shot(page, 'history-batch');
-    await page.getByRole('button', { name: 'Back to all batches' }).click();
+    await page.getByRole('button', { name: 'Back to history' }).click();
+    // Back where it was: on the row that was opened.
+    await page.waitForFunction(() => document.activeElement?.closest('tr')?.getAttribute('data-batch') === '1');
+    // A row opens by a click anywhere on it too.
+    await page.locator('tr[data-batch="2"] td').first().click();
+    await page.getByRole('table', { name: 'bobo_0302.csv (1 line)' }).waitFor();
+    await page.getByRole('button', { name: 'Back to history' }).click();
     await shot(page, 'history');
     await page.close();
   });

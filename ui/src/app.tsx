@@ -4,7 +4,7 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hoo
 import * as api from './api';
 import type { AppInfoDto } from './api';
 import { Ctx, HealthBadge, Notice, Time } from './components';
-import { displayZone } from './format';
+import { displayZone, sameZone } from './format';
 import { ChecksPage } from './pages/checks';
 import { HistoryPage } from './pages/history';
 import { SettingsPage } from './pages/settings';
@@ -104,10 +104,14 @@ export function App() {
         <h1 tabIndex={-1} ref={heading}>
           {title}
         </h1>
-        <p class="zone-note">Times are shown in {zone}; BOBO times in {info.boboTimeZone}.</p>
+        {!sameZone(zone, info.boboTimeZone) && (
+          <p class="zone-note">
+            Times are shown in this computer's zone, {zone}; BOBO's times are in {info.boboTimeZone}.
+          </p>
+        )}
         {state.incidents.map((i) => (
           <Notice key={i.id} tone={i.severity === 'error' ? 'error' : 'warn'}>
-            {i.summary} (since <Time iso={i.since} />)
+            {i.summary} (since <Time iso={i.since} short />)
           </Notice>
         ))}
         {state.page === 'status' && (

@@ -51,3 +51,25 @@ export function describeApproval(kind: ApprovalKind, payload: string): ApprovalC
   }
   return { items: [], raw: JSON.stringify(data, null, 2) };
 }
+
+/** What an approval is about, for its confirmation: how many changes, in
+ * operator words, and the first few people or employees it touches. */
+export interface ApprovalSample {
+  /** Exact number of changes; null when the payload could not be read. */
+  count: number | null;
+  /** `duty values`, `mappings`. */
+  noun: string;
+  /** Up to `max` names (logins or employee IDs), in payload order. */
+  names: string[];
+  /** How many more names there are beyond `names`. */
+  more: number;
+}
+
+export function approvalSample(kind: ApprovalKind, payload: string, max = 5): ApprovalSample {
+  const noun = kind === 'mapping_purge' ? 'mappings' : 'duty values';
+  const changes = describeApproval(kind, payload);
+  if (changes.raw !== null) return { count: null, noun, names: [], more: 0 };
+  const data = JSON.parse(payload) as (string | string[])[];
+  const all = data.map((x) => (typeof x === 'string' ? x : kind === 'mapping_purge' ? `employee ${x[0]}` : (x[0] ?? '')));
+  return { count: all.length, noun, names: all.slice(0, max), more: Math.max(0, all.length - max) };
+}

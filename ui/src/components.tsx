@@ -4,7 +4,7 @@ import { createContext } from 'preact';
 import { useContext, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { pickFile, pickFolder, toApiError, type AppInfoDto, type CheckStatus, type Health, type SettingsValues } from './api';
-import { formatDateTime, formatTime } from './format';
+import { formatDateTime, formatRelative, formatShortTime } from './format';
 import type { FieldSpec } from './settingsSchema';
 import { errorHint, type Page } from './state';
 
@@ -55,11 +55,23 @@ export function CheckBadge({ status }: { status: CheckStatus }) {
   );
 }
 
-/** An instant, shown in the display zone, with the UTC value as machine text. */
-export function Time({ iso, full }: { iso: string | null; full?: boolean }) {
+/** An instant in the display zone: relative (`2 min ago`) by default,
+ * `short` (`14:31`, `yesterday 09:02`) in tables, or `full`. The full time
+ * with its zone is on hover and read by screen readers. */
+export function Time({ iso, full, short }: { iso: string | null; full?: boolean; short?: boolean }) {
   const { zone, now } = useApp();
   if (iso === null) return <span>never</span>;
-  return <time dateTime={iso}>{full ? formatDateTime(iso, zone) : formatTime(iso, zone, now)}</time>;
+  const whole = formatDateTime(iso, zone);
+  if (full) return <time dateTime={iso}>{whole}</time>;
+  const text = short ? formatShortTime(iso, zone, now) : formatRelative(iso, zone, now);
+  return (
+    <time dateTime={iso} title={whole}>
+      <span aria-hidden="true">{text}</span>
+      <span class="sr-only">
+        {text} ({whole})
+      </span>
+    </time>
+  );
 }
 
 /** A message block: `role=alert` for errors, `status` otherwise. */

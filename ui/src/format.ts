@@ -94,3 +94,68 @@ export function formatDuration(startIso: string, endIso: string | null): string 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function safeParts(d: Date, zone: string): Parts {
+  try {
+    return partsIn(d, zone);
+  } catch {
+    return partsIn(d, 'UTC');
+  }
+}
+
+/** The calendar day before `date` (`YYYY-MM-DD`). */
+function dayBefore(date: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * A short time for tables: `14:31` today, `yesterday 09:02`, `12 Nov 09:02`
+ * this year, `12 Nov 2024 09:02` before. No zone: pair it with
+ * {@link formatDateTime} (hover, screen readers).
+ */
+export function formatShortTime(iso: string, zone: string, now: Date): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return `${iso} (unreadable time)`;
+  const p = safeParts(d, zone);
+  const today = safeParts(now, zone).date;
+  const hm = p.time.slice(0, 5);
+  if (p.date === today) return hm;
+  if (p.date === dayBefore(today)) return `yesterday ${hm}`;
+  const [y, m, day] = p.date.split('-');
+  const dm = `${Number(day)} ${MONTHS[Number(m) - 1]}`;
+  return y === today.slice(0, 4) ? `${dm} ${hm}` : `${dm} ${y} ${hm}`;
+}
+
+/**
+ * How long ago (or how soon): `just now`, `2 min ago`, `3 h ago`,
+ * `in 5 min`, `in 2 h`; past a day, the short time ({@link formatShortTime}).
+ */
+export function formatRelative(iso: string, zone: string, now: Date): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return `${iso} (unreadable time)`;
+  const s = Math.round((d.getTime() - now.getTime()) / 1000);
+  const a = Math.abs(s);
+  if (a < 45) return 'just now';
+  const words = a < 3600 ? `${Math.min(59, Math.max(1, Math.round(a / 60)))} min` : a < 86_400 ? `${Math.floor(a / 3600)} h` : null;
+  if (words === null || (words.endsWith(' h') && a >= 12 * 3600)) return formatShortTime(iso, zone, now);
+  return s < 0 ? `${words} ago` : `in ${words}`;
+}
+
+/** The canonical name of a zone (aliases such as `Etc/UTC` → `UTC`), or the name as given. */
+function canonicalZone(zone: string): string {
+  try {
+    const z = new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone;
+    return z === 'Etc/UTC' || z === 'Etc/GMT' || z === 'GMT' ? 'UTC' : z;
+  } catch {
+    return zone;
+  }
+}
+
+/** Whether two zone names are the same zone (then no zone note is needed). */
+export function sameZone(a: string, b: string): boolean {
+  return canonicalZone(a) === canonicalZone(b);
+}

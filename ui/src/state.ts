@@ -57,11 +57,15 @@ function describe(e: EngineEvent): Activity['text'] | null {
   switch (e.type) {
     case 'batchStarted':
       if (e.files.length === 0) return 'Sync started';
-      return `${e.batchId === null ? 'Batch' : `Batch ${e.batchId}`} started (${e.files.length} file${e.files.length === 1 ? '' : 's'})`;
+      return `Syncing ${e.files.length === 1 ? e.files[0] : `${e.files.length} files`}`;
     case 'sending':
       return null;
-    case 'batchFinished':
-      return `Batch ${e.report.batchId} finished: ${e.report.set} set, ${e.report.cleared} cleared, ${e.report.failed + e.report.rejected} failed`;
+    case 'batchFinished': {
+      const r = e.report;
+      const files = r.files.length === 1 ? r.files[0] : `${r.files.length} files`;
+      const failed = r.failed + r.rejected;
+      return `Synced ${files}: ${r.set} booked on, ${r.cleared} booked off${failed ? `, ${failed} not applied` : ''}`;
+    }
     case 'fileRejected':
       return `File ${e.file} moved to the failed folder: ${e.reason}`;
     case 'recordFailures':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeApproval } from '../src/approvals';
+import { approvalSample, describeApproval } from '../src/approvals';
 
 describe('approval payloads list exactly what would change', () => {
   it('mass clear: one line per login', () => {
@@ -27,5 +27,19 @@ describe('approval payloads list exactly what would change', () => {
   it('an unknown shape is shown raw, never hidden', () => {
     expect(describeApproval('mass_clear', '{"x":1}')).toEqual({ items: [], raw: '{\n  "x": 1\n}' });
     expect(describeApproval('mass_clear', 'not json')).toEqual({ items: [], raw: 'not json' });
+  });
+});
+
+describe('approval confirmations name a sample of who is touched', () => {
+  it('mass clear: count, first names, how many more', () => {
+    const logins = Array.from({ length: 8 }, (_, i) => `u${i + 1}`);
+    expect(approvalSample('mass_clear', JSON.stringify(logins), 3)).toEqual({ count: 8, noun: 'duty values', names: ['u1', 'u2', 'u3'], more: 5 });
+  });
+  it('mapping purge names employees; reconcile fix names logins', () => {
+    expect(approvalSample('mapping_purge', '[["01234","jsmith"],["00042","a","b"]]')).toEqual({ count: 2, noun: 'mappings', names: ['employee 01234', 'employee 00042'], more: 0 });
+    expect(approvalSample('reconcile_fix', '[["a","x"],["b",""]]').names).toEqual(['a', 'b']);
+  });
+  it('an unreadable payload has no count (the raw text is shown instead)', () => {
+    expect(approvalSample('mass_clear', 'not json')).toEqual({ count: null, noun: 'duty values', names: [], more: 0 });
   });
 });

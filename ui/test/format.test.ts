@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDateTime, formatDuration, formatMillis, formatTime } from '../src/format';
+import { formatDateTime, formatDuration, formatMillis, formatRelative, formatShortTime, formatTime, sameZone } from '../src/format';
 
 describe('formatTime: every time says its zone', () => {
   const now = new Date('2025-07-01T12:00:00Z');
@@ -36,4 +36,44 @@ describe('durations', () => {
     expect(formatDuration('2025-01-01T00:00:00Z', null)).toBe('still running');
     expect(formatDuration('2025-01-01T00:00:00Z', '2025-01-01T00:00:04Z')).toBe('4.0 s');
   });
+});
+
+describe('short and relative times', () => {
+  const now = new Date('2025-11-14T12:00:00Z');
+  it.each([
+    ['2025-11-14T14:31:10Z', 'UTC', '14:31'],
+    ['2025-11-14T09:02:00Z', 'Europe/London', '09:02'],
+    ['2025-11-13T09:02:00Z', 'Europe/London', 'yesterday 09:02'],
+    ['2025-11-12T09:02:00Z', 'Europe/London', '12 Nov 09:02'],
+    ['2024-11-12T09:02:00Z', 'UTC', '12 Nov 2024 09:02'],
+    ['2025-07-01T13:31:10Z', 'Europe/London', '1 Jul 14:31'],
+    // Midnight in New York is still the 13th there.
+    ['2025-11-14T04:30:00Z', 'America/New_York', 'yesterday 23:30'],
+  ])('%s in %s → %s', (iso, zone, want) => expect(formatShortTime(iso, zone, now)).toBe(want));
+  it('yesterday across a month end', () => {
+    expect(formatShortTime('2025-02-28T10:00:00Z', 'UTC', new Date('2025-03-01T08:00:00Z'))).toBe('yesterday 10:00');
+  });
+  it.each([
+    ['2025-11-14T11:59:40Z', 'just now'],
+    ['2025-11-14T11:58:00Z', '2 min ago'],
+    ['2025-11-14T11:00:00Z', '1 h ago'],
+    ['2025-11-14T11:00:20Z', '59 min ago'],
+    ['2025-11-14T08:30:00Z', '3 h ago'],
+    ['2025-11-14T12:05:00Z', 'in 5 min'],
+    ['2025-11-14T14:00:00Z', 'in 2 h'],
+    ['2025-11-13T09:02:00Z', 'yesterday 09:02'],
+  ])('%s → %s', (iso, want) => expect(formatRelative(iso, 'UTC', now)).toBe(want));
+  it('an unreadable time is marked', () => {
+    expect(formatRelative('soon', 'UTC', now)).toBe('soon (unreadable time)');
+    expect(formatShortTime('soon', 'UTC', now)).toBe('soon (unreadable time)');
+  });
+});
+
+describe('zone note only when the zones differ', () => {
+  it.each([
+    ['Europe/London', 'Europe/London', true],
+    ['UTC', 'Etc/UTC', true],
+    ['Europe/London', 'Europe/Dublin', false],
+    ['Mars/Olympus', 'Mars/Olympus', true],
+  ])('%s vs %s → same: %s', (a, b, same) => expect(sameZone(a, b)).toBe(same));
 });

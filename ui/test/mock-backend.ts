@@ -7,12 +7,14 @@ import { emit } from '@tauri-apps/api/event';
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type {
   AppInfoDto,
-  ApprovalDto, BatchRowDto, CheckDto, ConfigErrorDto, CycleReportDto, EngineEvent, FailedFileDto,
+  ApprovalDto, BatchRowDto, CheckDto, ConfigErrorDto, CycleReportDto, EngineEvent, FailedFileDto, FailedRunDto,
   PreviewDto, RecordRowDto, SettingsValues, StatusDto,
 } from '../src/api';
 import { ENGINE_EVENT } from '../src/api';
 
-export type Scenario = 'fresh' | 'configured';
+/** `fresh`: nothing configured; `configured`: a running install with history,
+ * an approval and a failed file; `empty`: configured, nothing synced yet. */
+export type Scenario = 'fresh' | 'configured' | 'empty';
 
 /** Everything the fake knows, open for assertions. */
 export interface MockState {
@@ -29,6 +31,7 @@ export interface MockState {
   retried: string[];
   batches: BatchRowDto[];
   records: RecordRowDto[];
+  failedRuns: FailedRunDto[];
   /** Every command received, with its arguments (secrets redacted). */
   calls: { cmd: string; args: unknown }[];
   /** Files written by write_export. */
@@ -60,7 +63,11 @@ function record(id: number, batch: number, file: string, line: number, employee:
   };
 }
 
-function seed(): Pick<MockState, 'batches' | 'records' | 'approvals' | 'failedFiles'> {
+/** The logins a pending mass clear would clear (twelve: the confirmation
+ * names a few and says how many more). */
+export const MASS_CLEAR_LOGINS = ['jsmith', 'user00042', 'adoe', 'bwayne', 'ckent', 'dprince', 'pparker', 'tstark', 'srogers', 'nromanoff', 'bbanner', 'cbarton'];
+
+function seed(): Pick<MockState, 'batches' | 'records' | 'approvals' | 'failedFiles' | 'failedRuns'> {
   const records = [
     record(1, 1, 'bobo_0301.csv', 2, '01234', 'jsmith', 'applied', 'Success'),
     record(2, 1, 'bobo_0301.csv', 3, '00042', 'user00042', 'applied', 'Success'),
@@ -74,15 +81,21 @@ function seed(): Pick<MockState, 'batches' | 'records' | 'approvals' | 'failedFi
       counts: { events: 3, set: 1, cleared: 1, skippedOlder: 0, superseded: 0, unmapped: 1, rejected: 0, failed: 0, invalid: 0 } },
   ];
   const approvals: ApprovalDto[] = [
-    { id: 7, kind: 'mass_clear', summary: 'clear 3 of 4 duty values older than the cleanup age',
-      payload: JSON.stringify(['jsmith', 'user00042', 'adoe']), createdAt: iso(-300) },
+    { id: 7, kind: 'mass_clear', summary: 'clear 12 of 40 duty values older than the cleanup age',
+      payload: JSON.stringify(MASS_CLEAR_LOGINS), createdAt: iso(-300) },
   ];
   const failedFiles: FailedFileDto[] = [
     { name: 'bobo_0228.csv', failedAt: iso(-7200),
       reason: 'AtHoc refused 2 event(s) of this file in 3 cycles (MAX_RETRY_ATTEMPTS=3). Last answer: HTTP 400 Bad Request' },
   ];
-  return { batches, records, approvals, failedFiles };
+  const failedRuns: FailedRunDto[] = [
+    { firstAt: iso(-9000), lastAt: iso(-8400), count: 11, kind: 'athoc_authentication', file: null,
+      message: 'cannot work with AtHoc: AtHoc refused the credentials (invalid_grant)' },
+  ];
+  return { batches, records, approvals, failedFiles, failedRuns };
 }
+
+const NOTHING = { batches: [], records: [], approvals: [], failedFiles: [], failedRuns: [] };
 
 const CHECKS: CheckDto[] = [
   { id: 'connection', title: 'Authentication and token', status: 'pass', detail: 'Signed in; token valid for 3600 s', action: null },
@@ -131,15 +144,16 @@ const PREVIEW: PreviewDto = {
 
 /** Installs the fake. Returns its live state. */
 export function installMockBackend(scenario: Scenario = 'configured'): MockState {
+  const configured = scenario !== 'fresh';
   const s: MockState = {
-    configured: scenario === 'configured',
-    mode: scenario === 'configured' ? 'live' : 'setup',
-    values: scenario === 'configured'
+    configured,
+    mode: configured ? 'live' : 'setup',
+    values: configured
       ? { 'athoc.server_url': 'https://athoc.example.test', 'athoc.org_code': 'POLICE', 'athoc.client_id': 'bobosync', 'athoc.username': 'svc-bobo' }
       : {},
-    secrets: scenario === 'configured' ? { password: 'x', clientSecret: 'y', server: 'https://athoc.example.test' } : { password: null, clientSecret: null },
-    status: baseStatus(),
-    ...(scenario === 'configured' ? seed() : { batches: [], records: [], approvals: [], failedFiles: [] }),
+    secrets: configured ? { password: 'x', clientSecret: 'y', server: 'https://athoc.example.test' } : { password: null, clientSecret: null },
+    status: scenario === 'empty' ? { ...baseStatus(), lastFileSeen: null, lastSuccess: null, pendingFiles: 0 } : baseStatus(),
+    ...(scenario === 'configured' ? seed() : NOTHING),
     retried: [],
     calls: [],
     exports: [],
@@ -230,10 +244,7 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           const who = (args.query?.who ?? null) as string | null;
           const recs = who === null ? [] : s.records.filter((r) => r.employee === who || r.login === who);
           const ids = new Set(recs.map((r) => r.batch));
-          const failedRuns = who === null && s.configured
-            ? [{ firstAt: iso(-9000), lastAt: iso(-8400), count: 11, kind: 'athoc_authentication', file: null,
-                message: 'cannot work with AtHoc: AtHoc refused the credentials (invalid_grant)' }]
-            : [];
+          const failedRuns = who === null ? s.failedRuns : [];
           return { batches: who === null ? s.batches : s.batches.filter((b) => ids.has(b.id)), failedRuns, records: recs };
         }
         case 'get_batch_records':

@@ -34,13 +34,13 @@ describe('appReducer', () => {
     const report = { batchId: 1, files: ['a.csv'], events: 1, set: 1, cleared: 0, superseded: 0, skippedOlder: 0, unmapped: 0, invalid: 0, rejected: 1, failed: 1, filesProcessed: 1, filesFailed: 0, filesKept: 0 };
     const s = appReducer(initialApp, { type: 'event', event: { type: 'batchFinished', report }, at });
     expect(s.revision).toBe(1);
-    expect(s.activity[0]?.text).toBe('Batch 1 finished: 1 set, 0 cleared, 2 failed');
+    expect(s.activity[0]?.text).toBe('Synced a.csv: 1 booked on, 0 booked off, 2 not applied');
   });
   it.each([
-    [{ batchId: 4, files: ['a.csv'] }, 'Batch 4 started (1 file)'],
-    [{ batchId: null, files: ['a.csv', 'b.csv'] }, 'Batch started (2 files)'],
+    [{ batchId: 4, files: ['a.csv'] }, 'Syncing a.csv'],
+    [{ batchId: null, files: ['a.csv', 'b.csv'] }, 'Syncing 2 files'],
     [{ batchId: null, files: [] }, 'Sync started'],
-  ])('batchStarted %o reads %s (no made-up batch id)', (e, text) => {
+  ])('batchStarted %o reads %s', (e, text) => {
     const s = appReducer(initialApp, { type: 'event', event: { type: 'batchStarted', ...e }, at });
     expect(s.activity[0]?.text).toBe(text);
   });

@@ -1,10 +1,11 @@
 /** Status page: health, the facts behind it, the actions of the tray menu,
  * pending approvals with exactly what they would change, recent activity. */
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import * as api from '../api';
 import type { ApprovalDto, CycleReportDto, FailedFileDto, StatusDto } from '../api';
-import { describeApproval } from '../approvals';
+import { approvalSample, describeApproval } from '../approvals';
 import { ActionError, HealthBadge, Notice, Time, useAction, useApp } from '../components';
+import { plural } from '../format';
 import type { Activity } from '../state';
 
 function CycleSummary({ report }: { report: CycleReportDto }) {
@@ -15,7 +16,8 @@ function CycleSummary({ report }: { report: CycleReportDto }) {
   const tone = report.failures.length ? 'error' : report.warnings.length || report.approvalsNeeded.length ? 'warn' : 'ok';
   return (
     <Notice tone={tone}>
-      Sync finished: {report.batches.length} batch(es), {t.files} file(s), {t.set} set, {t.cleared} cleared, {t.failed} failed.
+      Sync finished: {plural(t.files, 'file')}, {plural(t.set, 'person', 'people')} booked on, {t.cleared} booked off,{' '}
+      {t.failed === 0 ? 'nothing failed' : `${t.failed} not applied`}.
       {[...report.failures, ...report.warnings, ...report.approvalsNeeded.map((a) => `Approval needed: ${a}`)].map((m) => (
         <div>{m}</div>
       ))}
@@ -23,20 +25,73 @@ function CycleSummary({ report }: { report: CycleReportDto }) {
   );
 }
 
-function Approval({ approval, onDone }: { approval: ApprovalDto; onDone: () => void }) {
+const APPROVAL_TITLE: Record<ApprovalDto['kind'], string> = {
+  mass_clear: 'Mass clear of duty values',
+  mapping_purge: 'Mapping purge',
+  reconcile_fix: "Writing BOBO's duty status",
+};
+
+/** What approving does, in words: "clears the duty values of 12 people". */
+function whatItDoes(approval: ApprovalDto): string {
+  const s = approvalSample(approval.kind, approval.payload);
+  if (s.count === null) return 'carries out the change shown on the page (it could not be read into a list)';
+  const who = s.names.join(', ') + (s.more ? `, and ${s.more} more` : '');
+  if (approval.kind === 'mapping_purge') return `changes ${plural(s.count, 'mapping')}: ${who}`;
+  const people = plural(s.count, 'person', 'people');
+  return approval.kind === 'mass_clear' ? `clears the duty values of ${people}: ${who}` : `writes BOBO's duty status for ${people}: ${who}`;
+}
+
+/** A pending approval: exactly what it would change, and Approve / Reject,
+ * which ask once more in a dialog (count, names, what Reject means). */
+function Approval({ approval, onDecided }: { approval: ApprovalDto; onDecided: (message: string) => void }) {
   const changes = describeApproval(approval.kind, approval.payload);
   const act = useAction();
-  const title =
-    approval.kind === 'mass_clear' ? 'Mass clear of duty values' : approval.kind === 'mapping_purge' ? 'Mapping purge' : 'Writing BOBO\'s duty status';
+  const dialog = useRef<HTMLDialogElement>(null);
+  const opener = useRef<HTMLButtonElement | null>(null);
+  const decided = useRef(false);
+  const title = APPROVAL_TITLE[approval.kind] ?? approval.kind;
   const n = changes.items.length;
+  const count = approvalSample(approval.kind, approval.payload).count;
+  const hid = `appr-${approval.id}`;
+  const ask = (e: Event) => {
+    opener.current = e.currentTarget as HTMLButtonElement;
+    decided.current = false;
+    act.setError(null);
+    const d = dialog.current;
+    if (!d) return;
+    if (typeof d.showModal === 'function') d.showModal();
+    else d.setAttribute('open', '');
+    d.querySelector('button')?.focus();
+  };
+  const close = () => {
+    const d = dialog.current;
+    if (d && typeof d.close === 'function') d.close();
+    else d?.removeAttribute('open');
+  };
+  const decide = (approve: boolean) =>
+    void act
+      .run(async () => {
+        await (approve ? api.approveChange(approval.id) : api.rejectChange(approval.id));
+        return true;
+      })
+      .then((ok) => {
+        if (!ok) return;
+        decided.current = true;
+        close();
+        onDecided(
+          approve
+            ? `Approved: ${title} (${count === null ? 'the change shown' : plural(count, 'change')}). It is carried out in the next sync.`
+            : `Rejected: ${title}. Nothing changed; the change will not be carried out.`,
+        );
+      });
   return (
-    <article class="approval" aria-labelledby={`appr-${approval.id}`}>
-      <h3 id={`appr-${approval.id}`}>
+    <article class="approval" aria-labelledby={hid}>
+      <h3 id={hid}>
         <span aria-hidden="true">▲ </span>
         {title}: {approval.summary}
       </h3>
       <p>
-        Asked <Time iso={approval.createdAt} full />. Approving carries out exactly these {n || ''} changes:
+        Asked <Time iso={approval.createdAt} />. Approving carries out exactly {n ? `these ${n} changes` : 'this change'}:
       </p>
       {changes.raw !== null ? (
         <pre class="changes" tabIndex={0} aria-label="What would change (raw)">{changes.raw}</pre>
@@ -48,14 +103,42 @@ function Approval({ approval, onDone }: { approval: ApprovalDto; onDone: () => v
         </ul>
       )}
       <div class="actions">
-        <button type="button" class="primary" disabled={act.busy} onClick={() => void act.run(() => api.approveChange(approval.id)).then(onDone)}>
-          Approve
+        <button type="button" class="primary" disabled={act.busy} onClick={ask}>
+          Approve…
         </button>
-        <button type="button" disabled={act.busy} onClick={() => void act.run(() => api.rejectChange(approval.id)).then(onDone)}>
-          Reject
+        <button type="button" disabled={act.busy} onClick={ask}>
+          Reject…
         </button>
       </div>
-      <ActionError act={act} />
+      <dialog
+        ref={dialog}
+        class="confirm"
+        aria-labelledby={`${hid}-q`}
+        aria-describedby={`${hid}-what`}
+        onClose={() => {
+          if (!decided.current && opener.current?.isConnected) opener.current.focus();
+        }}
+      >
+        <h2 id={`${hid}-q`}>{title}: approve or reject?</h2>
+        <p id={`${hid}-what`}>
+          <strong>Approve</strong> {whatItDoes(approval)}. It is carried out in the next sync.
+        </p>
+        <p>
+          <strong>Reject</strong> changes nothing: the change is not carried out, and this request is removed.
+        </p>
+        <ActionError act={act} />
+        <div class="actions">
+          <button type="button" disabled={act.busy} onClick={close}>
+            Cancel
+          </button>
+          <button type="button" disabled={act.busy} onClick={() => decide(false)}>
+            Reject
+          </button>
+          <button type="button" class="primary" disabled={act.busy} onClick={() => decide(true)}>
+            Approve {count === null ? '' : plural(count, 'change')}
+          </button>
+        </div>
+      </dialog>
     </article>
   );
 }
@@ -126,11 +209,14 @@ export function StatusPage({
   const act = useAction();
   const [report, setReport] = useState<CycleReportDto | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [decision, setDecision] = useState<string | null>(null);
+  const approvalsHeading = useRef<HTMLHeadingElement>(null);
   if (!status) return <p>Loading status…</p>;
 
   const sync = () =>
     void act.run(async () => {
       setNote(null);
+      setDecision(null);
       setReport(null);
       const r = await api.syncNow();
       setReport(r);
@@ -158,7 +244,7 @@ export function StatusPage({
           <HealthBadge health={status.health} /> <span class="reason">{status.reason}</span>
         </p>
         <p class="since">
-          Since <Time iso={status.since} />
+          Since <Time iso={status.since} short />
           {status.mode === 'demo' && <strong class="demo-tag"> · Demo: built-in simulator, sample data</strong>}
         </p>
       </section>
@@ -168,7 +254,7 @@ export function StatusPage({
           {status.lastFileSeen ? (
             <>
               {/* The engine does not name the file yet: the name is then empty. */}
-              {status.lastFileSeen.name || 'a file'} at <Time iso={status.lastFileSeen.at} />
+              {status.lastFileSeen.name || 'a file'}, <Time iso={status.lastFileSeen.at} />
             </>
           ) : (
             'none yet'
@@ -217,6 +303,7 @@ export function StatusPage({
         <ActionError act={act} />
         {report && <CycleSummary report={report} />}
         {note && <Notice tone="info">{note}</Notice>}
+        {decision && <Notice tone="ok">{decision}</Notice>}
       </div>
       {failedFiles.length > 0 && (
         <section aria-labelledby="failed-h">
@@ -242,8 +329,25 @@ export function StatusPage({
         </section>
       )}
       <section aria-labelledby="approvals-h">
-        <h2 id="approvals-h">Waiting for approval ({approvals.length})</h2>
-        {approvals.length === 0 ? <p>Nothing waits for approval.</p> : approvals.map((a) => <Approval approval={a} onDone={reload} />)}
+        <h2 id="approvals-h" tabIndex={-1} ref={approvalsHeading}>
+          Waiting for approval ({approvals.length})
+        </h2>
+        {approvals.length === 0 ? (
+          <p>Nothing waits for approval.</p>
+        ) : (
+          approvals.map((a) => (
+            <Approval
+              key={a.id}
+              approval={a}
+              onDecided={(message) => {
+                setDecision(message);
+                reload();
+                // The approval is gone: focus goes to its section, not the page body.
+                requestAnimationFrame(() => approvalsHeading.current?.focus());
+              }}
+            />
+          ))
+        )}
       </section>
       <section aria-labelledby="activity-h">
         <h2 id="activity-h">Recent activity</h2>

@@ -199,11 +199,19 @@ describe('main window', () => {
     await page.getByTestId('stored-password').getByText('stored in the OS keyring').waitFor();
     assert.equal(await page.getByLabel("API user's password").inputValue(), '');
     assert.equal(await page.locator('form.settings input[name], form.settings select[name]').count(), 42, 'one field per setting of the engine catalog (SETTING_KEYS)');
+    // The request timeout is an advanced setting: folded, one click away.
+    await page.locator('#section-athoc summary').click();
     await page.getByLabel(/Request timeout/).fill('abc');
     await page.getByText('"abc" is not a whole number of seconds from 1 to 3600; expected whole seconds 1–3600').waitFor();
     await shot(page, 'settings');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'athoc.timeout_seconds', 'focus goes to the bad field');
+    // One summary at the top takes focus and links to the bad field.
+    const summary = page.getByTestId('error-summary');
+    await summary.waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'error-summary', 'focus goes to the error summary');
+    await summary.getByRole('link', { name: /Request timeout/ }).click();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'athoc.timeout_seconds', 'the summary link focuses the bad field');
+    await page.getByLabel(/Request timeout/).fill('');
 
     // The credentials are kept for one server: pointing the settings at
     // another shows them as not stored (they must be entered again).

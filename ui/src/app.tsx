@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import * as api from './api';
 import type { AppInfoDto } from './api';
-import { Ctx, HealthBadge, Notice, Time } from './components';
+import { ConfirmDialog, Ctx, HealthBadge, Notice, Time } from './components';
 import { displayZone, sameZone } from './format';
 import { ChecksPage } from './pages/checks';
 import { HistoryPage } from './pages/history';
@@ -11,6 +11,7 @@ import { SettingsPage } from './pages/settings';
 import { StatusPage } from './pages/status';
 import { Wizard } from './pages/wizard';
 import { appReducer, initialApp, PAGES, type Page } from './state';
+import { changesText, pendingUnsaved } from './unsaved';
 
 const POLL_MS = 10_000;
 
@@ -55,10 +56,27 @@ export function App() {
     };
   }, [inApp]);
 
-  const navigate = (page: Page) => {
+  /** A page the operator asked for while Settings held unsaved edits. */
+  const [leaving, setLeaving] = useState<{ page: Page; count: number } | null>(null);
+  const go = (page: Page) => {
     dispatch({ type: 'navigate', page });
     if (page === 'status') reload();
     requestAnimationFrame(() => heading.current?.focus());
+  };
+  /** Navigation asks the page shown whether it holds unsaved edits first. */
+  const navigate = (page: Page) => {
+    const unsaved = page === state.page ? null : pendingUnsaved();
+    if (unsaved) setLeaving({ page, count: unsaved.count() });
+    else go(page);
+  };
+  const leave = async (how: 'save' | 'discard') => {
+    const target = leaving;
+    setLeaving(null);
+    const unsaved = pendingUnsaved();
+    if (!target) return;
+    if (unsaved && how === 'save' && !(await unsaved.save())) return; // stays: the page shows why
+    if (unsaved && how === 'discard') unsaved.discard();
+    go(target.page);
   };
 
   if (fatal) return <Notice tone="error">BoboSync's backend did not answer: {fatal}</Notice>;
@@ -121,6 +139,30 @@ export function App() {
         {state.page === 'checks' && <ChecksPage />}
         {state.page === 'history' && <HistoryPage revision={state.revision} />}
       </main>
+      {leaving && (
+        <ConfirmDialog
+          title="Unsaved settings"
+          onCancel={() => setLeaving(null)}
+          actions={
+            <>
+              <button type="button" class="primary" onClick={() => void leave('save')}>
+                Save
+              </button>
+              <button type="button" onClick={() => void leave('discard')}>
+                Discard
+              </button>
+              <button type="button" onClick={() => setLeaving(null)}>
+                Stay
+              </button>
+            </>
+          }
+        >
+          <p>
+            {changesText(leaving.count)} and not saved. Save before going to {PAGES.find((p) => p.id === leaving.page)?.title}, discard
+            the changes, or stay on Settings?
+          </p>
+        </ConfirmDialog>
+      )}
     </Ctx.Provider>
   );
 }

@@ -1,7 +1,7 @@
 /** Small shared pieces: state badges (icon + text, never colour alone),
  * times with their zone, settings fields with inline errors. */
 import { createContext } from 'preact';
-import { useContext, useState } from 'preact/hooks';
+import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { pickFile, pickFolder, toApiError, type AppInfoDto, type CheckStatus, type Health, type SettingsValues } from './api';
 import { formatDateTime, formatRelative, formatShortTime } from './format';
@@ -135,8 +135,13 @@ export function ActionError({ act }: { act: { error: string | null; kind: string
   );
 }
 
+/** The id of a setting's input (error summaries link to it). */
+export const fieldId = (key: string) => `f-${key.replace('.', '-')}`;
+
 /** One settings field: label, input, default as placeholder, inline errors
- * (the engine's text), and a picker button for folders and files. */
+ * (the engine's text), and a picker button for folders and files. The
+ * `.env` name is shown small beside the label, outside it: it is not part
+ * of the field's accessible name. */
 export function SettingField({
   spec,
   values,
@@ -150,7 +155,7 @@ export function SettingField({
   onChange: (key: FieldSpec['key'], value: string) => void;
   onBlur?: () => void;
 }) {
-  const id = `f-${spec.key.replace('.', '-')}`;
+  const id = fieldId(spec.key);
   const value = values[spec.key] ?? '';
   const errId = `${id}-err`;
   const helpId = `${id}-help`;
@@ -204,9 +209,13 @@ export function SettingField({
   }
   return (
     <div class={`field field-${spec.kind}${errors?.length ? ' has-error' : ''}`}>
-      <label for={id}>
-        {spec.label} <span class="env-name">({spec.env})</span>
-      </label>
+      <div class="label-row">
+        <label for={id}>{spec.label}</label>{' '}
+        <span class="env-name" title="Its name in the Python tool's .env file">
+          <span class="sr-only">.env name: </span>
+          {spec.env}
+        </span>
+      </div>
       <div class="field-input">
         {input}
         {(spec.kind === 'folder' || spec.kind === 'file') && (
@@ -231,5 +240,47 @@ export function SettingField({
         </ul>
       ) : null}
     </div>
+  );
+}
+
+/** A modal question (native `<dialog>`: focus stays inside, Escape = the
+ * `onCancel` answer, focus returns where it was when it closes). */
+export function ConfirmDialog({
+  title,
+  children,
+  actions,
+  onCancel,
+}: {
+  title: string;
+  children: ComponentChildren;
+  actions: ComponentChildren;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) {
+      if (typeof d.showModal === 'function') d.showModal();
+      else d.setAttribute('open', '');
+    }
+    return () => {
+      if (d?.open && typeof d.close === 'function') d.close();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      class="confirm"
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-body"
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id="confirm-title">{title}</h2>
+      <div id="confirm-body">{children}</div>
+      <div class="actions">{actions}</div>
+    </dialog>
   );
 }

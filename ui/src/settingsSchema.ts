@@ -18,6 +18,8 @@ export interface FieldSpec {
   options?: string[];
   /** The `.env` name, for operators coming from the Python tool. */
   env: string;
+  /** Folded under "Advanced" by default (see {@link ADVANCED_KEYS}). */
+  advanced: boolean;
 }
 
 export interface SectionSpec {
@@ -26,8 +28,43 @@ export interface SectionSpec {
   fields: FieldSpec[];
 }
 
+/** The settings most operators never change: proxies and TLS extras,
+ * timeouts and page sizes, the guards, purge ages, the drop-folder watching
+ * (runtime.*), the date format and the log level. The form folds them under
+ * "Advanced" in each section (still in the form, one click away). */
+export const ADVANCED_KEYS: ReadonlySet<SettingKey> = new Set<SettingKey>([
+  'athoc.scope',
+  'athoc.disable_ssl_verify',
+  'athoc.ssl_cert_path',
+  'athoc.http_proxy',
+  'athoc.https_proxy',
+  'athoc.no_proxy',
+  'athoc.timeout_seconds',
+  'athoc.users_per_request',
+  'athoc.page_size',
+  'athoc.date_format',
+  'fields.user_attributes',
+  'paths.db_path',
+  'paths.log_dir',
+  'files.processed_purge_days',
+  'files.files_per_batch',
+  'files.settle_seconds',
+  'files.max_retry_attempts',
+  'files.max_file_mb',
+  'mapping.retry_days',
+  'mapping.purge_guard_percent',
+  'mapping.purge_guard_min',
+  'cleanup.guard_percent',
+  'cleanup.guard_min',
+  'logging.level',
+  'logging.purge_days',
+  'runtime.rescan_seconds',
+  'runtime.no_file_warning_minutes',
+  'runtime.active_hours',
+]);
+
 const f = (key: SettingKey, label: string, kind: FieldKind, placeholder?: string, help?: string, options?: string[]): FieldSpec => ({
-  key, env: SETTING_ENV_NAMES[key], label, kind,
+  key, env: SETTING_ENV_NAMES[key], label, kind, advanced: ADVANCED_KEYS.has(key),
   ...(placeholder !== undefined ? { placeholder } : {}),
   ...(help !== undefined ? { help } : {}),
   ...(options !== undefined ? { options } : {}),
@@ -125,6 +162,9 @@ export const SECTIONS: SectionSpec[] = [
     ],
   },
 ];
+
+/** Every setting key in the form's order. */
+export const FORM_KEYS: readonly SettingKey[] = SECTIONS.flatMap((s) => s.fields.map((fs) => fs.key));
 
 /** Every field by key. */
 export const FIELDS: ReadonlyMap<SettingKey, FieldSpec> = new Map(

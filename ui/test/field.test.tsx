@@ -21,6 +21,14 @@ describe('validation display', () => {
     expect(described.join(' ')).toContain('"abc" is not a whole number; expected whole seconds 1–3600');
     expect(root.querySelector(`label[for="${input.id}"]`)?.textContent).toContain('Request timeout');
   });
+  it('the .env name is shown beside the label, not in it (not part of the accessible name)', () => {
+    const root = mount(<SettingField spec={FIELDS.get('athoc.timeout_seconds')!} values={{}} errors={undefined} onChange={() => undefined} />);
+    const input = root.querySelector('input')!;
+    const label = root.querySelector(`label[for="${input.id}"]`)!;
+    expect(label.textContent).toBe('Request timeout (seconds)');
+    expect(root.querySelector('.env-name')?.textContent).toContain(FIELDS.get('athoc.timeout_seconds')!.env);
+    expect(label.contains(root.querySelector('.env-name'))).toBe(false);
+  });
   it('a valid field is not marked; folders get a labelled picker button', () => {
     const root = mount(<SettingField spec={FIELDS.get('paths.drop_dir')!} values={{}} errors={undefined} onChange={() => undefined} />);
     expect(root.querySelector('input')!.hasAttribute('aria-invalid')).toBe(false);

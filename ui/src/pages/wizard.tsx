@@ -8,6 +8,7 @@ import { ActionError, Notice, SettingField, useAction, useApp } from '../compone
 import { formatBoboLocal } from '../format';
 import { FIELDS, placeErrors } from '../settingsSchema';
 import { canAdvance, initialWizard, WIZARD_STEPS, wizardReducer } from '../state';
+import { primaryAction, stepClickable, stepDone } from '../wizardProgress';
 import { ConnectionResult, CredentialsForm, useSecretsStatus } from './settings';
 
 function PreviewTable({ preview }: { preview: PreviewDto }) {
@@ -105,6 +106,10 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
     dispatch({ type: 'edited', key });
   };
   const { byKey } = placeErrors(errors);
+  const facts = { state: w, values, secrets, errorKeys: errors.map((e) => e.key) };
+  const primary = primaryAction(facts);
+  const nextDisabled = act.busy || (step.keys.length === 0 && !canAdvance(w));
+  const bothStored = secrets.passwordStored && secrets.clientSecretStored;
 
   async function next() {
     if (step.keys.length > 0) {
@@ -146,12 +151,31 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
         </p>
       </header>
       <ol class="steps" aria-label="Steps">
-        {WIZARD_STEPS.map((s, i) => (
-          <li aria-current={s.id === w.step ? 'step' : undefined} class={i < stepIndex ? 'done' : ''}>
-            <span aria-hidden="true">{i < stepIndex ? '✔' : i + 1}</span> {s.title}
-            {i < stepIndex && <span class="sr-only"> (done)</span>}
-          </li>
-        ))}
+        {WIZARD_STEPS.map((s, i) => {
+          const done = stepDone(s.id, facts);
+          const current = s.id === w.step;
+          const mark = (
+            <>
+              <span aria-hidden="true" class="step-mark">
+                {done ? '✔' : i + 1}
+              </span>{' '}
+              {s.title}
+              {done && <span class="sr-only"> (done)</span>}
+              {!done && i < stepIndex && <span class="sr-only"> (not finished)</span>}
+            </>
+          );
+          return (
+            <li aria-current={current ? 'step' : undefined} class={`${done ? 'done' : ''}${current ? ' current' : ''}${i > stepIndex ? ' future' : ''}`}>
+              {stepClickable(s.id, w.step) ? (
+                <button type="button" class="step-link" disabled={act.busy} onClick={() => dispatch({ type: 'goto', step: s.id })}>
+                  {mark}
+                </button>
+              ) : (
+                <span class="step-label">{mark}</span>
+              )}
+            </li>
+          );
+        })}
       </ol>
       <form
         class="wizard-step"
@@ -168,16 +192,32 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
         {w.step === 'credentials' && (
           <>
             {fields(step.keys)}
-            <CredentialsForm values={values} secrets={secrets} onStored={setSecrets} />
+            <CredentialsForm values={values} secrets={secrets} onStored={setSecrets} emphasize={primary === 'store'} />
+            {!bothStored && <p class="help">Store both the client secret and the password: the connection test needs them.</p>}
           </>
         )}
         {w.step === 'test' && (
           <>
             <p>Signs in to {values['athoc.server_url'] || 'AtHoc'} with the stored credentials. Nothing is written.</p>
-            <button type="button" onClick={runTest} disabled={act.busy}>
+            <button type="button" class={primary === 'test' && !act.busy ? 'primary' : undefined} onClick={runTest} disabled={act.busy}>
               Test connection
             </button>
             {test && <ConnectionResult result={test} />}
+            {test && !test.ok && (
+              <p>
+                <button
+                  type="button"
+                  class="back-to"
+                  onClick={() => {
+                    setTest(null);
+                    dispatch({ type: 'goto', step: 'credentials' });
+                  }}
+                >
+                  <span aria-hidden="true">← </span>Back to credentials
+                </button>{' '}
+                <span class="help">Check the client ID and user name, store the secrets again, then test again.</span>
+              </p>
+            )}
           </>
         )}
         {w.step === 'folders' && (
@@ -226,7 +266,7 @@ export function Wizard({ onDone, onDemo }: { onDone: () => void; onDemo: () => v
             <button type="button" onClick={() => dispatch({ type: 'back' })} disabled={stepIndex === 0 || act.busy}>
               Back
             </button>
-            <button type="submit" class="primary" disabled={act.busy || (step.keys.length === 0 && !canAdvance(w))}>
+            <button type="submit" class={primary === 'next' && !nextDisabled ? 'primary' : undefined} disabled={nextDisabled}>
               {w.step === 'preview' ? 'Go live' : 'Next'}
             </button>
             {w.step === 'test' && !w.connectionOk && <span class="help">Test the connection to continue.</span>}

@@ -173,7 +173,7 @@ async fn run(
     site.drop_book_on("BOBO_20250101_000002_output.csv", "00007");
     wd.click_when_ready(&By::button("Sync now"), LIMIT).await?;
     wd.wait_text(
-        "Sync finished: 1 batch(es), 1 file(s), 1 set, 0 cleared, 0 failed",
+        "Sync finished: 1 file, 1 person booked on, 0 booked off, nothing failed.",
         LIMIT,
     )
     .await?;
@@ -190,20 +190,21 @@ async fn run(
     // ── (c) History: find employee 00007's record ──
     wd.click_when_ready(&By::css("button[data-page=history]"), LIMIT)
         .await?;
-    wd.wait_text("Recent batches", LIMIT).await?;
+    wd.wait_text("Recent syncs (", LIMIT).await?;
     shot("09-history").await?;
     wd.type_into(&By::css("#who"), "00007", LIMIT).await?;
     wd.click_when_ready(&By::button("Search"), LIMIT).await?;
     let table = wd
-        .wait_element_text(&By::css("table.records"), "✔ applied", LIMIT)
+        .wait_element_text(&By::css("table.records"), "Applied", LIMIT)
         .await?;
     assert!(table.contains("00007"), "{table}");
     assert!(table.contains("user00007@force.example"), "{table}");
     assert!(
-        table.contains("BOBO_20250101_000002_output.csv:1"),
+        table.contains("BOBO_20250101_000002_output.csv, line 1"),
         "{table}"
     );
-    wd.wait_text("Every record of 00007 (1)", LIMIT).await?;
+    wd.wait_text("Timeline of 00007: 1 line, newest first", LIMIT)
+        .await?;
     shot("10-history-search").await?;
 
     // ── (d) checks: all pass, then a collar field no user has fails ──
@@ -216,13 +217,22 @@ async fn run(
     wd.type_into(&field("fields.collar_attribute"), "No-Such-Field", LIMIT)
         .await?;
     shot("12-settings").await?;
-    // The app's own options: off by default at login; closing hides to the tray.
+    // The app's own options: off by default at login; closing hides to the
+    // tray. They are saved with the same Save as every setting.
     let login = wd.wait_for(&By::css("#pref-start-at-login"), LIMIT).await?;
     assert_eq!(
         wd.property(&login, "checked").await?,
         serde_json::json!(false)
     );
     wd.click_when_ready(&By::css("#pref-close-to-tray"), LIMIT)
+        .await?;
+    wd.wait_element_text(
+        &By::css("[data-testid=unsaved-count]"),
+        "2 settings changed",
+        LIMIT,
+    )
+    .await?;
+    wd.click_when_ready(&By::button("Save settings"), LIMIT)
         .await?;
     let prefs = site
         .path("xdg-config")
@@ -233,8 +243,6 @@ async fn run(
             .ok()
             .filter(|t| t.contains("\"closeToTray\": false"))
     });
-    wd.click_when_ready(&By::button("Save settings"), LIMIT)
-        .await?;
     wd.wait_text("Settings saved", LIMIT).await?;
     wd.click_when_ready(&By::css("button[data-page=checks]"), LIMIT)
         .await?;

@@ -4,21 +4,20 @@
 //! written to the OS keyring, and the Python tool's `.env` imported.
 //! Invariant: no secret is ever returned, logged or written to a file here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use engine::config::{
-    parse_toml_text, ConfigError, Host, Locations, MemorySecretStore, ResolveContext, SecretNames,
-    SecretStore, Settings,
+    ConfigError, Host, Locations, MemorySecretStore, SecretNames, SecretStore, Settings,
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
-/// Raw settings, keyed `section.name`.
-pub type SettingsValues = BTreeMap<String, String>;
+/// Raw settings, keyed `section.name` (the engine's codec reads and writes them).
+pub type SettingsValues = engine::config::SettingValues;
 
 /// One invalid setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -84,20 +83,8 @@ pub fn secret_names(
     values: &SettingsValues,
     locations: &Locations,
 ) -> Result<SecretNames, Vec<ConfigErrorDto>> {
-    // Problems of other keys do not stop the names being found.
-    let (raw, _) = parse_values(values, locations)?;
-    let base = settings_folder(locations);
-    let defaults = locations.paths();
-    let host = validation_host();
-    let ctx = ResolveContext {
-        base_dir: &base,
-        default_paths: &defaults,
-        host: &host,
-    };
-    match Settings::secret_names_of(&raw, &ctx) {
-        Ok(names) => Ok(names),
-        Err(more) => Err(more.0.iter().map(ConfigErrorDto::from).collect()),
-    }
+    engine::config::secret_names_of_values(values, locations, &validation_host())
+        .map_err(|errors| errors.iter().map(ConfigErrorDto::from).collect())
 }
 
 /// Whether `store` holds each secret for `values` (neither, while the
@@ -215,57 +202,17 @@ pub fn store_secrets(
     secrets_status(store, &request.values, locations)
 }
 
-/// Raw values → TOML text (blank values left out: "use the default").
-/// A key that is not `section.name` is reported, not written.
+/// Raw values → settings-file TOML (the engine's codec: typed by the key
+/// catalog, blank values left out, secrets refused), with the values that
+/// cannot be written.
 pub fn values_to_toml(values: &SettingsValues) -> (String, Vec<ConfigErrorDto>) {
-    let mut root = toml::Table::new();
-    let mut errors = Vec::new();
-    for (key, text) in values {
-        if text.trim().is_empty() {
-            continue;
-        }
-        let Some((section, name)) = key.split_once('.') else {
-            errors.push(ConfigErrorDto {
-                key: key.clone(),
-                problem: "is not a setting name".to_owned(),
-                expected: "a name such as athoc.server_url".to_owned(),
-            });
-            continue;
-        };
-        let table = root
-            .entry(section.to_owned())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        if let toml::Value::Table(t) = table {
-            t.insert(name.to_owned(), toml::Value::String(text.trim().to_owned()));
-        }
-    }
-    (root.to_string(), errors)
+    let (text, errors) = engine::config::values_to_toml(values);
+    (text, errors.iter().map(ConfigErrorDto::from).collect())
 }
 
-/// TOML text → raw values (`section.name` → text).
+/// Settings-file TOML → raw values (`section.name` → text).
 pub fn toml_to_values(text: &str) -> SettingsValues {
-    let mut values = SettingsValues::new();
-    let Ok(root) = text.parse::<toml::Table>() else {
-        return values;
-    };
-    for (section, table) in &root {
-        let toml::Value::Table(table) = table else {
-            continue;
-        };
-        for (name, value) in table {
-            let text = match value {
-                toml::Value::String(s) => s.clone(),
-                toml::Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(","),
-                other => other.to_string(),
-            };
-            values.insert(format!("{section}.{name}"), text);
-        }
-    }
-    values
+    engine::config::toml_to_values(text)
 }
 
 /// A host for validating unsaved values: the real machine, but the secrets
@@ -292,54 +239,8 @@ pub fn resolve(
     locations: &Locations,
     host: &Host,
 ) -> Result<Settings, Vec<ConfigErrorDto>> {
-    let (raw, mut errors) = parse_values(values, locations)?;
-    let base = settings_folder(locations);
-    let defaults = locations.paths();
-    let ctx = ResolveContext {
-        base_dir: &base,
-        default_paths: &defaults,
-        host,
-    };
-    match Settings::resolve(&raw, &ctx) {
-        Ok(settings) if errors.is_empty() => Ok(settings),
-        Ok(_) => Err(errors),
-        Err(more) => {
-            errors.extend(more.0.iter().map(ConfigErrorDto::from));
-            Err(errors)
-        }
-    }
-}
-
-/// `values` as the engine's raw settings, with the problems found on the
-/// way (keys that are not settings, values of the wrong shape); `Err` when
-/// they do not even make a settings file.
-fn parse_values(
-    values: &SettingsValues,
-    locations: &Locations,
-) -> Result<(engine::config::RawSettings, Vec<ConfigErrorDto>), Vec<ConfigErrorDto>> {
-    let (text, mut errors) = values_to_toml(values);
-    match parse_toml_text(&text, &locations.config_file) {
-        Ok((raw, found)) => {
-            errors.extend(found.iter().map(ConfigErrorDto::from));
-            Ok((raw, errors))
-        }
-        Err(e) => {
-            errors.push(ConfigErrorDto {
-                key: "settings".to_owned(),
-                problem: e.to_string(),
-                expected: "valid settings".to_owned(),
-            });
-            Err(errors)
-        }
-    }
-}
-
-/// The folder relative paths in the settings resolve against.
-fn settings_folder(locations: &Locations) -> PathBuf {
-    locations
-        .config_file
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    engine::config::resolve_values(values, locations, host)
+        .map_err(|errors| errors.iter().map(ConfigErrorDto::from).collect())
 }
 
 /// Every problem of `values`, secrets aside: the engine's, and the window's

@@ -17,12 +17,13 @@ mod raw;
 mod resolve;
 mod secrets;
 mod settings;
+mod values;
 
 use std::path::{Path, PathBuf};
 
 pub use env_file::{parse_env_text, read_env_file};
 pub use host::{Env, Host, ProcessEnv};
-pub use keys::{native_setting_keys, NativeSettingKey};
+pub use keys::{native_setting_keys, NativeSettingKey, ValueKind};
 pub use legacy_crypto::{LegacyCryptoError, DEFAULT_KEY_FILE, ENCRYPTED_PREFIX};
 pub use native::{parse_toml_text, read_toml_file};
 pub use paths::{create_private_dir_all, write_private_file, Locations};
@@ -35,6 +36,9 @@ pub use secrets::{
 pub use settings::{
     CleanupRules, ConfigError, ConfigErrors, Fields, FileRules, LogLevel, LogSettings,
     MappingRules, Paths, Settings,
+};
+pub use values::{
+    resolve_values, secret_names_of_values, toml_to_values, values_to_toml, SettingValues,
 };
 
 /// Why settings could not be loaded.

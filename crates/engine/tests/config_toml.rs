@@ -137,3 +137,29 @@ fn no_settings_file_at_the_default_location_says_how_to_make_one() {
     assert!(matches!(err, LoadError::NoSettingsFile { .. }));
     assert!(err.to_string().contains("import-legacy"));
 }
+
+/// The settings window's values (`section.name` → text) written back give
+/// the very file `to_native_toml` writes: every setting's value kind in the
+/// key catalog matches its writer, and no secret appears.
+#[test]
+fn the_windows_values_write_the_same_typed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_path = dir.path().join(".env");
+    std::fs::write(&env_path, ENV).unwrap();
+    let store = Arc::new(MemorySecretStore::new());
+    let settings = Settings::from_env_file(&env_path, &host(&store, dir.path())).unwrap();
+    let written = settings.to_native_toml();
+
+    let values = engine::config::toml_to_values(&written);
+    // Every setting but the three unset optional ones (CA file, http proxy, no-proxy list).
+    let known: Vec<String> = engine::config::native_setting_keys()
+        .map(|k| format!("{}.{}", k.section, k.name))
+        .collect();
+    assert!(values.keys().all(|k| known.contains(k)), "{values:?}");
+    assert_eq!(values.len(), known.len() - 3, "{values:?}");
+    let (again, errors) = engine::config::values_to_toml(&values);
+    assert!(errors.is_empty(), "{errors:?}");
+    let table = |text: &str| text.parse::<toml::Table>().unwrap();
+    assert_eq!(table(&again), table(&written));
+    assert!(!again.contains("the-password") && !again.contains("the-client-secret"));
+}

@@ -128,6 +128,45 @@ pub(crate) const KEYS: &[Key] = &[
     k(ACTIVE_HOURS, "runtime", "active_hours"),
 ];
 
+/// What a setting's value is, as the native settings file writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Text (URLs, names, paths, formats, zones).
+    Text,
+    /// `true` / `false`.
+    Flag,
+    /// A whole number.
+    Whole,
+    /// A number that may have decimals.
+    Number,
+    /// A list of text (a comma list in a `.env`).
+    List,
+}
+
+/// The kind of the native setting `section.name` (text when unknown).
+pub(crate) fn value_kind(section: &str, name: &str) -> ValueKind {
+    match (section, name) {
+        ("athoc", "disable_ssl_verify") | ("files", "move_processed") | ("mapping", "enabled") => {
+            ValueKind::Flag
+        }
+        ("athoc", "timeout_seconds" | "users_per_request" | "page_size")
+        | (
+            "files",
+            "processed_purge_days" | "files_per_batch" | "max_retry_attempts" | "max_file_mb",
+        )
+        | ("mapping", "sync_hour" | "retry_days" | "purge_guard_min")
+        | ("cleanup", "stale_after_hours" | "guard_min")
+        | ("logging", "purge_days")
+        | ("runtime", "no_file_warning_minutes") => ValueKind::Whole,
+        ("files", "settle_seconds")
+        | ("mapping", "purge_guard_percent")
+        | ("cleanup", "guard_percent")
+        | ("runtime", "rescan_seconds") => ValueKind::Number,
+        ("fields", "user_attributes") => ValueKind::List,
+        _ => ValueKind::Text,
+    }
+}
+
 /// A setting the native settings file holds, as the settings window names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NativeSettingKey {
@@ -137,6 +176,8 @@ pub struct NativeSettingKey {
     pub name: &'static str,
     /// The `.env` name, e.g. `ATHOC_SERVER_URL`.
     pub env: &'static str,
+    /// What its value is.
+    pub kind: ValueKind,
 }
 
 /// Every setting of the native settings file, in catalog order (secrets and
@@ -147,6 +188,7 @@ pub fn native_setting_keys() -> impl Iterator<Item = NativeSettingKey> {
             section,
             name,
             env: key.env,
+            kind: value_kind(section, name),
         })
     })
 }

@@ -13,7 +13,9 @@ use super::settings::{ConfigError, Settings};
 use super::LoadError;
 use crate::athoc::TlsVerification;
 
-const SECRET_NAMES: &[&str] = &["client_secret", "password", "secret", "token"];
+/// Names that are secrets wherever they appear: never read from or written
+/// to the settings file.
+pub(crate) const SECRET_NAMES: &[&str] = &["client_secret", "password", "secret", "token"];
 
 /// Reads the TOML settings file at `path`. Returns the raw values and the
 /// problems found so far (unknown keys, wrong types, secrets), so they can

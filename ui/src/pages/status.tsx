@@ -221,9 +221,12 @@ function HeadlineCard({ h, onFix, busy }: { h: Headline; onFix: (a: FixAction) =
           ) : (
             <progress id="sync-progress" aria-label="Sync running" />
           )}
-          <span>
-            {p.total > 0 ? `Sending ${p.answered.toLocaleString('en-GB')} of ${p.total.toLocaleString('en-GB')} updates` : 'Syncing…'}
-          </span>
+          {/* The headline says it already, unless something waits (then it says that). */}
+          {h.tone !== 'syncing' && (
+            <span>
+              {p.total > 0 ? `Sending ${p.answered.toLocaleString('en-GB')} of ${p.total.toLocaleString('en-GB')} updates` : 'Syncing…'}
+            </span>
+          )}
         </div>
       )}
       <p class="connection" data-testid="connection">

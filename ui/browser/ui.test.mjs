@@ -95,7 +95,7 @@ describe('first-run wizard', () => {
   it('"Try with the built-in simulator" opens the app in demo mode', async () => {
     const page = await open('fresh');
     await page.getByRole('button', { name: 'Try with the built-in simulator' }).click();
-    await page.getByText('Demo: built-in simulator').waitFor();
+    await page.getByText('the built-in simulator with sample data; nothing reaches a real AtHoc').waitFor();
     await page.close();
   });
 });

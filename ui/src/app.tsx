@@ -3,17 +3,29 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'preact/hooks';
 import * as api from './api';
 import type { AppInfoDto } from './api';
-import { ConfirmDialog, Ctx, HealthBadge, Notice, Time } from './components';
+import { ConfirmDialog, Ctx, Notice, StateBadge, Time } from './components';
+import { headline } from './headline';
 import { displayZone, sameZone } from './format';
 import { ChecksPage } from './pages/checks';
 import { HistoryPage } from './pages/history';
 import { SettingsPage } from './pages/settings';
 import { StatusPage } from './pages/status';
 import { Wizard } from './pages/wizard';
-import { appReducer, initialApp, PAGES, type Page } from './state';
+import { appReducer, bookedText, initialApp, PAGES, readActivity, type Page } from './state';
 import { changesText, pendingUnsaved } from './unsaved';
 
 const POLL_MS = 10_000;
+/** Recent activity is kept in the webview's storage, so that it is still
+ * there when the window is opened again (the engine keeps no such list). */
+export const ACTIVITY_KEY = 'bobosync.activity.v1';
+
+function storedActivity() {
+  try {
+    return readActivity(JSON.parse(localStorage.getItem(ACTIVITY_KEY) ?? '[]'));
+  } catch {
+    return [];
+  }
+}
 
 export function App() {
   const [info, setInfo] = useState<AppInfoDto | null>(null);
@@ -32,7 +44,20 @@ export function App() {
 
   useEffect(() => {
     void loadInfo();
+    dispatch({ type: 'restoreActivity', activity: storedActivity() });
   }, []);
+  const restored = useRef(false);
+  useEffect(() => {
+    if (!restored.current) {
+      restored.current = true;
+      return;
+    }
+    try {
+      localStorage.setItem(ACTIVITY_KEY, JSON.stringify(state.activity));
+    } catch {
+      // Storage full or disabled: the list lives as long as the window.
+    }
+  }, [state.activity]);
   const inApp = info !== null && (info.configured || info.mode === 'demo');
   useEffect(() => {
     if (!inApp) return;
@@ -42,7 +67,14 @@ export function App() {
     api
       .onEngineEvent((event) => {
         dispatch({ type: 'event', event, at: new Date().toISOString() });
-        if (event.type !== 'healthChanged') reload();
+        if (event.type === 'batchFinished') {
+          // Who it booked on and off: the batch's records name them.
+          api.getBatchRecords(event.report.batchId).then((records) => {
+            const text = bookedText(records);
+            if (text) dispatch({ type: 'activity', line: { at: new Date().toISOString(), text, tone: 'info' } });
+          }, () => undefined);
+        }
+        if (event.type !== 'healthChanged' && event.type !== 'sending') reload();
       })
       .then((u) => (stopped ? u() : (unlisten = u)), () => undefined);
     const poll = setInterval(() => {
@@ -91,6 +123,7 @@ export function App() {
     );
   }
   const title = PAGES.find((p) => p.id === state.page)?.title ?? '';
+  const head = state.status ? headline(state.status, state.sending, state.approvals, state.failedFiles, state.incidents) : null;
   const ctx = { info, zone, now, navigate, refreshInfo: () => void loadInfo() };
   return (
     <Ctx.Provider value={ctx}>
@@ -116,8 +149,21 @@ export function App() {
             ))}
           </ul>
         </nav>
-        {state.status && <HealthBadge health={state.status.health} />}
+        {head && <StateBadge tone={head.tone} />}
       </header>
+      {info.mode === 'demo' && (
+        <div class="demo-banner" role="region" aria-label="Demo mode">
+          <p>
+            <strong>
+              <span aria-hidden="true">◆ </span>Demo
+            </strong>{' '}
+            — the built-in simulator with sample data; nothing reaches a real AtHoc.
+          </p>
+          <button type="button" onClick={() => navigate('settings')} data-testid="set-up-for-real">
+            Set up for real
+          </button>
+        </div>
+      )}
       <main id="main">
         <h1 tabIndex={-1} ref={heading}>
           {title}
@@ -127,13 +173,14 @@ export function App() {
             Times are shown in this computer's zone, {zone}; BOBO's times are in {info.boboTimeZone}.
           </p>
         )}
-        {state.incidents.map((i) => (
+        {/* The Status page's headline lists them, each with its button. */}
+        {state.page !== 'status' && state.incidents.map((i) => (
           <Notice key={i.id} tone={i.severity === 'error' ? 'error' : 'warn'}>
             {i.summary} (since <Time iso={i.since} short />)
           </Notice>
         ))}
         {state.page === 'status' && (
-          <StatusPage status={state.status} approvals={state.approvals} failedFiles={state.failedFiles} activity={state.activity} onStatus={(s) => dispatch({ type: 'status', status: s })} reload={reload} />
+          <StatusPage status={state.status} approvals={state.approvals} failedFiles={state.failedFiles} incidents={state.incidents} sending={state.sending} activity={state.activity} onStatus={(s) => dispatch({ type: 'status', status: s })} reload={reload} />
         )}
         {state.page === 'settings' && <SettingsPage onSaved={() => void loadInfo()} />}
         {state.page === 'checks' && <ChecksPage />}

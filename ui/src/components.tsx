@@ -5,6 +5,7 @@ import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { pickFile, pickFolder, toApiError, type AppInfoDto, type CheckStatus, type Health, type SettingsValues } from './api';
 import { formatDateTime, formatRelative, formatShortTime } from './format';
+import { TONE, type Tone } from './headline';
 import type { FieldSpec } from './settingsSchema';
 import { errorHint, type Page } from './state';
 
@@ -36,6 +37,17 @@ export function HealthBadge({ health }: { health: Health }) {
   return (
     <span class={`badge health-${health}`} data-health={health}>
       <span aria-hidden="true" class="icon">{h.icon}</span> {h.text}
+    </span>
+  );
+}
+
+/** The header badge: the same state as the Status page's headline (not OK
+ * while something waits for the operator). */
+export function StateBadge({ tone }: { tone: Tone }) {
+  const t = TONE[tone];
+  return (
+    <span class={`badge hl-${tone}`} data-tone={tone}>
+      <span aria-hidden="true" class="icon">{t.icon}</span> {t.word}
     </span>
   );
 }

@@ -2,7 +2,7 @@
  * UI state as pure reducers: the main window (page, status, approvals,
  * recent activity) and the first-run wizard's steps. No I/O here.
  */
-import type { ApprovalDto, EngineEvent, FailedFileDto, IncidentDto, SettingKey, StatusDto } from './api';
+import type { ApprovalDto, EngineEvent, FailedFileDto, IncidentDto, RecordRowDto, SettingKey, StatusDto } from './api';
 
 export type Page = 'status' | 'settings' | 'checks' | 'history';
 export const PAGES: { id: Page; title: string }[] = [
@@ -49,9 +49,41 @@ export type AppAction =
   | { type: 'status'; status: StatusDto }
   | { type: 'approvals'; approvals: ApprovalDto[] }
   | { type: 'failedFiles'; files: FailedFileDto[] }
-  | { type: 'event'; event: EngineEvent; at: string };
+  | { type: 'event'; event: EngineEvent; at: string }
+  /** A line of activity found out later (who a finished batch booked on or off). */
+  | { type: 'activity'; line: Activity }
+  /** The lines kept from an earlier opening of the window (older than any new one). */
+  | { type: 'restoreActivity'; activity: Activity[] };
 
 const MAX_ACTIVITY = 30;
+
+const names = (list: string[], max = 5) =>
+  list.slice(0, max).join(', ') + (list.length > max ? ` and ${list.length - max} more` : '');
+
+/** Who a batch booked on and off (its applied records), in operator words:
+ * `Booked on: jsmith, adoe · booked off: bwayne`; null when nobody. */
+export function bookedText(records: RecordRowDto[]): string | null {
+  const applied = records.filter((r) => r.state === 'applied');
+  const who = (r: RecordRowDto) => r.login ?? `employee ${r.employee}`;
+  const on = applied.filter((r) => r.action === 'set').map(who);
+  const off = applied.filter((r) => r.action === 'clear').map(who);
+  const parts = [on.length ? `booked on: ${names(on)}` : '', off.length ? `booked off: ${names(off)}` : ''].filter(Boolean);
+  if (parts.length === 0) return null;
+  const text = parts.join(' · ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Activity lines read back from storage: only well-formed ones, newest first. */
+export function readActivity(raw: unknown): Activity[] {
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter(
+      (a): a is Activity =>
+        !!a && typeof a === 'object' && typeof a.at === 'string' && typeof a.text === 'string' && ['info', 'warn', 'error'].includes(a.tone),
+    )
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+    .slice(0, MAX_ACTIVITY);
+}
 
 function describe(e: EngineEvent): Activity['text'] | null {
   switch (e.type) {
@@ -109,6 +141,10 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return { ...state, approvals: action.approvals };
     case 'failedFiles':
       return { ...state, failedFiles: action.files };
+    case 'activity':
+      return { ...state, activity: [action.line, ...state.activity].slice(0, MAX_ACTIVITY) };
+    case 'restoreActivity':
+      return { ...state, activity: [...state.activity, ...action.activity].slice(0, MAX_ACTIVITY) };
     case 'event': {
       const e = action.event;
       let next: AppState = state;

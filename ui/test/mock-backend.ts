@@ -13,8 +13,23 @@ import type {
 import { ENGINE_EVENT } from '../src/api';
 
 /** `fresh`: nothing configured; `configured`: a running install with history,
- * an approval and a failed file; `empty`: configured, nothing synced yet. */
-export type Scenario = 'fresh' | 'configured' | 'empty';
+ * an approval and a failed file; `empty`: configured, nothing synced yet,
+ * nothing waiting; `attention`: no approval, two failed files, health
+ * `error` (the incident that goes with it arrives as an event: see
+ * {@link emitEngineEvent}, `AUTH_INCIDENT`); `demo`: the simulator runs
+ * (not configured). */
+export type Scenario = 'fresh' | 'configured' | 'empty' | 'attention' | 'demo';
+
+/** Emits an engine event as the backend would (tests: `window.__emit`). */
+export function emitEngineEvent(e: EngineEvent): void {
+  void emit(ENGINE_EVENT, e);
+}
+
+/** The incident of a refused password (the `attention` scenario's). */
+export const AUTH_INCIDENT = {
+  id: 31, kind: 'auth_rejected', severity: 'error',
+  summary: 'AtHoc refused the credentials (invalid_grant)', since: '2025-03-04T13:50:00Z',
+};
 
 /** Everything the fake knows, open for assertions. */
 export interface MockState {
@@ -40,6 +55,8 @@ export interface MockState {
   opened: string[];
   preferences: { startAtLogin: boolean; closeToTray: boolean };
   nextSavePath: string | null;
+  /** sync_now answers after this many ms (a sync "in flight"). */
+  syncDelayMs: number;
 }
 
 const T0 = Date.parse('2025-03-04T14:00:00Z');
@@ -144,23 +161,34 @@ const PREVIEW: PreviewDto = {
 
 /** Installs the fake. Returns its live state. */
 export function installMockBackend(scenario: Scenario = 'configured'): MockState {
-  const configured = scenario !== 'fresh';
+  const configured = scenario !== 'fresh' && scenario !== 'demo';
+  const seeded = scenario === 'configured' || scenario === 'attention' || scenario === 'demo';
   const s: MockState = {
     configured,
-    mode: configured ? 'live' : 'setup',
+    mode: scenario === 'demo' ? 'demo' : configured ? 'live' : 'setup',
     values: configured
       ? { 'athoc.server_url': 'https://athoc.example.test', 'athoc.org_code': 'POLICE', 'athoc.client_id': 'bobosync', 'athoc.username': 'svc-bobo' }
       : {},
     secrets: configured ? { password: 'x', clientSecret: 'y', server: 'https://athoc.example.test' } : { password: null, clientSecret: null },
-    status: scenario === 'empty' ? { ...baseStatus(), lastFileSeen: null, lastSuccess: null, pendingFiles: 0 } : baseStatus(),
-    ...(scenario === 'configured' ? seed() : NOTHING),
+    status:
+      scenario === 'empty'
+        ? { ...baseStatus(), lastFileSeen: null, lastSuccess: null, pendingFiles: 0 }
+        : scenario === 'attention'
+          ? { ...baseStatus(), health: 'error', reason: 'AtHoc refused the credentials', pendingFiles: 0 }
+          : baseStatus(),
+    ...(seeded ? seed() : NOTHING),
     retried: [],
     calls: [],
     exports: [],
     opened: [],
     preferences: { startAtLogin: false, closeToTray: true },
     nextSavePath: '/home/op/export.csv',
+    syncDelayMs: 0,
   };
+  if (scenario === 'attention') {
+    s.approvals = [];
+    s.failedFiles.push({ name: 'bobo_0229.csv', failedAt: iso(-3000), reason: 'line 4: unknown duty code "XYZ"' });
+  }
   let nextBatch = 3;
   let nextRecord = 5;
   const stored = (values?: SettingsValues) =>
@@ -168,7 +196,7 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
       ? { passwordStored: false, clientSecretStored: false }
       : { passwordStored: s.secrets.password !== null, clientSecretStored: s.secrets.clientSecret !== null };
   const status = (): StatusDto => ({ ...s.status, mode: s.mode, pendingApprovals: s.approvals.length });
-  const send = (e: EngineEvent) => void emit(ENGINE_EVENT, e);
+  const send = emitEngineEvent;
 
   function syncNow(): CycleReportDto {
     const id = nextBatch++;
@@ -214,6 +242,7 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           Object.assign(s, seed());
           return status();
         case 'sync_now':
+          if (s.syncDelayMs > 0) return new Promise((r) => setTimeout(() => r(syncNow()), s.syncDelayMs));
           return syncNow();
         case 'sync_mappings_now':
           return { reason: 'forced', usersFetched: 2500, mapped: 2480, added: 3, changed: 1, removed: 0, duplicates: ['01111'], withoutCollar: 19, applied: true };

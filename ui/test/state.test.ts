@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StatusDto } from '../src/api';
-import { appReducer, canAdvance, errorHint, initialApp, initialWizard, wizardReducer, type WizardState } from '../src/state';
+import { appReducer, bookedText, canAdvance, errorHint, initialApp, initialWizard, readActivity, wizardReducer, type WizardState } from '../src/state';
 
 const status: StatusDto = {
   health: 'error', reason: 'AtHoc unreachable', since: '2025-01-01T00:00:00Z', paused: false, mode: 'live',
@@ -111,5 +111,36 @@ describe('errorHint', () => {
     expect(errorHint('internal')).toBeNull();
     expect(errorHint('from_a_newer_backend')).toBeNull();
     expect(errorHint(null)).toBeNull();
+  });
+});
+
+describe('recent activity', () => {
+  const rec = (login: string | null, employee: string, action: 'set' | 'clear' | 'unmapped', state: 'applied' | 'rejected') =>
+    ({ id: 1, batch: 1, employee, duty: 'book_on', local: null, at: null, source: { file: 'a.csv', line: 1 }, action, login, reason: '', state, details: null, athocUserId: null, attempts: 1 }) as never;
+  it('bookedText names who was booked on and off (applied records only)', () => {
+    expect(bookedText([rec('jsmith', '1', 'set', 'applied'), rec(null, '7', 'clear', 'applied'), rec('x', '2', 'set', 'rejected')])).toBe(
+      'Booked on: jsmith · booked off: employee 7',
+    );
+    expect(bookedText([rec('bwayne', '5', 'clear', 'applied')])).toBe('Booked off: bwayne');
+    expect(bookedText([rec('x', '2', 'set', 'rejected')])).toBeNull();
+    const many = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((l) => rec(l, l, 'set', 'applied'));
+    expect(bookedText(many)).toBe('Booked on: a, b, c, d, e and 2 more');
+  });
+  it('readActivity keeps well-formed lines, newest first, and drops the rest', () => {
+    expect(readActivity(null)).toEqual([]);
+    expect(
+      readActivity([
+        { at: '2025-01-01T00:00:00Z', text: 'old', tone: 'info' },
+        { at: '2025-01-02T00:00:00Z', text: 'new', tone: 'warn' },
+        { at: 1, text: 'bad' },
+        { at: '2025-01-03T00:00:00Z', text: 'bad tone', tone: 'loud' },
+      ]).map((a) => a.text),
+    ).toEqual(['new', 'old']);
+  });
+  it('restored lines go after the ones this window already has; a later line goes first', () => {
+    let s = appReducer(initialApp, { type: 'event', event: { type: 'recordFailures', count: 1 }, at });
+    s = appReducer(s, { type: 'restoreActivity', activity: [{ at: '2024-12-31T00:00:00Z', text: 'kept', tone: 'info' }] });
+    s = appReducer(s, { type: 'activity', line: { at, text: 'Booked on: jsmith', tone: 'info' } });
+    expect(s.activity.map((a) => a.text)).toEqual(['Booked on: jsmith', '1 record failed', 'kept']);
   });
 });

@@ -1,10 +1,13 @@
-/** Status page: health, the facts behind it, the actions of the tray menu,
- * pending approvals with exactly what they would change, recent activity. */
+/** Status page: one headline for the whole state (with what waits and the
+ * one button for each), which AtHoc as whom, the actions of the tray menu,
+ * pending approvals with exactly what they would change, failed files,
+ * recent activity, and the facts behind it all. */
 import { useRef, useState } from 'preact/hooks';
 import * as api from '../api';
-import type { ApprovalDto, CycleReportDto, FailedFileDto, StatusDto } from '../api';
+import type { ApprovalDto, CycleReportDto, FailedFileDto, IncidentDto, StatusDto } from '../api';
 import { approvalSample, describeApproval } from '../approvals';
-import { ActionError, HealthBadge, Notice, Time, useAction, useApp } from '../components';
+import { ActionError, Notice, Time, useAction, useApp } from '../components';
+import { headline, TONE, type FixAction, type Headline } from '../headline';
 import { plural } from '../format';
 import type { Activity } from '../state';
 
@@ -86,7 +89,7 @@ function Approval({ approval, onDecided }: { approval: ApprovalDto; onDecided: (
       });
   return (
     <article class="approval" aria-labelledby={hid}>
-      <h3 id={hid}>
+      <h3 id={hid} tabIndex={-1}>
         <span aria-hidden="true">▲ </span>
         {title}: {approval.summary}
       </h3>
@@ -190,10 +193,83 @@ function FailedFile({ file, onDone }: { file: FailedFileDto; onDone: () => void 
   );
 }
 
+/** The headline: one sentence, the progress of a running sync, which AtHoc
+ * as whom, and every waiting thing with its one button. */
+function HeadlineCard({ h, onFix, busy }: { h: Headline; onFix: (a: FixAction) => void; busy: boolean }) {
+  const { info } = useApp();
+  const t = TONE[h.tone];
+  const c = info?.connection ?? null;
+  const p = h.progress;
+  return (
+    <section class={`headline hl-${h.tone}`} data-tone={h.tone} aria-labelledby="headline-text">
+      <h2 id="headline-text" class="headline-text">
+        <span aria-hidden="true" class="icon">
+          {t.icon}
+        </span>{' '}
+        {h.text}
+        {h.time && (
+          <span class="headline-time">
+            {' '}
+            · {h.time.label} <Time iso={h.time.iso} />
+          </span>
+        )}
+      </h2>
+      {p && (
+        <div class="progress-row" data-testid="sync-progress">
+          {p.total > 0 ? (
+            <progress id="sync-progress" max={p.total} value={p.answered} aria-label="Updates sent" />
+          ) : (
+            <progress id="sync-progress" aria-label="Sync running" />
+          )}
+          {/* The headline says it already, unless something waits (then it says that). */}
+          {h.tone !== 'syncing' && (
+            <span>
+              {p.total > 0 ? `Sending ${p.answered.toLocaleString('en-GB')} of ${p.total.toLocaleString('en-GB')} updates` : 'Syncing…'}
+            </span>
+          )}
+        </div>
+      )}
+      <p class="connection" data-testid="connection">
+        {info?.mode === 'demo' ? (
+          <>Connected to the built-in simulator (demo, sample data) — not to a real AtHoc</>
+        ) : c ? (
+          <>
+            Connected to <strong>{c.server}</strong> · {c.org} as <strong>{c.user}</strong>
+          </>
+        ) : (
+          'Not connected to AtHoc yet'
+        )}
+      </p>
+      {h.items.length > 0 && (
+        <ul class="waiting" aria-label="Waiting for you">
+          {h.items.map((i) => (
+            <li key={i.key} class={`waiting-${i.severity}`} data-item={i.key}>
+              <span class="waiting-text" id={`w-${i.key}`}>
+                <span aria-hidden="true">{i.severity === 'error' ? '✖ ' : '▲ '}</span>
+                {i.text}
+              </span>
+              <button
+                type="button"
+                aria-describedby={`w-${i.key}`}
+                disabled={busy && i.action.kind === 'retry'}
+                onClick={() => onFix(i.action)}
+              >
+                {i.action.label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 export function StatusPage({
   status,
   approvals,
   failedFiles,
+  incidents,
+  sending,
   activity,
   onStatus,
   reload,
@@ -201,27 +277,35 @@ export function StatusPage({
   status: StatusDto | null;
   approvals: ApprovalDto[];
   failedFiles: FailedFileDto[];
+  incidents: IncidentDto[];
+  sending: { answered: number; total: number } | null;
   activity: Activity[];
   onStatus: (s: StatusDto) => void;
   reload: () => void;
 }) {
-  const { info } = useApp();
+  const { info, navigate } = useApp();
   const act = useAction();
   const [report, setReport] = useState<CycleReportDto | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [decision, setDecision] = useState<string | null>(null);
+  const [syncing, setSyncing] = useState(false);
   const approvalsHeading = useRef<HTMLHeadingElement>(null);
   if (!status) return <p>Loading status…</p>;
+  const h = headline(status, sending, approvals, failedFiles, incidents, syncing);
 
-  const sync = () =>
-    void act.run(async () => {
-      setNote(null);
-      setDecision(null);
-      setReport(null);
-      const r = await api.syncNow();
-      setReport(r);
-      reload();
-    });
+  const sync = () => {
+    setSyncing(true);
+    void act
+      .run(async () => {
+        setNote(null);
+        setDecision(null);
+        setReport(null);
+        const r = await api.syncNow();
+        setReport(r);
+        reload();
+      })
+      .finally(() => setSyncing(false));
+  };
   const mappings = () =>
     void act.run(async () => {
       setReport(null);
@@ -235,60 +319,44 @@ export function StatusPage({
     });
   const togglePause = () => void act.run(async () => onStatus(await (status.paused ? api.resume() : api.pause())));
   const open = (name: api.FolderName) => void act.run(() => api.openFolder(name));
+  const fix = (a: FixAction) => {
+    switch (a.kind) {
+      case 'approval': {
+        const el = document.getElementById(`appr-${a.id}`);
+        el?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+        el?.focus({ preventScroll: true });
+        return;
+      }
+      case 'retry':
+        void act.run(async () => {
+          const names = await api.retryFailedFiles(null);
+          setNote(`Back in the drop folder, to be applied in the next sync: ${names.join(', ')}.`);
+          reload();
+        });
+        return;
+      case 'openFailed':
+        open('failed');
+        return;
+      case 'settings':
+        navigate?.('settings');
+        return;
+      case 'review':
+        navigate?.(a.page);
+        return;
+    }
+  };
 
   return (
     <div class="status-page">
-      <section class="health-card" aria-labelledby="health-h">
-        <h2 id="health-h">Health</h2>
-        <p class="health-line">
-          <HealthBadge health={status.health} /> <span class="reason">{status.reason}</span>
-        </p>
-        <p class="since">
-          Since <Time iso={status.since} short />
-          {status.mode === 'demo' && <strong class="demo-tag"> · Demo: built-in simulator, sample data</strong>}
-        </p>
-      </section>
-      <dl class="facts">
-        <dt>Last file seen</dt>
-        <dd>
-          {status.lastFileSeen ? (
-            <>
-              {/* The engine does not name the file yet: the name is then empty. */}
-              {status.lastFileSeen.name || 'a file'}, <Time iso={status.lastFileSeen.at} />
-            </>
-          ) : (
-            'none yet'
-          )}
-        </dd>
-        <dt>Last successful sync</dt>
-        <dd>
-          <Time iso={status.lastSuccess} />
-        </dd>
-        <dt>Next user mapping sync</dt>
-        <dd>{status.nextMappingSync ? <Time iso={status.nextMappingSync} /> : 'disabled'}</dd>
-        <dt>Files waiting</dt>
-        <dd data-testid="pending-files">{status.pendingFiles}</dd>
-        <dt>Syncing</dt>
-        <dd>{status.paused ? '❚❚ Paused' : '▶ Running'}</dd>
-        <dt>Approvals waiting</dt>
-        <dd>{status.pendingApprovals}</dd>
-        <dt>Duty values that differ from BOBO</dt>
-        <dd data-testid="drift">
-          {status.drift === null
-            ? 'not compared yet'
-            : status.drift === 0
-              ? 'none'
-              : `${status.drift} ${status.drift === 1 ? 'person' : 'people'} — see Field-mapping checks; \`bobosync reconcile --fix\` writes BOBO's duty status`}
-        </dd>
-      </dl>
+      <HeadlineCard h={h} onFix={fix} busy={act.busy} />
       <div class="actions" role="group" aria-label="Actions">
-        <button type="button" class="primary" onClick={sync} disabled={act.busy}>
+        <button type="button" class="primary" onClick={sync} disabled={act.busy || h.busy} aria-describedby={h.busy ? 'sync-progress' : undefined}>
           Sync now
         </button>
         <button type="button" onClick={togglePause} disabled={act.busy}>
           {status.paused ? 'Resume' : 'Pause'}
         </button>
-        <button type="button" onClick={mappings} disabled={act.busy}>
+        <button type="button" onClick={mappings} disabled={act.busy || h.busy}>
           Sync user mappings now
         </button>
         <button type="button" onClick={() => open('drop')} title={info?.folders.drop}>
@@ -298,13 +366,36 @@ export function StatusPage({
           Open logs folder
         </button>
       </div>
-      <div aria-live="polite">
-        {act.busy && <p class="busy">Working…</p>}
+      <div aria-live="polite" class="results">
+        {act.busy && !syncing && <p class="busy">Working…</p>}
         <ActionError act={act} />
         {report && <CycleSummary report={report} />}
         {note && <Notice tone="info">{note}</Notice>}
         {decision && <Notice tone="ok">{decision}</Notice>}
       </div>
+      {approvals.length > 0 || decision ? (
+        <section aria-labelledby="approvals-h">
+          <h2 id="approvals-h" tabIndex={-1} ref={approvalsHeading}>
+            Waiting for approval ({approvals.length})
+          </h2>
+          {approvals.length === 0 ? (
+            <p>Nothing waits for approval.</p>
+          ) : (
+            approvals.map((a) => (
+              <Approval
+                key={a.id}
+                approval={a}
+                onDecided={(message) => {
+                  setDecision(message);
+                  reload();
+                  // The approval is gone: focus goes to its section, not the page body.
+                  requestAnimationFrame(() => approvalsHeading.current?.focus());
+                }}
+              />
+            ))
+          )}
+        </section>
+      ) : null}
       {failedFiles.length > 0 && (
         <section aria-labelledby="failed-h">
           <h2 id="failed-h">Files not applied ({failedFiles.length})</h2>
@@ -328,41 +419,67 @@ export function StatusPage({
           ))}
         </section>
       )}
-      <section aria-labelledby="approvals-h">
-        <h2 id="approvals-h" tabIndex={-1} ref={approvalsHeading}>
-          Waiting for approval ({approvals.length})
-        </h2>
-        {approvals.length === 0 ? (
-          <p>Nothing waits for approval.</p>
-        ) : (
-          approvals.map((a) => (
-            <Approval
-              key={a.id}
-              approval={a}
-              onDecided={(message) => {
-                setDecision(message);
-                reload();
-                // The approval is gone: focus goes to its section, not the page body.
-                requestAnimationFrame(() => approvalsHeading.current?.focus());
-              }}
-            />
-          ))
-        )}
-      </section>
       <section aria-labelledby="activity-h">
         <h2 id="activity-h">Recent activity</h2>
         {activity.length === 0 ? (
-          <p>Nothing yet since this window opened.</p>
+          <p>
+            Nothing yet. Every sync ever run is in{' '}
+            <button type="button" class="link" onClick={() => navigate?.('history')}>
+              History
+            </button>
+            .
+          </p>
         ) : (
           <ul class="activity">
             {activity.map((a) => (
               <li class={`tone-${a.tone}`}>
                 <span aria-hidden="true">{a.tone === 'error' ? '✖ ' : a.tone === 'warn' ? '▲ ' : '• '}</span>
-                <Time iso={a.at} /> — {a.text}
+                <span class="activity-time">
+                  <Time iso={a.at} />
+                </span>{' '}
+                {a.text}
               </li>
             ))}
           </ul>
         )}
+      </section>
+      <section aria-labelledby="details-h">
+        <h2 id="details-h">Details</h2>
+        <dl class="facts">
+          <dt>Engine</dt>
+          <dd>
+            {status.reason} (since <Time iso={status.since} short />)
+          </dd>
+          <dt>Last file seen</dt>
+          <dd>
+            {status.lastFileSeen ? (
+              <>
+                {/* The engine does not name the file yet: the name is then empty. */}
+                {status.lastFileSeen.name || 'a file'}, <Time iso={status.lastFileSeen.at} />
+              </>
+            ) : (
+              'none yet'
+            )}
+          </dd>
+          <dt>Last successful sync</dt>
+          <dd>
+            <Time iso={status.lastSuccess} />
+          </dd>
+          <dt>Next user mapping sync</dt>
+          <dd>{status.nextMappingSync ? <Time iso={status.nextMappingSync} /> : 'disabled'}</dd>
+          <dt>Files waiting</dt>
+          <dd data-testid="pending-files">{status.pendingFiles}</dd>
+          <dt>Approvals waiting</dt>
+          <dd>{status.pendingApprovals}</dd>
+          <dt>Duty values that differ from BOBO</dt>
+          <dd data-testid="drift">
+            {status.drift === null
+              ? 'not compared yet'
+              : status.drift === 0
+                ? 'none'
+                : `${status.drift} ${status.drift === 1 ? 'person' : 'people'} — see Field-mapping checks; \`bobosync reconcile --fix\` writes BOBO's duty status`}
+          </dd>
+        </dl>
       </section>
     </div>
   );

@@ -367,6 +367,26 @@ impl WebDriver {
         }
     }
 
+    /// Asks for the window's outer size (WebDriver `window/rect`); returns
+    /// the rect the driver reports afterwards (the app's minimum size may
+    /// make it larger than asked).
+    pub async fn set_window_rect(&self, width: u32, height: u32) -> Result<Value> {
+        self.session_cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await
+    }
+
+    /// The page's viewport: `window.innerWidth` × `window.innerHeight`.
+    pub async fn inner_size(&self) -> Result<(u64, u64)> {
+        let v = self
+            .execute("return [window.innerWidth, window.innerHeight];")
+            .await?;
+        Ok((v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0)))
+    }
+
     /// A PNG of the window.
     pub async fn screenshot(&self) -> Result<Vec<u8>> {
         let v = self

@@ -121,6 +121,14 @@ async fn shot_sizes(
         tokio::time::sleep(Duration::from_millis(400)).await;
         let (iw, ih) = wd.inner_size().await?;
         sizes[i] = (iw, ih);
+        // Nothing wider than the window: no sideways scrolling at any size.
+        let scroll = wd
+            .execute("return document.documentElement.scrollWidth;")
+            .await?;
+        assert!(
+            scroll.as_u64().unwrap_or(u64::MAX) <= iw,
+            "{name}: the page is {scroll} px wide in a {iw} px window"
+        );
         let png = wd.screenshot().await?;
         let label = if i == 0 {
             "800x600".to_owned()
@@ -134,6 +142,12 @@ async fn shot_sizes(
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (w800, _) = sizes[0];
     assert_eq!(w800, 800, "the window did not take 800 px width");
+    // The app's minimum inner width (760) keeps it from going to 400.
+    assert!(
+        (u64::from(NARROW.0)..800).contains(&sizes[1].0),
+        "the narrow window is {:?}",
+        sizes[1]
+    );
     Ok(sizes)
 }
 
@@ -331,6 +345,29 @@ async fn headline_and_approval(wd: &WebDriver, site: &Site) -> TestResult {
     wd.wait_element_text(&headline, "Up to date", LIMIT).await?;
     assert_eq!(headline_tone(wd).await?, "ok");
     shot_sizes(wd, shots, "04-status-approved").await?;
+
+    // ── AtHoc refuses the credentials: Open Settings ──
+    site.sim
+        .sim
+        .update_config(|c| c.password = "changed-on-the-server".into());
+    site.sim.sim.expire_tokens();
+    wd.click_when_ready(&By::button("Sync now"), LIMIT).await?;
+    wd.wait_element_text(&headline, "Needs attention — 1 thing waits for you", LIMIT)
+        .await?;
+    let waiting = wd
+        .wait_element_text(
+            &By::css("ul.waiting"),
+            "AtHoc refused the credentials",
+            LIMIT,
+        )
+        .await?;
+    println!("waiting: {waiting}");
+    shot_sizes(wd, shots, "05-status-credentials-refused").await?;
+    wd.click_when_ready(&headline_button("Open Settings"), LIMIT)
+        .await?;
+    wd.wait_element_text(&By::css("main h1"), "Settings", LIMIT)
+        .await?;
+    shot_sizes(wd, shots, "06-settings-light").await?;
     Ok(())
 }
 

@@ -550,3 +550,19 @@ pub fn set_app_preferences<R: Runtime>(
     }
     Ok(get_app_preferences(app, state))
 }
+
+/// The window says whether it holds settings edits not saved yet; while it
+/// does, closing it asks first (see `window::close_requested`).
+#[tauri::command]
+pub fn set_unsaved_edits(state: State<'_, AppState>, unsaved: bool) {
+    state
+        .unsaved_edits
+        .store(unsaved, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Closes the window once it asked about its unsaved edits: to the tray,
+/// or quitting when closing quits.
+#[tauri::command]
+pub fn close_window<R: Runtime>(app: AppHandle<R>) {
+    crate::window::close_after_asking(&app);
+}

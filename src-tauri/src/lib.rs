@@ -62,6 +62,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::open_folder,
         commands::get_app_preferences,
         commands::set_app_preferences,
+        commands::set_unsaved_edits,
+        commands::close_window,
     ]
 }
 
@@ -107,13 +109,7 @@ pub fn run() {
         .invoke_handler(handler())
         .on_window_event(|window, event| {
             if let WindowEvent::CloseRequested { api, .. } = event {
-                let state = window.state::<AppState>();
-                if !state.close_to_tray.load(Ordering::SeqCst) {
-                    api.prevent_close();
-                    state::quit(window.app_handle());
-                }
-                // Else the window closes and is destroyed with its webview;
-                // the app lives on in the tray.
+                window::close_requested(window, api);
             }
         })
         .setup(move |app| {

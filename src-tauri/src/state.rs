@@ -43,6 +43,9 @@ pub struct AppState {
     pub quitting: AtomicBool,
     /// Closing the window hides it to the tray (else it quits).
     pub close_to_tray: AtomicBool,
+    /// The window holds settings edits not saved yet (it says so through
+    /// `set_unsaved_edits`): closing it asks first.
+    pub unsaved_edits: AtomicBool,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             log: Mutex::new(None),
             quitting: AtomicBool::new(false),
             close_to_tray: AtomicBool::new(true),
+            unsaved_edits: AtomicBool::new(false),
         }
     }
 

@@ -597,3 +597,30 @@ fn failed_files_are_listed_with_their_reason_and_can_be_retried_or_dismissed() {
     assert!(failed.join("dismissed").join("BOBO_dismiss.csv").exists());
     assert_eq!(call(&w, "list_failed_files", json!({})), Ok(json!([])));
 }
+
+#[test]
+fn the_window_says_when_it_holds_unsaved_edits_and_closing_then_asks_first() {
+    use bobosync_tray::window::{on_close, OnClose};
+    use std::sync::atomic::Ordering;
+    use tauri::Manager as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (app, w) = app(dir.path());
+    let state = app.state::<AppState>();
+    let decision = || {
+        on_close(
+            state.unsaved_edits.load(Ordering::SeqCst),
+            state.close_to_tray.load(Ordering::SeqCst),
+        )
+    };
+    assert_eq!(decision(), OnClose::ToTray);
+    assert_eq!(
+        call(&w, "set_unsaved_edits", json!({"unsaved": true})),
+        Ok(Value::Null)
+    );
+    assert_eq!(decision(), OnClose::AskFirst);
+    assert_eq!(
+        call(&w, "set_unsaved_edits", json!({"unsaved": false})),
+        Ok(Value::Null)
+    );
+    assert_eq!(decision(), OnClose::ToTray);
+}

@@ -94,6 +94,39 @@ describe('settings page', () => {
     await page.close();
   });
 
+  it('closing the window with unsaved edits asks first: the backend holds the close back until the window answers', async () => {
+    const page = await openSettings();
+    await page.getByLabel('Organization code').fill('EDITED');
+    await page.getByText('1 setting changed').waitFor();
+    await page.waitForFunction(() => window.__mock.unsavedEdits === true);
+    // The close button, held back by the backend (window::close_requested).
+    await page.evaluate(() => window.__closeBlocked());
+    const dialog = page.getByRole('dialog', { name: 'Unsaved settings' });
+    await dialog.getByText(/1 setting changed and not saved\. Save before closing the window/).waitFor();
+    await dialog.getByRole('button', { name: 'Stay' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal((await mock(page)).windowClosed, false, 'Stay keeps the window');
+    assert.equal(await page.getByLabel('Organization code').inputValue(), 'EDITED');
+
+    await page.evaluate(() => window.__closeBlocked());
+    await dialog.getByRole('button', { name: 'Discard' }).click();
+    await page.waitForFunction(() => window.__mock.windowClosed === true);
+    const state = await mock(page);
+    assert.equal(state.values['athoc.org_code'], 'POLICE', 'nothing saved');
+    assert.equal(state.unsavedEdits, false);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
+
+  it('saving or discarding tells the backend nothing is unsaved any more', async () => {
+    const page = await openSettings();
+    await page.getByLabel('Organization code').fill('EDITED');
+    await page.waitForFunction(() => window.__mock.unsavedEdits === true);
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await page.waitForFunction(() => window.__mock.unsavedEdits === false);
+    await page.close();
+  });
+
   it('leaving with unsaved edits asks: Stay keeps them, Discard drops them, Save saves them', async () => {
     const page = await openSettings();
     const pages = page.getByRole('navigation', { name: 'Pages' });

@@ -368,6 +368,29 @@ export type EngineEvent = EngineEventDto;
 /** The Tauri event name the backend emits {@link EngineEvent}s on. */
 export const ENGINE_EVENT = 'engine-event';
 
+/** `set_unsaved_edits`: the window holds settings edits not saved yet (or
+ * no longer); while it does, closing the window is held back and
+ * {@link CLOSE_BLOCKED_EVENT} asks the window instead. */
+export function setUnsavedEdits(unsaved: boolean): Promise<void> {
+  return call('set_unsaved_edits', { unsaved });
+}
+
+/** `close_window`: closes the window after it asked (saved or discarded):
+ * to the tray, or quitting BoboSync when closing quits. */
+export function closeWindow(): Promise<void> {
+  return call('close_window');
+}
+
+/** The event the backend emits when closing the window was held back
+ * because of unsaved edits. */
+export const CLOSE_BLOCKED_EVENT = 'close-blocked';
+
+/** Calls `handler` whenever closing the window was held back, until the
+ * returned function is called. */
+export function onCloseBlocked(handler: () => void): Promise<UnlistenFn> {
+  return listen(CLOSE_BLOCKED_EVENT, () => handler());
+}
+
 /** Calls `handler` for every engine event until the returned function is called. */
 export function onEngineEvent(handler: (event: EngineEvent) => void): Promise<UnlistenFn> {
   return listen<EngineEvent>(ENGINE_EVENT, (e) => handler(e.payload));

@@ -88,8 +88,24 @@ export function App() {
     };
   }, [inApp]);
 
-  /** A page the operator asked for while Settings held unsaved edits. */
-  const [leaving, setLeaving] = useState<{ page: Page; count: number } | null>(null);
+  /** A page the operator asked for (or closing the window) while Settings
+   * held unsaved edits. */
+  const [leaving, setLeaving] = useState<{ page: Page | 'close'; count: number } | null>(null);
+  useEffect(() => {
+    let unlisten: (() => void) | null = null;
+    let stopped = false;
+    api
+      .onCloseBlocked(() => {
+        const unsaved = pendingUnsaved();
+        if (unsaved) setLeaving({ page: 'close', count: unsaved.count() });
+        else void api.closeWindow();
+      })
+      .then((u) => (stopped ? u() : (unlisten = u)), () => undefined);
+    return () => {
+      stopped = true;
+      unlisten?.();
+    };
+  }, []);
   const go = (page: Page) => {
     dispatch({ type: 'navigate', page });
     if (page === 'status') reload();
@@ -108,7 +124,8 @@ export function App() {
     if (!target) return;
     if (unsaved && how === 'save' && !(await unsaved.save())) return; // stays: the page shows why
     if (unsaved && how === 'discard') unsaved.discard();
-    go(target.page);
+    if (target.page === 'close') void api.closeWindow();
+    else go(target.page);
   };
 
   if (fatal) return <Notice tone="error">BoboSync's backend did not answer: {fatal}</Notice>;
@@ -205,7 +222,8 @@ export function App() {
           }
         >
           <p>
-            {changesText(leaving.count)} and not saved. Save before going to {PAGES.find((p) => p.id === leaving.page)?.title}, discard
+            {changesText(leaving.count)} and not saved. Save before{' '}
+            {leaving.page === 'close' ? 'closing the window' : `going to ${PAGES.find((p) => p.id === leaving.page)?.title}`}, discard
             the changes, or stay on Settings?
           </p>
         </ConfirmDialog>

@@ -1,6 +1,6 @@
 /** Test page entry: installs the fake backend, then starts the real UI.
  * `?scenario=fresh` starts with nothing configured. */
-import { emitEngineEvent, installMockBackend, type Scenario } from './mock-backend';
+import { emitCloseBlocked, emitEngineEvent, installMockBackend, type Scenario } from './mock-backend';
 
 const scenario = (new URLSearchParams(location.search).get('scenario') ?? 'configured') as Scenario;
 const params = new URLSearchParams(location.search);
@@ -9,4 +9,5 @@ const params = new URLSearchParams(location.search);
 if (!params.has('keepActivity')) localStorage.removeItem('bobosync.activity.v1');
 (window as unknown as { __mock: unknown }).__mock = installMockBackend(scenario);
 (window as unknown as { __emit: unknown }).__emit = emitEngineEvent;
+(window as unknown as { __closeBlocked: unknown }).__closeBlocked = emitCloseBlocked;
 await import('../src/main');

@@ -20,6 +20,11 @@ import { ENGINE_EVENT } from '../src/api';
  * (not configured). */
 export type Scenario = 'fresh' | 'configured' | 'empty' | 'attention' | 'demo';
 
+/** Emits the backend's "closing the window was held back" (tests: `window.__closeBlocked`). */
+export function emitCloseBlocked(): void {
+  void emit('close-blocked', null);
+}
+
 /** Emits an engine event as the backend would (tests: `window.__emit`). */
 export function emitEngineEvent(e: EngineEvent): void {
   void emit(ENGINE_EVENT, e);
@@ -49,6 +54,10 @@ export interface MockState {
   failedRuns: FailedRunDto[];
   /** Every command received, with its arguments (secrets redacted). */
   calls: { cmd: string; args: unknown }[];
+  /** What the window last said through `set_unsaved_edits`. */
+  unsavedEdits: boolean;
+  /** `close_window` was called. */
+  windowClosed: boolean;
   /** Files written by write_export. */
   exports: { path: string; contents: string }[];
   /** Folder names `open_folder` was asked for. */
@@ -179,6 +188,8 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
     ...(seeded ? seed() : NOTHING),
     retried: [],
     calls: [],
+    unsavedEdits: false,
+    windowClosed: false,
     exports: [],
     opened: [],
     preferences: { startAtLogin: false, closeToTray: true },
@@ -338,6 +349,13 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
         case 'set_app_preferences':
           s.preferences = { ...args.preferences };
           return s.preferences;
+        case 'set_unsaved_edits':
+          s.unsavedEdits = Boolean(args.unsaved);
+          return null;
+        case 'close_window':
+          s.unsavedEdits = false;
+          s.windowClosed = true;
+          return null;
         default:
           throw { kind: 'internal', message: `mock backend: unknown command ${cmd}` };
       }

@@ -338,6 +338,11 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
       }),
     [],
   );
+  // The backend holds the window's close button back while edits wait.
+  useEffect(() => {
+    void api.setUnsavedEdits(count > 0).catch(() => undefined);
+  }, [count > 0]);
+  useEffect(() => () => void api.setUnsavedEdits(false).catch(() => undefined), []);
   useEffect(() => {
     if (count === 0) return;
     const onBeforeUnload = (e: BeforeUnloadEvent) => {

@@ -120,14 +120,32 @@ async fn shot_sizes(
         tokio::time::sleep(Duration::from_millis(400)).await;
         let (iw, ih) = wd.inner_size().await?;
         sizes[i] = (iw, ih);
-        // Nothing wider than the window: no sideways scrolling at any size.
-        let scroll = wd
-            .execute("return document.documentElement.scrollWidth;")
-            .await?;
-        assert!(
-            scroll.as_u64().unwrap_or(u64::MAX) <= iw,
-            "{name}: the page is {scroll} px wide in a {iw} px window"
-        );
+        // Nothing wider than the window: no sideways scrolling at any size
+        // (once the re-layout after the resize is done).
+        let mut scroll = serde_json::Value::Null;
+        for _ in 0..20 {
+            scroll = wd
+                .execute("return document.documentElement.scrollWidth;")
+                .await?;
+            if scroll.as_u64().is_some_and(|w| w <= iw) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+        if scroll.as_u64().unwrap_or(u64::MAX) > iw {
+            let wide = wd
+                .execute(
+                    "return [...document.querySelectorAll('body *')]\
+                     .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 || (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 && getComputedStyle(e).overflowX === 'visible'))\
+                     .slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + \
+                     Math.round(e.getBoundingClientRect().width) + 'px: ' + \
+                     (e.textContent || '').trim().slice(0, 60));",
+                )
+                .await?;
+            panic!(
+                "{name}: the page is {scroll} px wide in a {iw} px window; wider elements: {wide}"
+            );
+        }
         let png = wd.screenshot().await?;
         let label = if i == 0 {
             "800x600".to_owned()

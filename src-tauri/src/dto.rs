@@ -44,6 +44,9 @@ pub struct StatusDto {
     /// People whose AtHoc duty value differs from their last BOBO event, at
     /// the last reconciliation check (`null` until one ran).
     pub drift: Option<usize>,
+    /// The incidents open now, errors first: a window opened after one
+    /// began names it.
+    pub incidents: Vec<IncidentDto>,
 }
 
 impl StatusDto {
@@ -64,6 +67,7 @@ impl StatusDto {
             pending_files: s.pending_files,
             pending_approvals: s.pending_approvals,
             drift: s.drift,
+            incidents: s.incidents.iter().map(IncidentDto::from).collect(),
         }
     }
 
@@ -81,6 +85,7 @@ impl StatusDto {
             pending_files: 0,
             pending_approvals: 0,
             drift: None,
+            incidents: Vec::new(),
         }
     }
 }

@@ -136,7 +136,9 @@ export function appReducer(state: AppState, action: AppAction): AppState {
     case 'navigate':
       return state.page === action.page ? state : { ...state, page: action.page };
     case 'status':
-      return { ...state, status: action.status };
+      // The snapshot names every incident open now (one may have begun
+      // before the window opened); events keep the list current between.
+      return { ...state, status: action.status, incidents: action.status.incidents };
     case 'approvals':
       return { ...state, approvals: action.approvals };
     case 'failedFiles':
@@ -149,7 +151,7 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       const e = action.event;
       let next: AppState = state;
       if (e.type === 'healthChanged') {
-        next = { ...next, status: e.status };
+        next = { ...next, status: e.status, incidents: e.status.incidents };
         if (e.status.health !== 'syncing') next = { ...next, sending: null };
       }
       if (e.type === 'sending') next = { ...next, sending: { answered: e.answered, total: e.total } };

@@ -4,7 +4,7 @@ import { headline, TONE, waitingItems } from '../src/headline';
 
 const status: StatusDto = {
   health: 'ok', reason: 'All files applied', since: '2025-03-04T13:00:00Z', paused: false, mode: 'live',
-  lastFileSeen: null, lastSuccess: '2025-03-04T13:58:00Z', nextMappingSync: null, pendingFiles: 0, pendingApprovals: 0, drift: 0,
+  lastFileSeen: null, lastSuccess: '2025-03-04T13:58:00Z', nextMappingSync: null, pendingFiles: 0, pendingApprovals: 0, drift: 0, incidents: [],
 };
 const approval: ApprovalDto = { id: 7, kind: 'mass_clear', summary: 'clear 12 duty values', payload: '[]', createdAt: '2025-03-04T13:55:00Z' };
 const failed = (name: string): FailedFileDto => ({ name, failedAt: '2025-03-04T12:00:00Z', reason: 'HTTP 400' });

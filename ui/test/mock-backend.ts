@@ -25,8 +25,17 @@ export function emitCloseBlocked(): void {
   void emit('close-blocked', null);
 }
 
-/** Emits an engine event as the backend would (tests: `window.__emit`). */
+/** The installed mock's state: events emitted by tests keep its status true. */
+let installed: MockState | null = null;
+
+/** Emits an engine event as the backend would (tests: `window.__emit`); an
+ * incident opened or resolved also changes the status the mock reports, as
+ * the engine's does. */
 export function emitEngineEvent(e: EngineEvent): void {
+  if (installed && (e.type === 'incidentOpened' || e.type === 'incidentResolved')) {
+    const others = installed.status.incidents.filter((i) => i.id !== e.incident.id);
+    installed.status = { ...installed.status, incidents: e.type === 'incidentOpened' ? [...others, e.incident] : others };
+  }
   void emit(ENGINE_EVENT, e);
 }
 
@@ -75,7 +84,7 @@ function baseStatus(): StatusDto {
   return {
     health: 'ok', reason: 'All files applied', since: iso(-3600), paused: false, mode: 'live',
     lastFileSeen: { name: 'bobo_0301.csv', at: iso(-600) }, lastSuccess: iso(-590),
-    nextMappingSync: iso(6 * 3600), pendingFiles: 2, pendingApprovals: 1, drift: 0,
+    nextMappingSync: iso(6 * 3600), pendingFiles: 2, pendingApprovals: 1, drift: 0, incidents: [],
   };
 }
 
@@ -362,5 +371,6 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
     },
     { shouldMockEvents: true },
   );
+  installed = s;
   return s;
 }

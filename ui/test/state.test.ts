@@ -4,7 +4,7 @@ import { appReducer, bookedText, canAdvance, errorHint, initialApp, initialWizar
 
 const status: StatusDto = {
   health: 'error', reason: 'AtHoc unreachable', since: '2025-01-01T00:00:00Z', paused: false, mode: 'live',
-  lastFileSeen: null, lastSuccess: null, nextMappingSync: null, pendingFiles: 0, pendingApprovals: 0, drift: null,
+  lastFileSeen: null, lastSuccess: null, nextMappingSync: null, pendingFiles: 0, pendingApprovals: 0, drift: null, incidents: [],
 };
 const at = '2025-01-01T00:00:00Z';
 
@@ -13,6 +13,12 @@ describe('appReducer', () => {
     const s = appReducer(initialApp, { type: 'event', event: { type: 'healthChanged', status }, at });
     expect(s.status).toEqual(status);
     expect(s.activity).toEqual([]);
+  });
+  it('the status snapshot names the incidents open now, even ones that began before the window opened', () => {
+    const incident = { id: 9, kind: 'auth_rejected', severity: 'error', summary: 'AtHoc refused the credentials', since: at };
+    const s = appReducer(initialApp, { type: 'status', status: { ...status, incidents: [incident] } });
+    expect(s.incidents).toEqual([incident]);
+    expect(appReducer(s, { type: 'status', status }).incidents).toEqual([]);
   });
   it('incidents open and resolve by id', () => {
     const incident = { id: 1, kind: 'unreachable', severity: 'error' as const, summary: 'AtHoc unreachable', since: at };

@@ -133,6 +133,13 @@ fn bad_credentials_are_one_error_incident_resolved_once_when_fixed() {
         status_until(&engine, "health error", |s| s.health == Health::Error).await;
         let reason = engine.status().reason;
         assert!(reason.to_lowercase().contains("credentials"), "{reason}");
+        // The status names the open incident, for a window opened only now.
+        status_until(&engine, "the incident in the status", |s| {
+            s.incidents
+                .iter()
+                .any(|i| i.kind == IncidentKind::AuthenticationRejected)
+        })
+        .await;
         // Let it retry (and fail) a few more times.
         let mut seen = Vec::new();
         let mut cycles = 0;
@@ -152,6 +159,10 @@ fn bad_credentials_are_one_error_incident_resolved_once_when_fixed() {
         h.sim()
             .update_config(|c| c.password = "not-the-password".to_owned());
         status_until(&engine, "health back to ok", |s| s.health == Health::Ok).await;
+        status_until(&engine, "no incident left in the status", |s| {
+            s.incidents.is_empty()
+        })
+        .await;
         let mut recovered = engine.subscribe();
         h.drop_file("BOBO_1.csv", bobo_row("BON", "00001", &stamp(0, "083000")));
         loop {

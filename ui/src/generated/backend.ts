@@ -136,7 +136,12 @@ export type StatusDto = { health: Health, reason: string, since: string, paused:
  * People whose AtHoc duty value differs from their last BOBO event, at
  * the last reconciliation check (`null` until one ran).
  */
-drift: number | null, };
+drift: number | null, 
+/**
+ * The incidents open now, errors first: a window opened after one
+ * began names it.
+ */
+incidents: Array<IncidentDto>, };
 
 /**
  * Resolved folders.

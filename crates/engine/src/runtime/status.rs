@@ -48,6 +48,9 @@ pub struct Status {
     /// (beyond the stale cleanup catching up), at the last reconciliation
     /// check; `None` until one ran.
     pub drift: Option<usize>,
+    /// The incidents open now, errors first (each also came as an
+    /// [`EngineEvent::IncidentOpened`]): a window opened later names them.
+    pub incidents: Vec<Incident>,
 }
 
 impl Status {
@@ -69,6 +72,7 @@ impl Status {
             pending_files: 0,
             pending_approvals: 0,
             drift: None,
+            incidents: Vec::new(),
         }
     }
 }

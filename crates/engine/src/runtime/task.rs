@@ -23,7 +23,7 @@ use super::decide::{self, Intervals, Memory};
 use super::files::FileTracker;
 use super::health::{self, Change, Incidents, Source};
 use super::lock::DataLock;
-use super::status::{EngineEvent, IncidentKind, Status};
+use super::status::{EngineEvent, Incident, IncidentKind, Status};
 use super::{Command, EngineError, EngineHandle, EngineOptions, Inner};
 
 /// Where close events are watched, a file with no close event is read
@@ -838,6 +838,14 @@ impl State {
                 }
             }
         }
+        let open: Vec<Incident> = self.incidents.open().into_iter().cloned().collect();
+        self.status.send_if_modified(|s| {
+            let changed = s.incidents != open;
+            if changed {
+                s.incidents = open;
+            }
+            changed
+        });
     }
 
     /// Recomputes health (with `syncing` saying what is in flight) and

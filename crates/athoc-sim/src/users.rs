@@ -62,6 +62,9 @@ const FIRST_USER_ID: u64 = 2_060_001;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Directory {
     users: Vec<SimUser>,
+    /// Where each login is in `users`: updates of thousands of users look
+    /// each one up, which a scan would make quadratic.
+    positions: HashMap<String, usize>,
     ids: HashMap<String, u64>,
     next_id: u64,
 }
@@ -71,6 +74,7 @@ impl Directory {
     pub(crate) fn new(users: Vec<SimUser>) -> Directory {
         let mut dir = Directory {
             users: Vec::new(),
+            positions: HashMap::new(),
             ids: HashMap::new(),
             next_id: FIRST_USER_ID,
         };
@@ -87,7 +91,7 @@ impl Directory {
 
     /// The user with exactly this login.
     pub(crate) fn get(&self, login: &str) -> Option<&SimUser> {
-        self.users.iter().find(|u| u.login == login)
+        self.positions.get(login).map(|&i| &self.users[i])
     }
 
     /// The numeric `USER_ID` of a login, if the user exists.
@@ -98,25 +102,32 @@ impl Directory {
 
     /// Inserts or replaces (keeping position and `USER_ID`).
     pub(crate) fn upsert(&mut self, user: SimUser) {
-        if let Some(slot) = self.users.iter_mut().find(|u| u.login == user.login) {
-            *slot = user;
+        if let Some(&i) = self.positions.get(&user.login) {
+            self.users[i] = user;
             return;
         }
         if !self.ids.contains_key(&user.login) {
             self.ids.insert(user.login.clone(), self.next_id);
             self.next_id += 1;
         }
+        self.positions.insert(user.login.clone(), self.users.len());
         self.users.push(user);
     }
 
     /// Removes a user; unknown logins are ignored.
     pub(crate) fn remove(&mut self, login: &str) {
+        if self.positions.remove(login).is_none() {
+            return;
+        }
         self.users.retain(|u| u.login != login);
+        for (i, user) in self.users.iter().enumerate() {
+            self.positions.insert(user.login.clone(), i);
+        }
     }
 
     /// Sets (or, with `""`, clears) one attribute; returns false when the login is unknown.
     pub(crate) fn set_attribute(&mut self, login: &str, name: &str, value: &str) -> bool {
-        match self.users.iter_mut().find(|u| u.login == login) {
+        match self.positions.get(login).map(|&i| &mut self.users[i]) {
             Some(user) => {
                 if value.is_empty() {
                     user.attributes.remove(name);

@@ -327,13 +327,14 @@ impl From<&Action> for PlannedActionDto {
             Action::Set { login } => PlannedActionDto::Set {
                 login: login.as_str().to_owned(),
             },
-            Action::Clear { login } => PlannedActionDto::Clear {
+            Action::Clear { login, .. } => PlannedActionDto::Clear {
                 login: login.as_str().to_owned(),
             },
-            Action::Superseded { by } => PlannedActionDto::Superseded { by: by.into() },
+            Action::Superseded { by, .. } => PlannedActionDto::Superseded { by: by.into() },
             Action::SkipOlder {
                 applied_at,
                 applied_from,
+                ..
             } => PlannedActionDto::SkipOlder {
                 applied_at: *applied_at,
                 applied_from: applied_from.into(),
@@ -393,7 +394,7 @@ impl From<&Preview> for PreviewDto {
                             source: (&r.event.source).into(),
                         },
                         action: (&r.action).into(),
-                        reason: r.reason.clone(),
+                        reason: r.reason(),
                     })
                     .collect(),
                 invalid: p

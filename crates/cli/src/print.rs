@@ -137,7 +137,7 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
         let e = &record.event;
         let what = match &record.action {
             Action::Set { login } => format!("SET {login}"),
-            Action::Clear { login } => format!("CLEAR {login}"),
+            Action::Clear { login, .. } => format!("CLEAR {login}"),
             Action::Superseded { .. } => "superseded".to_owned(),
             Action::SkipOlder { .. } => "skip (older)".to_owned(),
             Action::Unmapped => "unmapped".to_owned(),
@@ -148,7 +148,7 @@ pub fn preview(p: &Preview, json: bool) -> anyhow::Result<()> {
             esc(e.employee.as_str()),
             e.duty.code(),
             e.local,
-            esc(&record.reason)
+            esc(&record.reason())
         );
     }
     for error in &p.plan.invalid {

@@ -139,7 +139,14 @@ struct Inner {
     /// What was wrong with the system trust store when the client was built.
     trust_notice: Option<String>,
     token: tokio::sync::Mutex<Option<auth::CachedToken>>,
+    /// When AtHoc last answered a request with success (a token, or a 2xx
+    /// API reply): a cycle that has just heard from it needs no probe.
+    answered: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
+
+/// How recent a successful answer from AtHoc must be for
+/// [`AthocClient::confirm_connection`] to skip its probe.
+pub const CONNECTION_PROOF_AGE: Duration = Duration::from_secs(10);
 
 impl fmt::Debug for AthocClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -169,6 +176,7 @@ impl AthocClient {
                 config,
                 trust_notice,
                 token: tokio::sync::Mutex::new(None),
+                answered: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -178,16 +186,50 @@ impl AthocClient {
         &self.inner.config
     }
 
-    /// Checks that AtHoc can be reached and accepts the credentials and the
-    /// operator's role: gets a token and fetches one user (`Limit=1`).
     /// A warning about the system trust store (no usable CA certificate),
     /// as found when this client was built.
     pub fn trust_notice(&self) -> Option<&str> {
         self.inner.trust_notice.as_deref()
     }
 
+    /// Checks that AtHoc can be reached and accepts the credentials and the
+    /// operator's role: gets a token and fetches one user (`Limit=1`).
     pub async fn check_connection(&self) -> Result<(), AthocError> {
         self.bearer().await?;
         self.fetch_page("LOGIN_ID", 1, 0, None).await.map(|_| ())
+    }
+
+    /// What a cycle starts with: a token (fetched if none is held), and the
+    /// probe of [`AthocClient::check_connection`] only when AtHoc has not
+    /// answered a request with success in the last
+    /// [`CONNECTION_PROOF_AGE`]. A `bobosync once` fetches its token here,
+    /// which proves the connection, so it makes no probe; a long-running
+    /// engine probes at the start of a cycle that follows a quiet spell.
+    pub async fn confirm_connection(&self) -> Result<(), AthocError> {
+        self.bearer().await?;
+        if self.answered_within(CONNECTION_PROOF_AGE) {
+            return Ok(());
+        }
+        self.check_connection().await
+    }
+
+    /// Notes that AtHoc has just answered a request with success.
+    fn note_answer(&self) {
+        let mut answered = self
+            .inner
+            .answered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *answered = Some(tokio::time::Instant::now());
+    }
+
+    /// Whether AtHoc answered a request with success within `age`.
+    fn answered_within(&self, age: Duration) -> bool {
+        let answered = *self
+            .inner
+            .answered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        answered.is_some_and(|at| at.elapsed() <= age)
     }
 }

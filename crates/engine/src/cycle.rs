@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tracing::Instrument;
 
 use crate::athoc::{AthocClient, AthocError};
 use crate::config::Settings;
@@ -401,15 +402,25 @@ impl SyncContext {
         }
         // Like the Python tool: connect first. An unreachable or refusing
         // AtHoc fails the cycle before any file is touched, so an outage or a
-        // wrong password never counts as a failed attempt at a file.
-        if let Err(e) = self.client.check_connection().await {
+        // wrong password never counts as a failed attempt at a file. A token
+        // fetched now, or any answer in the last few seconds, is the proof;
+        // otherwise one probe request.
+        if let Err(e) = self
+            .client
+            .confirm_connection()
+            .instrument(tracing::debug_span!("check_connection"))
+            .await
+        {
             report
                 .failures
                 .push(Failure::athoc(&e, format!("cannot work with AtHoc: {e}")));
             self.conclude(&report).await;
             return report;
         }
-        let mappings_refreshed = self.mapping_sync_if_due(options, &mut report).await;
+        let mappings_refreshed = self
+            .mapping_sync_if_due(options, &mut report)
+            .instrument(tracing::debug_span!("mapping_sync"))
+            .await;
         match self.mappings_not_ready().await {
             Ok(None) => self.process_files(mappings_refreshed, &mut report).await,
             Ok(Some(waiting)) => report.failures.push(waiting),
@@ -419,7 +430,11 @@ impl SyncContext {
             self.conclude(&report).await;
             return report;
         }
-        match self.cleanup(false, options.approve).await {
+        match self
+            .cleanup(false, options.approve)
+            .instrument(tracing::debug_span!("cleanup"))
+            .await
+        {
             Ok(cleanup) => {
                 if let Some(guarded) = &cleanup.approval {
                     let line = guarded.describe(&self.hint("cleanup --approve"));

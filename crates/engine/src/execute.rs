@@ -42,7 +42,7 @@ pub fn update_for(record: &PlannedRecord, target: Target<'_>) -> Option<Attribut
                 .format
                 .format(utc_to_local(record.event.at, target.time_zone)),
         }),
-        Action::Clear { login } => Some(AttributeUpdate {
+        Action::Clear { login, .. } => Some(AttributeUpdate {
             login: login.clone(),
             value: String::new(),
         }),

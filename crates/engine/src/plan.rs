@@ -65,31 +65,146 @@ pub struct PlanInput<'a> {
     pub stale_after: Duration,
 }
 
-/// What to do with one event.
+/// What to do with one event, with what its reason needs to say why (the
+/// reason itself is rendered only when shown: see [`PlannedRecord::reason`]).
+/// Stored as JSON with each record; fields added later are optional, so
+/// records journalled before them still read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// Set the duty attribute of `login` to the event's time.
     Set { login: Login },
-    /// Clear the duty attribute of `login`.
-    Clear { login: Login },
+    /// Clear the duty attribute of `login`: a book-off's, unless `cause`
+    /// says otherwise.
+    Clear {
+        login: Login,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<Box<ClearCause>>,
+    },
     /// A later event for the same employee in this batch wins.
-    Superseded { by: SourceLine },
+    Superseded {
+        by: SourceLine,
+        /// The winner's kind and time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_duty: Option<Duty>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_at: Option<DateTime<Utc>>,
+    },
     /// An event at or after this one's time was already applied.
     SkipOlder {
         applied_at: DateTime<Utc>,
         applied_from: SourceLine,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        applied_duty: Option<Duty>,
     },
     /// No AtHoc user has this employee ID; parked until the next mapping sync.
     Unmapped,
 }
 
-/// One event and the decision about it, with a reason an operator can read.
+impl Action {
+    /// A book-off's clear of `login`.
+    pub fn clear(login: Login) -> Action {
+        Action::Clear { login, cause: None }
+    }
+}
+
+/// Why a [`Action::Clear`] is not a book-off's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClearCause {
+    /// A book-on older than the cleanup age when it was planned: the person
+    /// is treated as off duty.
+    OldBookOn {
+        planned_at: DateTime<Utc>,
+        cleanup_age_minutes: i64,
+    },
+    /// The stale cleanup found this value in AtHoc older than the cleanup age.
+    StaleValue {
+        attribute: String,
+        value: String,
+        cleanup_age_hours: i64,
+    },
+}
+
+/// One event and the decision about it. Its reason, a sentence for an
+/// operator, is rendered from both when shown ([`PlannedRecord::reason`]),
+/// not held: a backlog of a million rows would otherwise carry a million
+/// sentences.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedRecord {
     pub event: DutyEvent,
     pub action: Action,
-    pub reason: String,
+}
+
+impl PlannedRecord {
+    /// Why the event is planned as it is, for an operator: names the event,
+    /// its file and line, and what decided it.
+    pub fn reason(&self) -> String {
+        let event = &self.event;
+        let what = format!(
+            "{} of {} at {} from {}",
+            describe(event.duty),
+            event.employee,
+            when(event),
+            event.source
+        );
+        match &self.action {
+            Action::Set { login } => {
+                format!("{what}: set the duty attribute of {login} to this time")
+            }
+            Action::Clear { login, cause: None } => {
+                format!("{what}: clear the duty attribute of {login}")
+            }
+            Action::Clear {
+                login,
+                cause: Some(cause),
+            } => match cause.as_ref() {
+                ClearCause::OldBookOn {
+                    planned_at,
+                    cleanup_age_minutes,
+                } => format!(
+                    "{what} is older than the cleanup age ({}) at {} UTC, so the person is \
+                     treated as off duty: clear the duty attribute of {login}",
+                    hours(Duration::minutes(*cleanup_age_minutes)),
+                    planned_at.format("%Y-%m-%d %H:%M:%S"),
+                ),
+                ClearCause::StaleValue {
+                    attribute,
+                    value,
+                    cleanup_age_hours,
+                } => format!(
+                    "{attribute} = {value:?} is older than AUTO_CLEANUP_HOURS ({cleanup_age_hours} h): cleared"
+                ),
+            },
+            Action::Superseded { by, by_duty, by_at } => {
+                let winner = by_duty.map_or("event", describe);
+                let why = match by_at {
+                    Some(at) if *at == event.at => {
+                        "has the same time and comes later in the batch".to_owned()
+                    }
+                    Some(at) => format!("is later ({} UTC)", at.format("%Y-%m-%d %H:%M:%S")),
+                    None => "is later".to_owned(),
+                };
+                format!("{what} is superseded: the {winner} from {by} {why}")
+            }
+            Action::SkipOlder {
+                applied_at,
+                applied_from,
+                applied_duty,
+            } => format!(
+                "{what} is skipped: a {} at {} UTC from {} was already applied, \
+                 and older data never overwrites newer",
+                applied_duty.map_or("event", describe),
+                applied_at.format("%Y-%m-%d %H:%M:%S"),
+                applied_from,
+            ),
+            Action::Unmapped => format!(
+                "{what} is parked: no AtHoc user has collar number {}; it is planned again \
+                 after the next user-mapping sync",
+                event.employee
+            ),
+        }
+    }
 }
 
 /// The whole decision for a batch: one record per event, in input order, and
@@ -162,15 +277,14 @@ pub fn plan(input: PlanInput<'_>) -> Plan {
         .map(|(index, event)| {
             // Every employee in `events` has a winner.
             let winner_index = winners.get(&event.employee).copied().unwrap_or(index);
-            let (action, reason) = if winner_index == index {
+            let action = if winner_index == index {
                 decide(event, &input)
             } else {
-                superseded(event, &input.events[winner_index])
+                superseded(&input.events[winner_index])
             };
             PlannedRecord {
                 event: event.clone(),
                 action,
-                reason,
             }
         })
         .collect();
@@ -211,84 +325,41 @@ fn precedes(a: &DutyEvent, a_index: usize, b: &DutyEvent, b_index: usize) -> boo
     (a.at, &a.source, rank(a.duty), a_index) < (b.at, &b.source, rank(b.duty), b_index)
 }
 
-fn superseded(event: &DutyEvent, winner: &DutyEvent) -> (Action, String) {
-    let why = if winner.at == event.at {
-        "has the same time and comes later in the batch".to_owned()
-    } else {
-        format!("is later ({})", when(winner))
-    };
-    let reason = format!(
-        "{} of {} at {} from {} is superseded: the {} from {} {}",
-        describe(event.duty),
-        event.employee,
-        when(event),
-        event.source,
-        describe(winner.duty),
-        winner.source,
-        why,
-    );
-    (
-        Action::Superseded {
-            by: winner.source.clone(),
-        },
-        reason,
-    )
+fn superseded(winner: &DutyEvent) -> Action {
+    Action::Superseded {
+        by: winner.source.clone(),
+        by_duty: Some(winner.duty),
+        by_at: Some(winner.at),
+    }
 }
 
-fn decide(event: &DutyEvent, input: &PlanInput<'_>) -> (Action, String) {
-    let what = format!(
-        "{} of {} at {} from {}",
-        describe(event.duty),
-        event.employee,
-        when(event),
-        event.source
-    );
+fn decide(event: &DutyEvent, input: &PlanInput<'_>) -> Action {
     if let Some(applied) = input.ledger.get(&event.employee) {
         // The same order as within a batch: time, then source. So two
         // events at the same second end the same way whether they arrive in
         // one batch or in two.
         if (event.at, &event.source) <= (applied.at, &applied.source) {
-            let reason = format!(
-                "{what} is skipped: a {} at {} UTC from {} was already applied, \
-                 and older data never overwrites newer",
-                describe(applied.duty),
-                applied.at.format("%Y-%m-%d %H:%M:%S"),
-                applied.source,
-            );
-            let action = Action::SkipOlder {
+            return Action::SkipOlder {
                 applied_at: applied.at,
                 applied_from: applied.source.clone(),
+                applied_duty: Some(applied.duty),
             };
-            return (action, reason);
         }
     }
     let Some(login) = input.mappings.get(&event.employee) else {
-        let reason = format!(
-            "{what} is parked: no AtHoc user has collar number {}; it is planned again \
-             after the next user-mapping sync",
-            event.employee
-        );
-        return (Action::Unmapped, reason);
+        return Action::Unmapped;
     };
     let login = login.clone();
     match event.duty {
-        Duty::BookOff => {
-            let reason = format!("{what}: clear the duty attribute of {login}");
-            (Action::Clear { login }, reason)
-        }
-        Duty::BookOn if input.now - event.at > input.stale_after => {
-            let reason = format!(
-                "{what} is older than the cleanup age ({}) at {} UTC, so the person is \
-                 treated as off duty: clear the duty attribute of {login}",
-                hours(input.stale_after),
-                input.now.format("%Y-%m-%d %H:%M:%S"),
-            );
-            (Action::Clear { login }, reason)
-        }
-        Duty::BookOn => {
-            let reason = format!("{what}: set the duty attribute of {login} to this time");
-            (Action::Set { login }, reason)
-        }
+        Duty::BookOff => Action::clear(login),
+        Duty::BookOn if input.now - event.at > input.stale_after => Action::Clear {
+            login,
+            cause: Some(Box::new(ClearCause::OldBookOn {
+                planned_at: input.now,
+                cleanup_age_minutes: input.stale_after.num_minutes(),
+            })),
+        },
+        Duty::BookOn => Action::Set { login },
     }
 }
 

@@ -286,7 +286,7 @@ mod tests {
     #[test]
     fn open_sets_pragmas_and_migrates() {
         let s = test_support::store();
-        assert_eq!(s.schema_version().ok(), Some(2));
+        assert_eq!(s.schema_version().ok(), Some(3));
         let fk: Option<i64> = s
             .conn
             .pragma_query_value(None, "foreign_keys", |r| r.get(0))

@@ -81,7 +81,7 @@ fn a_python_tool_database_is_adopted_with_its_data() {
     );
 
     let mut store = Store::open(&path).unwrap_or_else(|e| panic!("open: {e}"));
-    assert_eq!(store.schema_version().ok(), Some(2));
+    assert_eq!(store.schema_version().ok(), Some(3));
 
     // Mappings are there and usable.
     let mappings = store.load_mappings().unwrap_or_default();
@@ -116,7 +116,7 @@ fn a_python_tool_database_is_adopted_with_its_data() {
 
     // Reopening applies nothing new and keeps everything.
     let store = Store::open(&path).unwrap_or_else(|e| panic!("reopen: {e}"));
-    assert_eq!(store.schema_version().ok(), Some(2));
+    assert_eq!(store.schema_version().ok(), Some(3));
     assert_eq!(store.mapping_count().ok(), Some(2));
     drop(store);
 

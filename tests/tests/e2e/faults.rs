@@ -84,3 +84,48 @@ fn throttled_then_unauthorized_ridden_out_within_one_cycle() {
         "faults did not fire: {statuses:?}\n{run}"
     );
 }
+
+/// Found by hand (issue 12): with the token proving the connection, a broken
+/// user search no longer stops the files. The file is applied, the stale
+/// cleanup's failure fails the run loudly, and no probe request was made.
+#[test]
+fn a_failing_user_search_leaves_the_updates_going_and_fails_the_cleanup_loudly() {
+    let h = Harness::new(generate_users(50));
+    h.once().assert_success();
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
+    h.sim().clear_requests();
+    h.sim().inject(Fault {
+        endpoint: Endpoint::Search,
+        kind: FaultKind::Status {
+            code: 500,
+            retry_after_secs: None,
+        },
+        times: 1_000_000,
+    });
+
+    let run = h.once();
+    run.assert_code(EXIT_FAILED);
+    h.assert_processed(FILE);
+    h.assert_duty(&login(42), Some(&athoc_on(0, "14:30:00")), &run);
+    assert!(
+        run.output().contains("stale cleanup failed"),
+        "the cleanup's failure is not reported:\n{run}"
+    );
+    let requests = h.requests();
+    let first_search = requests
+        .iter()
+        .position(|r| r.path.contains("users/search"))
+        .unwrap_or(usize::MAX);
+    let first_sync = requests
+        .iter()
+        .position(|r| r.path.contains("SyncByCommonNames"))
+        .unwrap_or(usize::MAX);
+    assert!(
+        first_sync < first_search,
+        "a search came before the update (a connection probe?): {:?}\n{run}",
+        requests
+            .iter()
+            .map(|r| (&r.path, &r.query))
+            .collect::<Vec<_>>()
+    );
+}

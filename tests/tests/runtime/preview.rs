@@ -29,7 +29,7 @@ fn previewed(plan: &engine::plan::Plan) -> Vec<Decision> {
         .iter()
         .map(|r| {
             let login = match &r.action {
-                Action::Set { login } | Action::Clear { login } => Some(login.to_string()),
+                Action::Set { login } | Action::Clear { login, .. } => Some(login.to_string()),
                 _ => None,
             };
             (

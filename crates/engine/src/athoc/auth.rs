@@ -193,6 +193,7 @@ impl AthocClient {
             })
             .await?;
             if reply.status.is_success() {
+                self.note_answer();
                 return Ok(reply.body);
             }
             if reply.status == reqwest::StatusCode::UNAUTHORIZED && !renewed {
@@ -249,6 +250,7 @@ impl AthocClient {
                 endpoint: TOKEN_ENDPOINT.to_owned(),
                 reason,
             })?;
+        self.note_answer();
         tracing::debug!(
             lifetime_s = token.lifetime.as_secs(),
             "AtHoc issued a token"

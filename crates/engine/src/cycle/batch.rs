@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use tracing::{debug_span, Instrument};
 
 use crate::config::Settings;
 use crate::event::{DutyEvent, EmployeeId, Login, SourceLine};
@@ -28,7 +29,11 @@ impl SyncContext {
     /// `BATCH_SIZE` files; parked events join the first batch after a
     /// mapping sync.
     pub(super) async fn process_files(&self, mappings_refreshed: bool, report: &mut CycleReport) {
-        let files = match self.pending_files(report).await {
+        let files = match self
+            .pending_files(report)
+            .instrument(debug_span!("find_files"))
+            .await
+        {
             Ok(files) => files,
             Err(e) => {
                 report.failures.push(Failure::of_cycle(&e, None));
@@ -234,7 +239,10 @@ impl SyncContext {
 
         // Read and parse one file at a time; a file that changed or cannot
         // be read any more stays out of this batch.
-        let (files, parsed, skipped) = self.parse_files(files).await;
+        let (files, parsed, skipped) = self
+            .parse_files(files)
+            .instrument(debug_span!("read_parse"))
+            .await;
         for problem in skipped {
             match problem {
                 folder::ReadAgainError::Changed { .. } => {
@@ -260,13 +268,15 @@ impl SyncContext {
         let (mappings, ledger) = self
             .store
             .call(|s| Ok((s.load_mappings()?, s.load_ledger()?)))
+            .instrument(debug_span!("load_mappings_ledger"))
             .await?;
         let BatchPlan {
             plan,
             parked_current,
             parked_expired,
             parked_sources,
-        } = plan_batch(parsed, parked, &mappings, &ledger, now, settings);
+        } = debug_span!("plan")
+            .in_scope(|| plan_batch(parsed, parked, &mappings, &ledger, now, settings));
         // Every row not applied as an event — unreadable, or dated in the
         // future — is reported with file:line.
         report
@@ -282,7 +292,8 @@ impl SyncContext {
                 size: f.size,
             })
             .collect();
-        let journal_plan = plan.clone();
+        let plan = std::sync::Arc::new(plan);
+        let journal_plan = std::sync::Arc::clone(&plan);
         let newly_unmapped: Vec<DutyEvent> = plan
             .records
             .iter()
@@ -301,6 +312,7 @@ impl SyncContext {
                 s.unpark(&expired_ids)?;
                 Ok((batch, ids))
             })
+            .instrument(debug_span!("journal"))
             .await?;
         let _span = tracing::info_span!("batch", id = batch.0).entered();
 
@@ -313,13 +325,15 @@ impl SyncContext {
         let journalled: Vec<(RecordId, &PlannedRecord)> =
             ids.iter().copied().zip(plan.records.iter()).collect();
         drop(_span);
-        let outcomes =
-            execute::execute(&self.client, target, &journalled, self.progress.as_ref()).await;
+        let outcomes = execute::execute(&self.client, target, &journalled, self.progress.as_ref())
+            .instrument(debug_span!("send"))
+            .await;
 
         // Record.
         let record_outcomes = outcomes.clone();
         self.store
             .call(move |s| s.record_outcomes(batch, &record_outcomes))
+            .instrument(debug_span!("record_outcomes"))
             .await?;
         let outcome_of: HashMap<RecordId, &RecordOutcome> =
             outcomes.iter().map(|(id, o)| (*id, o)).collect();
@@ -343,13 +357,17 @@ impl SyncContext {
             .call(move |s| s.unpark(&done_parked).map(|_| ()))
             .await?;
 
-        // Each file's fate.
+        // Each file's fate. (The span times the whole loop for the bench.)
+        let fates = debug_span!("file_fates");
         let mut summary = BatchReport {
             batch_id: batch.0,
             files: files.iter().map(|f| f.name.clone()).collect(),
             ..BatchReport::default()
         };
         let mut batch_error = None;
+        // Files whose events all have a final outcome: (file, fate, all
+        // rows invalid, the rows' errors).
+        let mut settled: Vec<(&ReadyFile, FileOutcome, bool, Vec<String>)> = Vec::new();
         for file in &files {
             let records: Vec<(&RecordId, &PlannedRecord)> = ids
                 .iter()
@@ -476,10 +494,20 @@ impl SyncContext {
                     .chain(rejected.iter().cloned())
                     .collect(),
             };
-            let (name, sha) = (file.name.clone(), file.sha256.clone());
+            settled.push((file, outcome, all_invalid, errors));
+        }
+        // Every settled file's fate in one transaction, before any of them
+        // moves (one commit for the batch rather than one per file).
+        let fates_to_store: Vec<(String, String, FileOutcome)> = settled
+            .iter()
+            .map(|(file, outcome, ..)| (file.name.clone(), file.sha256.clone(), outcome.clone()))
+            .collect();
+        if !fates_to_store.is_empty() {
             self.store
-                .call(move |s| s.mark_file_done(&name, &sha, &outcome))
+                .call(move |s| s.mark_files_done(&fates_to_store))
                 .await?;
+        }
+        for (file, outcome, all_invalid, errors) in settled {
             if all_invalid {
                 let reason = format!(
                     "No row of this file could be applied, so nothing was:\n{}\n\
@@ -506,7 +534,7 @@ impl SyncContext {
                 );
                 summary.files_failed += 1;
             } else {
-                if entries == 0 {
+                if outcome.entries == 0 {
                     // Nothing to apply is not an error (an export run with no
                     // bookings), but an operator should be able to see it.
                     report.warnings.push(format!(
@@ -521,6 +549,8 @@ impl SyncContext {
                 summary.files_processed += 1;
             }
         }
+
+        drop(fates);
 
         // Tally and close the batch.
         let counts = self.store.call(move |s| s.batch_counts(batch)).await?;

@@ -14,7 +14,7 @@ use crate::schedule::{self, LastSync, MappingsState, SyncDecision, SyncOutcome};
 use crate::store::{ApprovalKind, ApprovalRequest, SyncStatus};
 
 use crate::event::{Duty, DutyEvent, EmployeeId, SourceLine};
-use crate::plan::{Action, Plan, PlannedRecord};
+use crate::plan::{Action, ClearCause, Plan, PlannedRecord};
 use crate::store::{BatchCounts, BatchStatus, BatchSummary, RecordOutcome, Store, StoreError};
 
 use super::{
@@ -514,13 +514,12 @@ impl SyncContext {
                 },
                 action: Action::Clear {
                     login: stale.login.clone(),
+                    cause: Some(Box::new(ClearCause::StaleValue {
+                        attribute: self.settings.fields.duty_attribute.clone(),
+                        value: stale.value.clone(),
+                        cleanup_age_hours: self.settings.cleanup.stale_after.num_hours(),
+                    })),
                 },
-                reason: format!(
-                    "{} = {:?} is older than AUTO_CLEANUP_HOURS ({} h): cleared",
-                    self.settings.fields.duty_attribute,
-                    stale.value,
-                    self.settings.cleanup.stale_after.num_hours()
-                ),
             })
             .collect();
         let results: Vec<RecordOutcome> = outcomes

@@ -70,8 +70,8 @@ fn ledger(specs: &[&str]) -> HashMap<EmployeeId, LedgerEntry> {
 fn short(action: &Action) -> String {
     match action {
         Action::Set { login } => format!("set {login}"),
-        Action::Clear { login } => format!("clear {login}"),
-        Action::Superseded { by } => format!("superseded {by}"),
+        Action::Clear { login, .. } => format!("clear {login}"),
+        Action::Superseded { by, .. } => format!("superseded {by}"),
         Action::SkipOlder { applied_from, .. } => format!("skip-older {applied_from}"),
         Action::Unmapped => "unmapped".to_owned(),
     }
@@ -193,13 +193,12 @@ fn reasons_are_sentences_naming_times_and_files() {
     ];
     let ledger = ledger(&["12345 BOF 14:05:00 a.csv:7"]);
     let plan = run(&events, &ledger, "15:00:00");
-    let reasons: Vec<&str> = plan.records.iter().map(|r| r.reason.as_str()).collect();
+    let reasons: Vec<String> = plan.records.iter().map(|r| r.reason()).collect();
     assert_eq!(
         reasons,
         [
             "book-on of 00042 at 2025-06-17 14:00:00 local (2025-06-17 14:00:00 UTC) from b.csv:1 \
-             is superseded: the book-on from b.csv:2 is later (2025-06-17 14:10:00 local \
-             (2025-06-17 14:10:00 UTC))",
+             is superseded: the book-on from b.csv:2 is later (2025-06-17 14:10:00 UTC)",
             "book-on of 00042 at 2025-06-17 14:10:00 local (2025-06-17 14:10:00 UTC) from b.csv:2: \
              set the duty attribute of u42 to this time",
             "book-on of 99999 at 2025-06-17 14:10:00 local (2025-06-17 14:10:00 UTC) from b.csv:3 \
@@ -226,7 +225,7 @@ fn stale_reason_says_why() {
         stale_after: Duration::hours(24),
     });
     assert_eq!(
-        plan.records[0].reason,
+        plan.records[0].reason(),
         "book-on of 00042 at 2025-06-17 09:00:00 local (2025-06-17 09:00:00 UTC) from a.csv:1 is \
          older than the cleanup age (24 hours) at 2025-06-18 10:00:00 UTC, so the person is \
          treated as off duty: clear the duty attribute of u42"
@@ -241,7 +240,7 @@ fn tie_reason_says_same_time() {
     ];
     let plan = run(&events, &HashMap::new(), "15:00:00");
     assert!(plan.records[0]
-        .reason
+        .reason()
         .ends_with("the book-off from a.csv:2 has the same time and comes later in the batch"));
 }
 
@@ -387,7 +386,7 @@ proptest! {
                 .count();
             prop_assert!(writes <= 1);
             for r in &records {
-                if let Action::Superseded { by } = &r.action {
+                if let Action::Superseded { by, .. } = &r.action {
                     prop_assert_eq!(by, &winner.source);
                 }
             }

@@ -401,7 +401,8 @@ impl State {
         if all_failed {
             // Nothing reached AtHoc: find out why (this is the only
             // connection check on the fast path, and only after a failure).
-            let _ = self.check_connection().await;
+            let probed = self.ctx.client().check_connection().await;
+            let _ = self.observe_connection(probed);
         } else if report.batches.iter().any(|b| b.set + b.cleared > 0) {
             self.observe(Source::Connection, Vec::new());
         }
@@ -518,7 +519,8 @@ impl State {
             trigger: trigger.to_owned(),
         });
         self.publish(Some(trigger));
-        if let Err(e) = self.check_connection().await {
+        let confirmed = self.ctx.client().confirm_connection().await;
+        if let Err(e) = self.observe_connection(confirmed) {
             self.memory.failures_in_a_row += 1;
             self.publish(None);
             return Err(e);
@@ -552,9 +554,9 @@ impl State {
         Ok(report)
     }
 
-    /// Checks the connection and records the outcome.
-    async fn check_connection(&mut self) -> Result<(), AthocError> {
-        match self.ctx.client().check_connection().await {
+    /// Records the outcome of a connection check.
+    fn observe_connection(&mut self, checked: Result<(), AthocError>) -> Result<(), AthocError> {
+        match checked {
             Ok(()) => {
                 self.observe(Source::Connection, Vec::new());
                 Ok(())

@@ -4,6 +4,7 @@
 //! the two leaves the records pending, found again by
 //! [`Store::pending_records_of_unfinished_batches`].
 
+use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -11,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::{ledger, parse_ts, sql, ts, Store, StoreError};
-use crate::event::{Duty, DutyEvent, EmployeeId, SourceLine};
+use crate::event::{Duty, DutyEvent, EmployeeId, Login, SourceLine};
 use crate::plan::{Action, LedgerEntry, Plan, PlannedRecord};
 
 /// A batch's row ID.
@@ -303,7 +304,7 @@ impl Store {
                 let e = &record.event;
                 let kind = ActionKind::of(&record.action);
                 let (login, state) = match &record.action {
-                    Action::Set { login } | Action::Clear { login } => {
+                    Action::Set { login } | Action::Clear { login, .. } => {
                         (Some(login.as_str()), RecordState::Pending)
                     }
                     Action::Superseded { .. } => (None, RecordState::Superseded),
@@ -321,14 +322,15 @@ impl Store {
                         batch.0,
                         e.employee.as_str(),
                         e.duty.code(),
-                        e.local.format(LOCAL_FORMAT).to_string(),
+                        local_text(e.local),
                         ts(e.at),
                         e.source.file,
                         e.source.line,
                         kind.as_str(),
                         action_json,
                         login,
-                        record.reason,
+                        // Rendered when shown, from the event and the action.
+                        "",
                         state.as_str(),
                     ])
                     .map_err(sql(action))?;
@@ -368,51 +370,59 @@ impl Store {
     ) -> Result<(), StoreError> {
         let action = "record the outcomes";
         let tx = self.conn.transaction().map_err(sql(action))?;
-        for (id, outcome) in outcomes {
-            let record = load_record(&tx, *id)?;
-            let sendable = matches!(
-                record.record.action,
-                Action::Set { .. } | Action::Clear { .. }
-            );
-            if record.batch != batch || !sendable {
-                return Err(StoreError::NotFound {
-                    what: "sent record of this batch",
-                    id: id.0,
-                });
-            }
-            match outcome {
-                RecordOutcome::Applied { details, user_id } => {
-                    tx.execute(
-                        "UPDATE records SET state = 'applied', details = ?2, athoc_user_id = ?3,
-                             attempts = attempts + 1 WHERE id = ?1",
-                        params![id.0, details, user_id],
-                    )
-                    .map_err(sql(action))?;
-                    if let Action::Set { login } | Action::Clear { login } = &record.record.action {
-                        let event = &record.record.event;
-                        let entry = LedgerEntry {
-                            at: event.at,
-                            duty: event.duty,
-                            source: event.source.clone(),
-                        };
-                        ledger::advance(&tx, &event.employee, &entry, login, batch, *id)?;
+        {
+            // What the ledger needs of each record this batch sent, read
+            // once rather than per outcome.
+            let sent = sent_records(&tx, batch)?;
+            let mut applied = tx
+                .prepare_cached(
+                    "UPDATE records SET state = 'applied', details = ?2, athoc_user_id = ?3,
+                         attempts = attempts + 1 WHERE id = ?1",
+                )
+                .map_err(sql(action))?;
+            let mut rejected = tx
+                .prepare_cached(
+                    "UPDATE records SET state = 'rejected', details = ?2, attempts = attempts + 1
+                     WHERE id = ?1",
+                )
+                .map_err(sql(action))?;
+            let mut failed = tx
+                .prepare_cached(
+                    "UPDATE records SET details = ?2, attempts = attempts + 1
+                     WHERE id = ?1 AND state = 'pending'",
+                )
+                .map_err(sql(action))?;
+            for (id, outcome) in outcomes {
+                let Some(record) = sent.get(&id.0) else {
+                    return Err(StoreError::NotFound {
+                        what: "sent record of this batch",
+                        id: id.0,
+                    });
+                };
+                match outcome {
+                    RecordOutcome::Applied { details, user_id } => {
+                        applied
+                            .execute(params![id.0, details, user_id])
+                            .map_err(sql(action))?;
+                        ledger::advance(
+                            &tx,
+                            &record.employee,
+                            &record.entry,
+                            &record.login,
+                            batch,
+                            *id,
+                        )?;
                     }
-                }
-                RecordOutcome::Rejected { details } => {
-                    tx.execute(
-                        "UPDATE records SET state = 'rejected', details = ?2, attempts = attempts + 1
-                         WHERE id = ?1",
-                        params![id.0, details],
-                    )
-                    .map_err(sql(action))?;
-                }
-                RecordOutcome::Failed { details, .. } => {
-                    tx.execute(
-                        "UPDATE records SET details = ?2, attempts = attempts + 1
-                         WHERE id = ?1 AND state = 'pending'",
-                        params![id.0, details],
-                    )
-                    .map_err(sql(action))?;
+                    RecordOutcome::Rejected { details } => {
+                        rejected
+                            .execute(params![id.0, details])
+                            .map_err(sql(action))?;
+                    }
+                    RecordOutcome::Failed { details, .. } => {
+                        failed
+                            .execute(params![id.0, details])
+                            .map_err(sql(action))?;
+                    }
                 }
             }
         }
@@ -569,9 +579,94 @@ fn ensure_batch(conn: &Connection, batch: BatchId) -> Result<(), StoreError> {
     })
 }
 
+/// `t` as [`LOCAL_FORMAT`] writes it, without parsing the format for every
+/// record (the journal writes one per row).
+fn local_text(t: NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A record sent to AtHoc (a Set or Clear), as the ledger takes it.
+struct SentRecord {
+    employee: EmployeeId,
+    entry: LedgerEntry,
+    login: Login,
+}
+
+/// The Set and Clear records of `batch`, by record ID.
+fn sent_records(conn: &Connection, batch: BatchId) -> Result<HashMap<i64, SentRecord>, StoreError> {
+    let action = "read the batch's sent records";
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, employee_id, duty, at, file, line, login FROM records
+             WHERE batch_id = ?1 AND action IN ('set', 'clear')",
+        )
+        .map_err(sql(action))?;
+    let rows = stmt
+        .query_map([batch.0], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, u32>(5)?,
+                r.get::<_, Option<String>>(6)?,
+            ))
+        })
+        .map_err(sql(action))?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let (id, employee, duty, at, file, line, login) = row.map_err(sql(action))?;
+        let corrupt = |detail: &str| StoreError::Corrupt {
+            table: "records",
+            row: id.to_string(),
+            detail: detail.to_owned(),
+        };
+        let employee = employee
+            .as_deref()
+            .and_then(EmployeeId::new)
+            .ok_or_else(|| corrupt("no employee ID"))?;
+        let duty = duty
+            .as_deref()
+            .and_then(Duty::from_code)
+            .ok_or_else(|| corrupt("duty is not BON or BOF"))?;
+        let at = parse_ts(
+            "records",
+            &id.to_string(),
+            at.as_deref().unwrap_or_default(),
+        )?;
+        let login = login
+            .as_deref()
+            .and_then(Login::new)
+            .ok_or_else(|| corrupt("a sent record without a login"))?;
+        out.insert(
+            id,
+            SentRecord {
+                employee,
+                entry: LedgerEntry {
+                    at,
+                    duty,
+                    source: SourceLine { file, line },
+                },
+                login,
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// The columns [`raw_record`] reads, prefixed for a join on `records r`.
 const RECORD_COLUMNS: &str = "r.id, r.batch_id, r.employee_id, r.duty, r.local_time, r.at, \
-     r.file, r.line, r.action_json, r.reason";
+     r.file, r.line, r.action_json";
 
 /// A `records` row with an event, as stored.
 struct RawRecord {
@@ -584,7 +679,6 @@ struct RawRecord {
     file: String,
     line: u32,
     action_json: Option<String>,
-    reason: String,
 }
 
 fn raw_record(r: &Row<'_>) -> rusqlite::Result<RawRecord> {
@@ -598,7 +692,6 @@ fn raw_record(r: &Row<'_>) -> rusqlite::Result<RawRecord> {
         file: r.get(6)?,
         line: r.get(7)?,
         action_json: r.get(8)?,
-        reason: r.get(9)?,
     })
 }
 
@@ -646,29 +739,9 @@ impl RawRecord {
                     },
                 },
                 action,
-                reason: self.reason,
             },
         })
     }
-}
-
-/// Reads one journalled event record by ID.
-fn load_record(conn: &Connection, id: RecordId) -> Result<JournalledRecord, StoreError> {
-    let raw = conn
-        .query_row(
-            &format!(
-                "SELECT {RECORD_COLUMNS} FROM records r WHERE r.id = ?1 AND r.action <> 'invalid'"
-            ),
-            [id.0],
-            raw_record,
-        )
-        .optional()
-        .map_err(sql("read a journalled record"))?
-        .ok_or(StoreError::NotFound {
-            what: "journalled record",
-            id: id.0,
-        })?;
-    raw.into_journalled()
 }
 
 #[cfg(test)]
@@ -689,7 +762,6 @@ mod tests {
         PlannedRecord {
             event: event(employee, duty, h, 0, "BOBO_1.csv", line),
             action,
-            reason: format!("reason for line {line}"),
         }
     }
 
@@ -698,7 +770,7 @@ mod tests {
     }
 
     fn clear(l: &str) -> Action {
-        Action::Clear { login: login(l) }
+        Action::clear(login(l))
     }
 
     /// A plan with two sendable records, one of each final kind and an invalid row.
@@ -717,6 +789,8 @@ mod tests {
                             file: "BOBO_1.csv".into(),
                             line: 2,
                         },
+                        by_duty: Some(Duty::BookOn),
+                        by_at: Some(at(9, 0)),
                     },
                 ),
                 planned(
@@ -730,6 +804,7 @@ mod tests {
                             file: "BOBO_0.csv".into(),
                             line: 9,
                         },
+                        applied_duty: Some(Duty::BookOff),
                     },
                 ),
                 planned("99", Duty::BookOn, 9, 5, Action::Unmapped),
@@ -742,6 +817,19 @@ mod tests {
                 reason: "time 25:00 is not a time".into(),
                 employee: None,
             }],
+        }
+    }
+
+    #[test]
+    fn local_text_writes_what_the_local_format_writes() {
+        for text in [
+            "2025-06-17 09:05:07",
+            "0999-01-02 23:59:59",
+            "2025-12-31 00:00:00",
+        ] {
+            let t = NaiveDateTime::parse_from_str(text, LOCAL_FORMAT).expect("a valid time");
+            assert_eq!(local_text(t), t.format(LOCAL_FORMAT).to_string());
+            assert_eq!(local_text(t), text);
         }
     }
 

@@ -143,39 +143,69 @@ impl Store {
         sha256: &str,
         outcome: &FileOutcome,
     ) -> Result<(), StoreError> {
-        let action = "record a file's fate";
-        let status = match outcome.fate {
-            FileFate::Processed => FileStatus::Done,
-            FileFate::Failed => FileStatus::Failed,
-        };
-        let errors = (!outcome.errors.is_empty()).then(|| outcome.errors.join("\n"));
-        let error_count = u32::try_from(outcome.errors.len()).unwrap_or(u32::MAX);
-        let tx = self.conn.transaction().map_err(sql(action))?;
-        tx.execute(
-            "INSERT INTO files (sha256, name, status, attempts, last_error, updated_at)
-             VALUES (?1, ?2, ?3, 0, ?4, ?5)
-             ON CONFLICT(sha256) DO UPDATE SET name = excluded.name, status = excluded.status,
-                 last_error = COALESCE(excluded.last_error, files.last_error),
-                 updated_at = excluded.updated_at",
-            params![sha256, name, status.as_str(), errors, ts(outcome.at)],
-        )
-        .map_err(sql(action))?;
-        tx.execute(
-            "INSERT INTO processing_log (filename, processed_at, entries_processed, success_count,
-                 error_count, errors)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                name,
-                legacy_ts(outcome.at),
-                outcome.entries,
-                outcome.succeeded,
-                error_count,
-                errors
-            ],
-        )
-        .map_err(sql(action))?;
-        tx.commit().map_err(sql(action))
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(sql("record a file's fate"))?;
+        file_done(&tx, name, sha256, outcome)?;
+        tx.commit().map_err(sql("record a file's fate"))
     }
+
+    /// [`Store::mark_file_done`] for each `(name, sha256, outcome)`, all in
+    /// one transaction.
+    pub fn mark_files_done(
+        &mut self,
+        files: &[(String, String, FileOutcome)],
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(sql("record the files' fates"))?;
+        for (name, sha256, outcome) in files {
+            file_done(&tx, name, sha256, outcome)?;
+        }
+        tx.commit().map_err(sql("record the files' fates"))
+    }
+}
+
+/// Writes one file's fate and its `processing_log` row.
+fn file_done(
+    conn: &rusqlite::Connection,
+    name: &str,
+    sha256: &str,
+    outcome: &FileOutcome,
+) -> Result<(), StoreError> {
+    let action = "record a file's fate";
+    let status = match outcome.fate {
+        FileFate::Processed => FileStatus::Done,
+        FileFate::Failed => FileStatus::Failed,
+    };
+    let errors = (!outcome.errors.is_empty()).then(|| outcome.errors.join("\n"));
+    let error_count = u32::try_from(outcome.errors.len()).unwrap_or(u32::MAX);
+    conn.execute(
+        "INSERT INTO files (sha256, name, status, attempts, last_error, updated_at)
+         VALUES (?1, ?2, ?3, 0, ?4, ?5)
+         ON CONFLICT(sha256) DO UPDATE SET name = excluded.name, status = excluded.status,
+             last_error = COALESCE(excluded.last_error, files.last_error),
+             updated_at = excluded.updated_at",
+        params![sha256, name, status.as_str(), errors, ts(outcome.at)],
+    )
+    .map_err(sql(action))?;
+    conn.execute(
+        "INSERT INTO processing_log (filename, processed_at, entries_processed, success_count,
+             error_count, errors)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            name,
+            legacy_ts(outcome.at),
+            outcome.entries,
+            outcome.succeeded,
+            error_count,
+            errors
+        ],
+    )
+    .map_err(sql(action))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! and every record of one employee or login ("why was PC 1234 not
 //! alerted?").
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use rusqlite::{params, Row};
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +10,8 @@ use super::{
     parse_ts, sql, ActionKind, BatchCounts, BatchId, BatchStatus, RecordId, RecordState, Store,
     StoreError,
 };
-use crate::event::{Duty, EmployeeId, Login, SourceLine};
+use crate::event::{Duty, DutyEvent, EmployeeId, Login, SourceLine};
+use crate::plan::{Action, PlannedRecord};
 
 /// One batch, as history shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +57,7 @@ pub struct RecordRow {
 }
 
 const RECORD_ROW_COLUMNS: &str = "id, batch_id, employee_id, duty, local_time, at, file, line, \
-     action, login, reason, state, details, athoc_user_id, attempts";
+     action, login, reason, state, details, athoc_user_id, attempts, action_json";
 
 type RawRow = (
     (
@@ -77,6 +78,7 @@ type RawRow = (
         Option<String>,
         Option<i64>,
         u32,
+        Option<String>,
     ),
 );
 
@@ -100,6 +102,7 @@ fn raw_row(r: &Row<'_>) -> rusqlite::Result<RawRow> {
             r.get(12)?,
             r.get(13)?,
             r.get(14)?,
+            r.get(15)?,
         ),
     ))
 }
@@ -107,7 +110,7 @@ fn raw_row(r: &Row<'_>) -> rusqlite::Result<RawRow> {
 fn record_row(raw: RawRow) -> Result<RecordRow, StoreError> {
     let (
         (id, batch, employee, duty, local, at, file, line),
-        (action, login, reason, state, details, user, attempts),
+        (action, login, reason, state, details, user, attempts, action_json),
     ) = raw;
     let row = id.to_string();
     let corrupt = |detail: String| StoreError::Corrupt {
@@ -115,14 +118,33 @@ fn record_row(raw: RawRow) -> Result<RecordRow, StoreError> {
         row: row.clone(),
         detail,
     };
+    let employee = employee.as_deref().and_then(EmployeeId::new);
+    let duty = duty.as_deref().and_then(Duty::from_code);
+    let at = at.map(|t| parse_ts("records", &row, &t)).transpose()?;
+    let source = SourceLine { file, line };
+    // Records journalled since reasons stopped being stored carry none: it
+    // is rendered from the event and the action, as planning would.
+    let reason = if reason.is_empty() {
+        rendered_reason(
+            &employee,
+            duty,
+            local.as_deref(),
+            at,
+            &source,
+            action_json.as_deref(),
+        )
+        .ok_or_else(|| corrupt("no reason, and the event or action is unreadable".into()))?
+    } else {
+        reason
+    };
     Ok(RecordRow {
         id: RecordId(id),
         batch: BatchId(batch),
-        employee: employee.as_deref().and_then(EmployeeId::new),
-        duty: duty.as_deref().and_then(Duty::from_code),
+        employee,
+        duty,
         local,
-        at: at.map(|t| parse_ts("records", &row, &t)).transpose()?,
-        source: SourceLine { file, line },
+        at,
+        source,
         action: ActionKind::from_code(&action)
             .ok_or_else(|| corrupt(format!("unknown action {action:?}")))?,
         login: login.as_deref().and_then(Login::new),
@@ -133,6 +155,28 @@ fn record_row(raw: RawRow) -> Result<RecordRow, StoreError> {
         athoc_user_id: user,
         attempts,
     })
+}
+
+/// The reason of a journalled event record, rendered from its columns.
+fn rendered_reason(
+    employee: &Option<EmployeeId>,
+    duty: Option<Duty>,
+    local: Option<&str>,
+    at: Option<DateTime<Utc>>,
+    source: &SourceLine,
+    action_json: Option<&str>,
+) -> Option<String> {
+    let record = PlannedRecord {
+        event: DutyEvent {
+            employee: employee.clone()?,
+            duty: duty?,
+            local: NaiveDateTime::parse_from_str(local?, super::batches::LOCAL_FORMAT).ok()?,
+            at: at?,
+            source: source.clone(),
+        },
+        action: serde_json::from_str::<Action>(action_json?).ok()?,
+    };
+    Some(record.reason())
 }
 
 impl Store {

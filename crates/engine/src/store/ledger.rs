@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::{parse_ts, sql, ts, BatchId, RecordId, Store, StoreError};
 use crate::event::{Duty, EmployeeId, Login, SourceLine};
@@ -90,33 +90,21 @@ pub(super) fn advance(
     record: RecordId,
 ) -> Result<bool, StoreError> {
     let action = "advance the ledger";
-    let current: Option<(String, String, String, u32)> = conn
-        .query_row(
-            "SELECT at, duty, file, line FROM ledger WHERE employee_id = ?1",
-            [employee.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    // Latest-wins order, as the planner and preview use it (the duty plays
+    // no part in it): [`LedgerEntry::supersedes`] in SQL. `at` compares as
+    // text because [`ts`] writes fixed-width UTC; the file name compares
+    // byte by byte in both.
+    let moved = conn
+        .prepare_cached(
+            "INSERT INTO ledger (employee_id, at, duty, file, line, login, batch_id, record_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT(employee_id) DO UPDATE SET at = excluded.at, duty = excluded.duty,
+                 file = excluded.file, line = excluded.line, login = excluded.login,
+                 batch_id = excluded.batch_id, record_id = excluded.record_id
+             WHERE (excluded.at, excluded.file, excluded.line) > (ledger.at, ledger.file, ledger.line)",
         )
-        .optional()
-        .map_err(sql(action))?;
-    if let Some((at, duty, file, line)) = current {
-        // Latest-wins order, as the planner and preview use it (the duty
-        // plays no part in it).
-        let current = LedgerEntry {
-            at: parse_ts("ledger", employee.as_str(), &at)?,
-            duty: Duty::from_code(&duty).unwrap_or(entry.duty),
-            source: SourceLine { file, line },
-        };
-        if !entry.supersedes(&current) {
-            return Ok(false);
-        }
-    }
-    conn.execute(
-        "INSERT INTO ledger (employee_id, at, duty, file, line, login, batch_id, record_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT(employee_id) DO UPDATE SET at = excluded.at, duty = excluded.duty,
-             file = excluded.file, line = excluded.line, login = excluded.login,
-             batch_id = excluded.batch_id, record_id = excluded.record_id",
-        params![
+    .and_then(|mut stmt| {
+        stmt.execute(params![
             employee.as_str(),
             ts(entry.at),
             entry.duty.code(),
@@ -124,9 +112,67 @@ pub(super) fn advance(
             entry.source.line,
             login.as_str(),
             batch.0,
-            record.0
-        ],
-    )
-    .map_err(sql(action))?;
-    Ok(true)
+                record.0
+            ])
+        })
+        .map_err(sql(action))?;
+    Ok(moved > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::{at, emp, login, store};
+
+    fn entry(h: u32, m: u32, file: &str, line: u32) -> LedgerEntry {
+        LedgerEntry {
+            at: at(h, m),
+            duty: Duty::BookOn,
+            source: SourceLine {
+                file: file.to_owned(),
+                line,
+            },
+        }
+    }
+
+    /// The SQL in `advance` orders entries as `LedgerEntry::supersedes`
+    /// does: time, then file name byte by byte, then line.
+    #[test]
+    fn advance_moves_exactly_when_the_entry_supersedes() {
+        let entries = [
+            entry(9, 0, "b.csv", 2),
+            entry(9, 0, "b.csv", 10),
+            entry(9, 0, "B.csv", 3),
+            entry(9, 0, "a.csv", 7),
+            entry(9, 0, "ä.csv", 1),
+            entry(8, 59, "z.csv", 99),
+            entry(9, 1, "a.csv", 1),
+            entry(10, 0, "a.csv", 1),
+        ];
+        for first in &entries {
+            for second in &entries {
+                let s = store();
+                // Batch and record IDs point nowhere in this test.
+                let off = s.conn.pragma_update(None, "foreign_keys", "OFF");
+                assert!(off.is_ok());
+                let who = emp("00042");
+                let l = login("alice");
+                let placed = advance(&s.conn, &who, first, &l, BatchId(1), RecordId(1));
+                assert_eq!(placed.ok(), Some(true), "an empty ledger takes {first:?}");
+                let moved = advance(&s.conn, &who, second, &l, BatchId(1), RecordId(2));
+                assert_eq!(
+                    moved.ok(),
+                    Some(second.supersedes(first)),
+                    "{second:?} after {first:?}"
+                );
+                let want = if second.supersedes(first) {
+                    second
+                } else {
+                    first
+                };
+                let held = s.load_ledger().ok().and_then(|mut l| l.remove(&who));
+                assert_eq!(held.as_ref(), Some(want));
+            }
+        }
+    }
 }

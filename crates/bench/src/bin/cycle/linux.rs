@@ -30,6 +30,8 @@ use engine::cycle::{CycleOptions, CycleReport, SyncContext};
 
 use support::{BenchError, Spec};
 
+use crate::steps::StepTimes;
+
 /// What one run measures.
 #[derive(Debug, Clone, Copy)]
 struct Params {
@@ -66,13 +68,19 @@ fn real_main() -> Result<(), BenchError> {
     if parked_cycles > 0 {
         return runtime.block_on(parked_recovery(params, parked_cycles));
     }
+    let steps = StepTimes::install();
     runtime.block_on(async {
         for rtt in [Duration::ZERO, params.rtt] {
             for warm in [false, true] {
-                in_process(Params { rtt, ..params }, warm).await?;
+                in_process(Params { rtt, ..params }, warm, &steps).await?;
             }
         }
-        spawned(params).await
+        let mut rows = Vec::new();
+        for rtt in [Duration::ZERO, params.rtt] {
+            rows.extend(spawned(Params { rtt, ..params }).await?);
+        }
+        print_table(params, &rows);
+        Ok(())
     })
 }
 
@@ -148,7 +156,7 @@ impl Site {
 
 /// `run_once` in this process. `warm`: the mapping sync ran before, as on
 /// every cycle but the first of the day.
-async fn in_process(params: Params, warm: bool) -> Result<(), BenchError> {
+async fn in_process(params: Params, warm: bool, steps: &StepTimes) -> Result<(), BenchError> {
     let site = Site::new(params).await?;
     let ctx = site.context()?;
     if warm {
@@ -158,10 +166,12 @@ async fn in_process(params: Params, warm: bool) -> Result<(), BenchError> {
     }
     let bytes = site.drop_workload(params, 7)?;
     site.server.sim.clear_requests();
+    steps.take();
     let t = Instant::now();
     let report = ctx.run_once(CycleOptions::default()).await;
     let took = t.elapsed();
     let requests = site.server.sim.requests();
+    let step_times = steps.take();
     println!(
         "\n{} cycle, RTT {:?}: run_once {:.3?} ({:.0} KB of CSV)",
         if warm { "steady-state" } else { "first-ever" },
@@ -171,8 +181,37 @@ async fn in_process(params: Params, warm: bool) -> Result<(), BenchError> {
     );
     print_report(&report);
     print_requests(&requests, params.rtt, took);
+    print_steps(&step_times, params.files * params.rows);
     site.server.stop().await;
     Ok(())
+}
+
+/// The wall time of each step of the cycle, in run order, per row too.
+fn print_steps(times: &BTreeMap<&'static str, (Duration, u32)>, rows: usize) {
+    const ORDER: [&str; 11] = [
+        "check_connection",
+        "mapping_sync",
+        "find_files",
+        "read_parse",
+        "load_mappings_ledger",
+        "plan",
+        "journal",
+        "send",
+        "record_outcomes",
+        "file_fates",
+        "cleanup",
+    ];
+    println!("  where the time went (wall, summed over batches):");
+    let others = times.keys().copied().filter(|k| !ORDER.contains(k));
+    for name in ORDER.iter().copied().chain(others) {
+        if let Some((took, count)) = times.get(name) {
+            println!(
+                "    {name:<22} {:>9.1} ms  {:>6.2} µs/row  (×{count})",
+                took.as_secs_f64() * 1e3,
+                took.as_secs_f64() * 1e6 / rows as f64
+            );
+        }
+    }
 }
 
 fn print_report(report: &CycleReport) {
@@ -265,14 +304,15 @@ fn print_requests(requests: &[RecordedRequest], rtt: Duration, took: Duration) {
 
 /// The real `bobosync once` process on the same workload: first-ever cycle,
 /// then a steady-state one with a fresh workload; peak RSS from `wait4`.
-async fn spawned(params: Params) -> Result<(), BenchError> {
+async fn spawned(params: Params) -> Result<Vec<TableRow>, BenchError> {
     let bin = match bobosync_bin() {
         Some(bin) => bin,
         None => {
             println!("\nRSS: no bobosync binary beside this one; build it first: cargo build --release -p bobosync");
-            return Ok(());
+            return Ok(Vec::new());
         }
     };
+    let mut rows = Vec::new();
     let site = Site::new(params).await?;
     println!(
         "\n`bobosync once` ({}) , RTT {:?}:",
@@ -289,20 +329,70 @@ async fn spawned(params: Params) -> Result<(), BenchError> {
         let processed = std::fs::read_dir(site.root.join("processed"))
             .map(|d| d.count())
             .unwrap_or(0);
+        let requests = site.server.sim.requests().len();
         println!(
-            "  {label}: exit {:?}, wall {:.3?}, peak RSS (ru_maxrss) {:.1} MB, {} requests; {} files in processed/",
+            "  {label}: exit {:?}, wall {:.3?}, CPU {:.3?}, peak RSS (ru_maxrss) {:.1} MB, {requests} requests; {processed} files in processed/",
             run.code,
             run.wall,
+            run.cpu,
             run.maxrss_kb as f64 / 1024.0,
-            site.server.sim.requests().len(),
-            processed
         );
         if run.code != Some(0) {
             println!("  its output:\n{}", run.output);
         }
+        rows.push(TableRow {
+            label,
+            rtt: params.rtt,
+            wall: run.wall,
+            cpu: run.cpu,
+            requests,
+        });
     }
     site.server.stop().await;
-    Ok(())
+    Ok(rows)
+}
+
+/// One `bobosync once` run for the side-by-side table.
+struct TableRow {
+    label: &'static str,
+    rtt: Duration,
+    wall: Duration,
+    cpu: Duration,
+    requests: usize,
+}
+
+/// The side-by-side table: each run's wall time, requests, and local work
+/// (the process's CPU time) per row, with the floor "local + k × RTT" the
+/// wall time is measured against.
+fn print_table(params: Params, rows: &[TableRow]) {
+    let n = (params.files * params.rows) as f64;
+    println!(
+        "\n`bobosync once`, {} files × {} rows, {} users:",
+        params.files, params.rows, params.users
+    );
+    println!(
+        "| cycle | RTT | wall | requests | CPU (local work) | local µs/row | (wall − CPU) / RTT |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for r in rows {
+        let over = if r.rtt.is_zero() {
+            "—".to_owned()
+        } else {
+            format!(
+                "{:.1}",
+                r.wall.saturating_sub(r.cpu).as_secs_f64() / r.rtt.as_secs_f64()
+            )
+        };
+        println!(
+            "| {} | {} ms | {:.3} s | {} | {:.3} s | {:.1} | {over} |",
+            r.label,
+            r.rtt.as_millis(),
+            r.wall.as_secs_f64(),
+            r.requests,
+            r.cpu.as_secs_f64(),
+            r.cpu.as_secs_f64() * 1e6 / n,
+        );
+    }
 }
 
 /// `bobosync` in the directory this binary was built into (`target/release`).
@@ -317,6 +407,8 @@ fn bobosync_bin() -> Option<PathBuf> {
 struct ChildRun {
     code: Option<i32>,
     wall: Duration,
+    /// User + system CPU time of the process.
+    cpu: Duration,
     maxrss_kb: i64,
     output: String,
 }
@@ -330,8 +422,21 @@ fn run_child(bin: &Path, env: &Path, root: &Path) -> Result<ChildRun, BenchError
     let err = out
         .try_clone()
         .map_err(support::io("duplicate the output file handle"))?;
+    // BOBOSYNC_BENCH_PERF=<file>: the run goes under `perf record` (for a
+    // profile of the real process; its CPU and RSS then include perf's).
+    let mut command = match std::env::var_os("BOBOSYNC_BENCH_PERF") {
+        Some(data) => {
+            let mut perf = Command::new("perf");
+            perf.args(["record", "-F", "4000", "--call-graph", "dwarf", "-o"])
+                .arg(data)
+                .arg("--")
+                .arg(bin);
+            perf
+        }
+        None => Command::new(bin),
+    };
     let t = Instant::now();
-    let child = Command::new(bin)
+    let child = command
         .arg("once")
         .arg("--env-file")
         .arg(env)
@@ -360,9 +465,11 @@ fn run_child(bin: &Path, env: &Path, root: &Path) -> Result<ChildRun, BenchError
     }
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
     let output = std::fs::read_to_string(&out_path).unwrap_or_default();
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Ok(ChildRun {
         code,
         wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
         maxrss_kb: usage.ru_maxrss,
         output,
     })

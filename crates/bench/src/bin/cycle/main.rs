@@ -4,6 +4,8 @@
 
 #[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "linux")]
+mod steps;
 
 #[cfg(target_os = "linux")]
 fn main() {

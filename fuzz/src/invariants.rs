@@ -142,10 +142,10 @@ fn check_names_and_lines(parsed: &Parsed, lines: u32) -> Result<(), Violation> {
         .map(|e| ("an event", &e.source))
         .chain(parsed.errors.iter().map(|e| ("a row error", &e.source)));
     for (what, source) in sources {
-        if source.file != BOBO_NAME {
+        if &*source.file != BOBO_NAME {
             return Err(Violation::WrongFile {
                 what: what.to_owned(),
-                found: source.file.clone(),
+                found: source.file.to_string(),
             });
         }
         if source.line > lines {

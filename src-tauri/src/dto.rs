@@ -281,7 +281,7 @@ pub struct SourceLineDto {
 impl From<&SourceLine> for SourceLineDto {
     fn from(s: &SourceLine) -> Self {
         SourceLineDto {
-            file: s.file.clone(),
+            file: s.file.to_string(),
             line: s.line,
         }
     }

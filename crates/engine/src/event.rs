@@ -8,16 +8,17 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A BOBO employee ID (the "collar number"). Always text: `00042` keeps its
-/// leading zeros and is a different ID from `42`.
+/// leading zeros and is a different ID from `42`. Held inline (no heap
+/// allocation up to 24 bytes): every event and planned record carries one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct EmployeeId(String);
+pub struct EmployeeId(compact_str::CompactString);
 
 impl EmployeeId {
     /// Trims surrounding whitespace; `None` when nothing is left.
     pub fn new(raw: &str) -> Option<Self> {
         let trimmed = raw.trim();
-        (!trimmed.is_empty()).then(|| Self(trimmed.to_owned()))
+        (!trimmed.is_empty()).then(|| Self(trimmed.into()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -83,10 +84,12 @@ impl Duty {
 }
 
 /// Where a row came from: the file's name (not its full path, which changes
-/// when the file moves) and its 1-based line number.
+/// when the file moves) and its 1-based line number. The name is shared by
+/// every row of a file (an `Arc`), so a backlog of a million rows does not
+/// hold a million copies of a few file names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SourceLine {
-    pub file: String,
+    pub file: std::sync::Arc<str>,
     pub line: u32,
 }
 

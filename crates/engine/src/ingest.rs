@@ -200,7 +200,7 @@ struct HeadedColumns {
 /// times are wall-clock times of `tz` (see [`crate::time`] for DST).
 pub fn parse_bobo(file_name: &str, bytes: &[u8], tz: Tz) -> Parsed {
     let mut intake = Intake {
-        file: file_name,
+        file: file_name.into(),
         tz,
         parsed: Parsed {
             format: BoboFormat::Empty,
@@ -427,8 +427,9 @@ struct Row {
     local: NaiveDateTime,
 }
 
-struct Intake<'a> {
-    file: &'a str,
+struct Intake {
+    /// The file's name, shared by every row's [`SourceLine`].
+    file: std::sync::Arc<str>,
     tz: Tz,
     parsed: Parsed,
     /// Row errors past [`MAX_ROW_ERRORS`]: counted, not kept (first and
@@ -440,10 +441,10 @@ struct Intake<'a> {
 /// database or the terminal. The rest are counted in one closing error.
 pub const MAX_ROW_ERRORS: usize = 1000;
 
-impl Intake<'_> {
+impl Intake {
     fn source(&self, line: u32) -> SourceLine {
         SourceLine {
-            file: self.file.to_owned(),
+            file: std::sync::Arc::clone(&self.file),
             line,
         }
     }

@@ -266,7 +266,7 @@ pub(crate) mod test_support {
             local,
             at: at(h, m),
             source: SourceLine {
-                file: file.to_owned(),
+                file: file.into(),
                 line,
             },
         }

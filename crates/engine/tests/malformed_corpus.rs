@@ -90,7 +90,7 @@ fn each_bad_file_reads_as_documented(
         "{name}: errors {got_errors:#?}"
     );
     for (error, (line, text)) in parsed.errors.iter().zip(errors) {
-        assert_eq!(error.source.file, name);
+        assert_eq!(&*error.source.file, name);
         assert_eq!(error.source.line, *line, "{name}: {error}");
         assert!(error.reason.contains(text), "{name}: {error:?} lacks {text:?}");
     }

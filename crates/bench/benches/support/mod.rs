@@ -202,7 +202,7 @@ pub fn ledger(
                     at,
                     duty: Duty::BookOn,
                     source: SourceLine {
-                        file: "BOBO_earlier_output.csv".to_owned(),
+                        file: "BOBO_earlier_output.csv".into(),
                         line: 1,
                     },
                 },

@@ -373,13 +373,13 @@ impl SyncContext {
                 .iter()
                 .zip(plan.records.iter())
                 .filter(|(_, r)| {
-                    r.event.source.file == file.name && !parked_sources.contains(&r.event.source)
+                    *r.event.source.file == *file.name && !parked_sources.contains(&r.event.source)
                 })
                 .collect();
             let errors: Vec<String> = plan
                 .invalid
                 .iter()
-                .filter(|e| e.source.file == file.name)
+                .filter(|e| *e.source.file == *file.name)
                 .map(|e| e.to_string())
                 .collect();
             let failed: Vec<&crate::athoc::AthocError> = records

@@ -508,7 +508,7 @@ impl SyncContext {
                     local: crate::time::utc_to_local(stale.at, tz),
                     at: stale.at,
                     source: SourceLine {
-                        file: CLEANUP_SOURCE.to_owned(),
+                        file: CLEANUP_SOURCE.into(),
                         line: u32::try_from(i + 1).unwrap_or(u32::MAX),
                     },
                 },

@@ -48,11 +48,11 @@ fn assert_errors(got: &Lines, want: &[(u32, &str)]) {
 fn check(file: &str, bytes: &[u8]) -> (BoboFormat, Lines, Lines) {
     let parsed = parse_bobo(file, bytes, London);
     for e in &parsed.events {
-        assert_eq!(e.source.file, file);
+        assert_eq!(&*e.source.file, file);
         assert_eq!(e.at, crate::time::local_to_utc(e.local, London));
     }
     for e in &parsed.errors {
-        assert_eq!(e.source.file, file);
+        assert_eq!(&*e.source.file, file);
     }
     let events = parsed
         .events

@@ -16,7 +16,7 @@ fn at(time: &str) -> DateTime<Utc> {
 
 fn src(file: &str, line: u32) -> SourceLine {
     SourceLine {
-        file: file.to_owned(),
+        file: file.into(),
         line,
     }
 }

@@ -655,7 +655,7 @@ fn sent_records(conn: &Connection, batch: BatchId) -> Result<HashMap<i64, SentRe
                 entry: LedgerEntry {
                     at,
                     duty,
-                    source: SourceLine { file, line },
+                    source: SourceLine { file: file.into(), line },
                 },
                 login,
             },
@@ -734,7 +734,7 @@ impl RawRecord {
                     local,
                     at,
                     source: SourceLine {
-                        file: self.file,
+                        file: self.file.into(),
                         line: self.line,
                     },
                 },

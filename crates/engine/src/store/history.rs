@@ -121,7 +121,7 @@ fn record_row(raw: RawRow) -> Result<RecordRow, StoreError> {
     let employee = employee.as_deref().and_then(EmployeeId::new);
     let duty = duty.as_deref().and_then(Duty::from_code);
     let at = at.map(|t| parse_ts("records", &row, &t)).transpose()?;
-    let source = SourceLine { file, line };
+    let source = SourceLine { file: file.into(), line };
     // Records journalled since reasons stopped being stored carry none: it
     // is rendered from the event and the action, as planning would.
     let reason = if reason.is_empty() {

@@ -68,7 +68,7 @@ impl Store {
                 entry: LedgerEntry {
                     at,
                     duty,
-                    source: SourceLine { file, line },
+                    source: SourceLine { file: file.into(), line },
                 },
                 login,
                 batch: batch.map(BatchId),
@@ -129,7 +129,7 @@ mod tests {
             at: at(h, m),
             duty: Duty::BookOn,
             source: SourceLine {
-                file: file.to_owned(),
+                file: file.into(),
                 line,
             },
         }

@@ -100,7 +100,7 @@ impl Store {
                     duty,
                     local,
                     at,
-                    source: SourceLine { file, line },
+                    source: SourceLine { file: file.into(), line },
                 },
             });
         }

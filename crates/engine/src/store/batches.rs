@@ -581,7 +581,7 @@ fn ensure_batch(conn: &Connection, batch: BatchId) -> Result<(), StoreError> {
 
 /// `t` as [`LOCAL_FORMAT`] writes it, without parsing the format for every
 /// record (the journal writes one per row).
-fn local_text(t: NaiveDateTime) -> String {
+pub(super) fn local_text(t: NaiveDateTime) -> String {
     use chrono::{Datelike, Timelike};
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
@@ -869,6 +869,10 @@ mod tests {
         assert_eq!(rows[0].login, Login::new("alice"));
         assert_eq!(rows[5].source.line, 6);
         assert_eq!(rows[5].reason, "time 25:00 is not a time");
+        // Event records store no reason: history renders the planner's.
+        for (row, planned) in rows.iter().zip(&sample_plan().records) {
+            assert_eq!(row.reason, planned.reason());
+        }
     }
 
     #[test]

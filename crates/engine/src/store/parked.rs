@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::batches::LOCAL_FORMAT;
+use super::batches::{local_text, LOCAL_FORMAT};
 use super::{parse_ts, sql, ts, Store, StoreError};
 use crate::event::{Duty, DutyEvent, EmployeeId, SourceLine};
 
@@ -47,7 +47,7 @@ impl Store {
                     .execute(params![
                         e.employee.as_str(),
                         e.duty.code(),
-                        e.local.format(LOCAL_FORMAT).to_string(),
+                        local_text(e.local),
                         ts(e.at),
                         e.source.file,
                         e.source.line

@@ -254,12 +254,14 @@ fn the_log_rotates_at_midnight_while_a_viewer_holds_yesterdays_file() {
         h.drop_listing().is_empty().then_some(())
     });
     h.assert_processed("BOBO_1.csv");
-    let new_text = std::fs::read_to_string(&new).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        new_text.contains("batch finished"),
-        "the batch after midnight is not in {}:\n{new_text}",
-        new.display()
-    );
+    // The file moves before the batch's closing line is logged, and the log
+    // is written by its own thread: wait for the line, not only the move.
+    let what = format!("the batch after midnight in {}", new.display());
+    eventually(&what, || {
+        std::fs::read_to_string(&new)
+            .ok()
+            .filter(|text| text.contains("batch finished"))
+    });
     assert!(
         yesterday.exists(),
         "the held file was deleted under the viewer"

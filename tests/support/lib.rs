@@ -792,6 +792,7 @@ fn wait_with_timeout(mut child: Child, args: Vec<String>, timeout: Duration) -> 
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
             Ok(None) if Instant::now() >= deadline => {
+                eprintln!("{}", hang_report(&child, None));
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
@@ -816,6 +817,50 @@ fn wait_with_timeout(mut child: Child, args: Vec<String>, timeout: Duration) -> 
         panic!("bobosync did not finish within {timeout:?} and was killed\n{run}");
     }
     run
+}
+
+/// What a run that did not finish in time was doing, for the failure message: the
+/// process's threads (state and kernel wait channel), every Wine process of the machine
+/// under the Wine lane (the wineserver is shared by all of them), and the end of `log`.
+pub fn hang_report(child: &Child, log: Option<&Path>) -> String {
+    let mut report = String::new();
+    let threads = format!("/proc/{}/task", child.id());
+    for task in std::fs::read_dir(&threads).into_iter().flatten().flatten() {
+        let read = |name: &str| std::fs::read_to_string(task.path().join(name)).unwrap_or_default();
+        let state = read("stat");
+        let state = state.rsplit(") ").next().and_then(|s| s.split(' ').next());
+        report.push_str(&format!(
+            "thread {}: state {} wchan {}\n",
+            task.file_name().to_string_lossy(),
+            state.unwrap_or("?"),
+            read("wchan").trim()
+        ));
+    }
+    if under_wine() {
+        let ps = Command::new("ps")
+            .args(["-eo", "pid,stat,wchan:24,etime,time,args"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        report.push_str("Wine processes:\n");
+        for line in ps
+            .lines()
+            .filter(|l| l.contains("wine") || l.contains(".exe"))
+        {
+            report.push_str(line);
+            report.push('\n');
+        }
+    }
+    if let Some(log) = log {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        report.push_str(&format!("last lines of {}:\n", log.display()));
+        for line in &lines[lines.len().saturating_sub(40)..] {
+            report.push_str(line);
+            report.push('\n');
+        }
+    }
+    report
 }
 
 fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {
@@ -918,6 +963,24 @@ pub fn bobo_row(kind: &str, collar: &str, stamp: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hang_report_shows_the_threads_and_the_end_of_the_log() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let log = dir.path().join("runs.log");
+        let text: String = (1..=50).map(|i| format!("line {i}\n")).collect();
+        write(&log, text.as_bytes());
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn sleep: {e}"));
+        let report = hang_report(&child, Some(&log));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(report.contains(&format!("thread {}: state ", child.id())), "{report}");
+        assert!(report.contains("line 50\n") && report.contains("line 11\n"), "{report}");
+        assert!(!report.contains("line 10\n"), "{report}");
+    }
 
     #[test]
     fn fixtures_are_found() {

@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bobosync_e2e::stream::{self, collar, Stream, StreamShape};
-use bobosync_e2e::{athoc_time, base_date, generate_users, login, Harness, DUTY};
+use bobosync_e2e::{athoc_time, base_date, generate_users, hang_report, login, Harness, DUTY};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rusqlite::{Connection, OpenFlags};
@@ -170,12 +170,10 @@ impl Site {
                 return Observed::Exited;
             }
             if started.elapsed() > RUN_LIMIT {
+                let report = hang_report(&child, Some(&self.log));
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!(
-                    "bobosync once did not finish within {RUN_LIMIT:?} (log: {})",
-                    self.log.display()
-                );
+                panic!("bobosync once did not finish within {RUN_LIMIT:?}\n{report}");
             }
             let seen = self.observe(before, moved_before);
             let reached = match target {
@@ -235,12 +233,10 @@ impl Site {
             match child.try_wait() {
                 Ok(Some(status)) => return status.code(),
                 Ok(None) if started.elapsed() > RUN_LIMIT => {
+                    let report = hang_report(&child, Some(&self.log));
                     let _ = child.kill();
                     let _ = child.wait();
-                    panic!(
-                        "bobosync once did not finish within {RUN_LIMIT:?} (log: {})",
-                        self.log.display()
-                    );
+                    panic!("bobosync once did not finish within {RUN_LIMIT:?}\n{report}");
                 }
                 Ok(None) => {}
                 Err(e) => panic!("wait for bobosync: {e}"),

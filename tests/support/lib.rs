@@ -1073,6 +1073,7 @@ mod tests {
             query: query.to_owned(),
             body: body.to_owned(),
             status: 200,
+            in_flight: 0,
         }
     }
 

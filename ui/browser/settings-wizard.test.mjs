@@ -53,7 +53,7 @@ describe('settings page', () => {
     assert.equal(await page.getByLabel(/DROP/).count(), 0, 'no .env name in any accessible name');
     // Advanced settings are folded, but present in the form.
     assert.equal(await page.getByLabel(/Request timeout/).isVisible(), false);
-    assert.equal(await page.locator('form.settings input[name], form.settings select[name]').count(), 42);
+    assert.equal(await page.locator('form.settings input[name], form.settings select[name]').count(), 43);
     assert.deepEqual(page.errors, []);
     await page.close();
   });

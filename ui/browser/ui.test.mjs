@@ -198,7 +198,7 @@ describe('main window', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByTestId('stored-password').getByText('stored in the OS keyring').waitFor();
     assert.equal(await page.getByLabel("API user's password").inputValue(), '');
-    assert.equal(await page.locator('form.settings input[name], form.settings select[name]').count(), 42, 'one field per setting of the engine catalog (SETTING_KEYS)');
+    assert.equal(await page.locator('form.settings input[name], form.settings select[name]').count(), 43, 'one field per setting of the engine catalog (SETTING_KEYS)');
     // The request timeout is an advanced setting: folded, one click away.
     await page.locator('#section-athoc summary').click();
     await page.getByLabel(/Request timeout/).fill('abc');

@@ -63,6 +63,27 @@ impl Route {
     }
 }
 
+/// One AtHoc request being handled, counted in [`Sim::most_in_flight`]
+/// until the handler returns or is dropped (a dropped connection).
+struct InFlight(Sim);
+
+impl InFlight {
+    fn enter(sim: &Sim) -> InFlight {
+        let mut state = sim.lock();
+        state.in_flight += 1;
+        state.most_in_flight = state.most_in_flight.max(state.in_flight);
+        drop(state);
+        InFlight(sim.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
+    }
+}
+
 /// The single axum handler: `/_sim/` goes to the control API, the rest is AtHoc.
 pub(crate) async fn handle(
     State(sim): State<Sim>,
@@ -77,14 +98,17 @@ pub(crate) async fn handle(
         return crate::control::handle(&sim, &method, &lower, &body);
     }
     let route = Route::classify(&method, uri.path());
+    let _in_flight = InFlight::enter(&sim);
     let (index, fault, latency) = {
         let mut state = sim.lock();
+        let others = state.in_flight.saturating_sub(1);
         state.requests.push(RecordedRequest {
             method: method.to_string(),
             path: uri.path().to_owned(),
             query: uri.query().unwrap_or_default().to_owned(),
             body: recorded_body(&route, &body),
             status: 0,
+            in_flight: others,
         });
         let fault = state.faults.take(route.endpoint());
         (state.requests.len() - 1, fault, state.config.latency)

@@ -26,6 +26,8 @@ pub struct RecordedRequest {
     pub body: String,
     /// Status sent; 0 when no response was sent.
     pub status: u16,
+    /// Other AtHoc requests being handled when this one arrived.
+    pub in_flight: usize,
 }
 
 /// Everything behind the [`Sim`] lock.
@@ -37,6 +39,9 @@ pub(crate) struct State {
     pub(crate) faults: FaultQueue,
     pub(crate) tokens: TokenStore,
     pub(crate) rejections: HashMap<String, String>,
+    /// AtHoc requests being handled now, and the most at once so far.
+    pub(crate) in_flight: usize,
+    pub(crate) most_in_flight: usize,
 }
 
 /// A cheap-to-clone handle on one simulated AtHoc organization.
@@ -112,9 +117,18 @@ impl Sim {
         self.lock().requests.clone()
     }
 
-    /// Empties the request log.
+    /// Empties the request log (and the count of [`Sim::most_in_flight`]).
     pub fn clear_requests(&self) {
-        self.lock().requests.clear();
+        let mut state = self.lock();
+        state.requests.clear();
+        state.most_in_flight = state.in_flight;
+    }
+
+    /// The most AtHoc requests handled at once (arrived and not yet
+    /// answered, the configured latency included) since the start or the
+    /// last [`Sim::clear_requests`].
+    pub fn most_in_flight(&self) -> usize {
+        self.lock().most_in_flight
     }
 
     /// Queues a fault for the next `fault.times` calls of `fault.endpoint`.

@@ -19,7 +19,7 @@ mod users;
 
 pub use error::AthocError;
 pub use retry::MAX_RETRY_AFTER;
-pub use sync::{AttributeUpdate, UpdateOutcome};
+pub use sync::{AttributeUpdate, ChunkAnswers, UpdateOutcome};
 pub use users::{AthocUser, OffsetMeaning, UserDirectory};
 
 /// Everything needed to talk to one AtHoc organization.
@@ -36,6 +36,9 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Users per `SyncByCommonNames` request (default 1000).
     pub users_per_request: usize,
+    /// `SyncByCommonNames` requests in flight at once (default 4; one at a
+    /// time while AtHoc throttles).
+    pub concurrent_requests: usize,
     /// `Limit` per `users/search/basic` page (default 1000).
     pub page_size: usize,
     pub retry: RetryPolicy,
@@ -142,6 +145,9 @@ struct Inner {
     /// When AtHoc last answered a request with success (a token, or a 2xx
     /// API reply): a cycle that has just heard from it needs no probe.
     answered: std::sync::Mutex<Option<tokio::time::Instant>>,
+    /// How many times AtHoc has answered "slow down" (429, or 503 with
+    /// `Retry-After`): concurrent senders watch it to send one at a time.
+    throttled: std::sync::atomic::AtomicU64,
 }
 
 /// How recent a successful answer from AtHoc must be for
@@ -177,6 +183,7 @@ impl AthocClient {
                 trust_notice,
                 token: tokio::sync::Mutex::new(None),
                 answered: std::sync::Mutex::new(None),
+                throttled: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }

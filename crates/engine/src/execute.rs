@@ -50,34 +50,50 @@ pub fn update_for(record: &PlannedRecord, target: Target<'_>) -> Option<Attribut
     }
 }
 
-/// Sends every Set/Clear record and returns one outcome per record sent.
+/// One request's outcomes, by record.
+pub type Answers = Vec<(RecordId, RecordOutcome)>;
+
+/// Sends every Set/Clear record; each request's outcomes go to `answers`
+/// as AtHoc returns them (requests run concurrently, so in any order), and
+/// every record sent is answered exactly once. The channel closes when
+/// the last request has been answered.
 pub async fn execute(
     client: &AthocClient,
     target: Target<'_>,
     records: &[(RecordId, &PlannedRecord)],
     progress: Option<&ProgressSink>,
-) -> Vec<(RecordId, RecordOutcome)> {
+    answers: tokio::sync::mpsc::UnboundedSender<Answers>,
+) {
     let (ids, updates): (Vec<RecordId>, Vec<AttributeUpdate>) = records
         .iter()
         .filter_map(|(id, record)| update_for(record, target).map(|u| (*id, u)))
         .unzip();
     if updates.is_empty() {
-        return Vec::new();
+        return;
     }
     let total = updates.len();
-    let mut report = |answered: usize| {
+    let report = |answered: usize| {
         if let Some(sink) = progress {
             sink(SendProgress { answered, total });
         }
     };
     report(0);
-    let outcomes = client
-        .sync_attribute_reporting(target.attribute, &updates, &mut report)
+    let mut answered = 0;
+    client
+        .sync_attribute_by_chunk(target.attribute, &updates, &mut |chunk| {
+            answered += chunk.outcomes.len();
+            let outcomes: Answers = ids[chunk.first..]
+                .iter()
+                .copied()
+                .zip(chunk.outcomes)
+                .map(|(id, outcome)| (id, record_outcome(outcome)))
+                .collect();
+            // A closed channel means the recording side gave up (its error
+            // ends the batch); nothing more to do with these answers.
+            let _ = answers.send(outcomes);
+            report(answered);
+        })
         .await;
-    ids.into_iter()
-        .zip(outcomes)
-        .map(|(id, outcome)| (id, record_outcome(outcome)))
-        .collect()
 }
 
 /// AtHoc's answer as the store keeps it. Only a per-record answer is final;

@@ -42,6 +42,7 @@ fn config(base_url: &str) -> ClientConfig {
         proxy: ProxyOptions::default(),
         timeout: Duration::from_secs(10),
         users_per_request: 1000,
+        concurrent_requests: 4,
         page_size: 1000,
         retry: RetryPolicy {
             max_attempts: 4,
@@ -434,6 +435,147 @@ async fn a_value_in_the_wrong_date_format_is_rejected_per_record() {
     assert!(
         matches!(&outcomes[0], UpdateOutcome::Rejected { details } if details.contains(ATTRIBUTE)),
         "{outcomes:?}"
+    );
+}
+
+/// A simulator with `users` users answering every request after `latency`.
+async fn start_slow(users: usize, latency: Duration) -> RunningSim {
+    let config = SimConfig {
+        latency,
+        ..SimConfig::default()
+    };
+    RunningSim::start(Sim::new(config, generate_users(users)))
+        .await
+        .unwrap_or_else(|e| panic!("simulator did not start: {e}"))
+}
+
+fn set_all(logins: &[Login], value: &str) -> Vec<AttributeUpdate> {
+    logins
+        .iter()
+        .map(|l| AttributeUpdate {
+            login: l.clone(),
+            value: value.into(),
+        })
+        .collect()
+}
+
+fn sync_log(running: &RunningSim) -> Vec<athoc_sim::RecordedRequest> {
+    running
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("SyncByCommonNames"))
+        .collect()
+}
+
+#[tokio::test]
+async fn update_requests_run_concurrent_requests_at_once_and_answer_every_update_once() {
+    let running = start_slow(250, Duration::from_millis(30)).await;
+    let mut config = config(&running.base_url);
+    config.users_per_request = 10;
+    config.concurrent_requests = 4;
+    let client = client(config);
+    let logins = some_logins(&client, 200).await;
+    running.sim.clear_requests();
+    let outcomes = client
+        .sync_attribute(ATTRIBUTE, &set_all(&logins, "22/10/2025 07:41:42"))
+        .await;
+    assert_eq!(outcomes.len(), 200);
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, UpdateOutcome::Applied { .. })),
+        "{outcomes:?}"
+    );
+    assert_eq!(sync_requests(&running), 20);
+    assert_eq!(running.sim.most_in_flight(), 4);
+    for login in &logins {
+        let user = running.sim.user(login.as_str());
+        assert_eq!(
+            user.and_then(|u| u.attributes.get(ATTRIBUTE).cloned())
+                .as_deref(),
+            Some("22/10/2025 07:41:42"),
+            "{login}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_login_updated_twice_is_sent_one_request_at_a_time_in_the_planned_order() {
+    let running = start_slow(60, Duration::from_millis(20)).await;
+    let mut config = config(&running.base_url);
+    config.users_per_request = 10;
+    config.concurrent_requests = 4;
+    let client = client(config);
+    let logins = some_logins(&client, 50).await;
+    running.sim.clear_requests();
+    let mut updates = set_all(&logins, "22/10/2025 07:41:42");
+    // The first login again, last: AtHoc must end with this value.
+    updates.push(AttributeUpdate {
+        login: logins[0].clone(),
+        value: String::new(),
+    });
+    let outcomes = client.sync_attribute(ATTRIBUTE, &updates).await;
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o, UpdateOutcome::Applied { .. })));
+    assert_eq!(running.sim.most_in_flight(), 1);
+    let first = running.sim.user(logins[0].as_str());
+    assert_eq!(
+        first
+            .and_then(|u| u.attributes.get(ATTRIBUTE).cloned())
+            .unwrap_or_default(),
+        ""
+    );
+}
+
+#[tokio::test]
+async fn throttling_sends_one_request_at_a_time_then_climbs_back() {
+    let running = start_slow(250, Duration::from_millis(30)).await;
+    let mut config = config(&running.base_url);
+    config.users_per_request = 10;
+    config.concurrent_requests = 4;
+    let client = client(config);
+    let logins = some_logins(&client, 200).await;
+    running.sim.clear_requests();
+    running.sim.inject(Fault {
+        endpoint: Endpoint::Sync,
+        kind: FaultKind::Status {
+            code: 429,
+            retry_after_secs: Some(1),
+        },
+        times: 1,
+    });
+    let outcomes = client
+        .sync_attribute(ATTRIBUTE, &set_all(&logins, "22/10/2025 07:41:42"))
+        .await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, UpdateOutcome::Applied { .. })),
+        "{outcomes:?}"
+    );
+    let log = sync_log(&running);
+    assert_eq!(log.len(), 21, "20 chunks and one retry");
+    let throttled = log
+        .iter()
+        .position(|r| r.status == 429)
+        .unwrap_or_else(|| panic!("no 429 in {log:?}"));
+    let retry = (throttled + 1..log.len())
+        .find(|&i| log[i].body == log[throttled].body)
+        .unwrap_or_else(|| panic!("the throttled chunk was not sent again"));
+    // While the throttled chunk waited its Retry-After second, at most the
+    // answers already on their way let new chunks start; at full speed
+    // every chunk would have gone in that second.
+    let after_retry = log.len() - retry - 1;
+    assert!(
+        after_retry >= 10,
+        "only {after_retry} chunks were left after the retry: {log:?}"
+    );
+    assert_eq!(log[retry].in_flight, 0, "the retry went alone");
+    assert!(
+        log[retry + 1..].iter().any(|r| r.in_flight == 3),
+        "back to 4 at once after the throttling: {log:?}"
     );
 }
 

@@ -34,6 +34,7 @@ fn config(base_url: &str, tls: TlsOptions) -> ClientConfig {
         proxy: ProxyOptions::default(),
         timeout: Duration::from_secs(10),
         users_per_request: 1000,
+        concurrent_requests: 4,
         page_size: 1000,
         retry: RetryPolicy {
             max_attempts: 2,

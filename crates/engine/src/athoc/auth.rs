@@ -188,7 +188,7 @@ impl AthocClient {
         let mut renewed = false;
         loop {
             let bearer = self.bearer().await?;
-            let reply = send_with_retry(config, endpoint, || {
+            let reply = send_with_retry(config, &self.inner.throttled, endpoint, || {
                 build().bearer_auth(bearer.value.expose_secret())
             })
             .await?;
@@ -230,7 +230,7 @@ impl AthocClient {
         )?;
         let credentials = &config.credentials;
         let tenant = format!("tenant:{}", config.org_code);
-        let reply = send_with_retry(config, TOKEN_ENDPOINT, || {
+        let reply = send_with_retry(config, &self.inner.throttled, TOKEN_ENDPOINT, || {
             self.inner.http.post(url.clone()).form(&[
                 ("grant_type", "password"),
                 ("client_id", credentials.client_id.as_str()),

@@ -3,7 +3,11 @@
 //! record's `:SyncStatus` / `:SyncDetails` — per-record failures come back
 //! inside an HTTP 200.
 
+use std::sync::atomic::Ordering;
+
+use futures_util::stream::{FuturesUnordered, StreamExt as _};
 use serde_json::{Map, Value};
+use url::Url;
 
 use super::transport::endpoint_url;
 use super::users::value_text;
@@ -215,6 +219,66 @@ fn check_attribute(attribute: &str) -> Result<(), AthocError> {
     Ok(())
 }
 
+/// The answers to one `SyncByCommonNames` request: the outcomes of
+/// `updates[first..first + outcomes.len()]`, in that order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkAnswers {
+    pub first: usize,
+    pub outcomes: Vec<UpdateOutcome>,
+}
+
+/// A change of pace worth logging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PaceChange {
+    /// AtHoc throttled: one request at a time from now on.
+    Slowed,
+    /// Back to the configured number of requests at once.
+    Recovered,
+}
+
+/// How many update requests may be in flight: up to `most`, one at a time
+/// as soon as AtHoc throttles, then one more after each request answered
+/// without throttling until `most` again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pacer {
+    most: usize,
+    limit: usize,
+}
+
+impl Pacer {
+    pub(crate) fn new(most: usize) -> Pacer {
+        let most = most.max(1);
+        Pacer { most, limit: most }
+    }
+
+    /// Requests that may be in flight now.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// A request was answered; `throttled` says whether AtHoc throttled any
+    /// request while it was in flight.
+    pub(crate) fn answered(&mut self, throttled: bool) -> Option<PaceChange> {
+        if throttled {
+            let was = self.limit;
+            self.limit = 1;
+            (was > 1).then_some(PaceChange::Slowed)
+        } else if self.limit < self.most {
+            self.limit += 1;
+            (self.limit == self.most).then_some(PaceChange::Recovered)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether a login appears twice: then the requests go one at a time, so
+/// AtHoc applies them in the order planned.
+fn repeats_a_login(updates: &[AttributeUpdate]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(updates.len());
+    !updates.iter().all(|u| seen.insert(u.login.as_str()))
+}
+
 impl AthocClient {
     /// Sets `attribute` for each update with `SyncByCommonNames`, in chunks of
     /// `users_per_request`, existing users only. Returns one outcome per
@@ -224,29 +288,54 @@ impl AthocClient {
         attribute: &str,
         updates: &[AttributeUpdate],
     ) -> Vec<UpdateOutcome> {
-        self.sync_attribute_reporting(attribute, updates, &mut |_| {})
-            .await
+        let mut answered: Vec<Option<UpdateOutcome>> = vec![None; updates.len()];
+        self.sync_attribute_by_chunk(attribute, updates, &mut |answers| {
+            for (i, outcome) in answers.outcomes.into_iter().enumerate() {
+                if let Some(slot) = answered.get_mut(answers.first + i) {
+                    *slot = Some(outcome);
+                }
+            }
+        })
+        .await;
+        answered
+            .into_iter()
+            .map(|outcome| {
+                outcome.unwrap_or_else(|| UpdateOutcome::Failed {
+                    error: AthocError::InvalidResponse {
+                        endpoint: "POST SyncByCommonNames".to_owned(),
+                        reason: "no request answered for this record".to_owned(),
+                    },
+                    transient: true,
+                })
+            })
+            .collect()
     }
 
-    /// [`AthocClient::sync_attribute`], calling `answered` with the number
-    /// of updates AtHoc has answered for (applied, refused or failed) after
-    /// each request.
-    pub async fn sync_attribute_reporting(
+    /// [`AthocClient::sync_attribute`], handing each request's outcomes to
+    /// `on_answers` as AtHoc returns them. Up to `concurrent_requests`
+    /// requests are in flight at once (one at a time while AtHoc throttles,
+    /// see [`Pacer`], and always when a login appears twice), so answers
+    /// arrive in any order; every update is answered exactly once.
+    pub async fn sync_attribute_by_chunk(
         &self,
         attribute: &str,
         updates: &[AttributeUpdate],
-        answered: &mut (dyn FnMut(usize) + Send),
-    ) -> Vec<UpdateOutcome> {
-        let failed_all = |error: AthocError| {
+        on_answers: &mut (dyn FnMut(ChunkAnswers) + Send),
+    ) {
+        let mut failed_all = |error: AthocError| {
             let transient = error.is_transient();
-            updates
+            let outcomes = updates
                 .iter()
                 .map(|_| UpdateOutcome::Failed {
                     error: error.clone(),
                     transient,
                 })
-                .collect()
+                .collect();
+            on_answers(ChunkAnswers { first: 0, outcomes });
         };
+        if updates.is_empty() {
+            return;
+        }
         if let Err(error) = check_attribute(attribute) {
             return failed_all(error);
         }
@@ -274,47 +363,89 @@ impl AthocClient {
             0 => DEFAULT_USERS_PER_REQUEST,
             n => n,
         };
-        let mut outcomes = Vec::with_capacity(updates.len());
-        for (index, chunk) in updates.chunks(chunk_size).enumerate() {
-            let first = index * chunk_size + 1;
-            let endpoint = format!(
-                "POST /api/v2/orgs/{}/users/SyncByCommonNames (records {first}–{} of {})",
-                config.org_code,
-                first + chunk.len() - 1,
-                updates.len()
-            );
-            let body = request_body(attribute, chunk);
-            let result = self
-                .api_call(&endpoint, || self.inner.http.post(url.clone()).json(&body))
-                .await;
-            let chunk_outcomes = match result.and_then(|bytes| {
-                serde_json::from_slice::<Value>(&bytes).map_err(|e| AthocError::InvalidResponse {
-                    endpoint: endpoint.clone(),
-                    reason: format!("the reply is not JSON ({e})"),
-                })
-            }) {
-                Ok(reply) => read_reply(&endpoint, chunk, &reply),
-                Err(error) => {
-                    let transient = error.is_transient();
-                    chunk
-                        .iter()
-                        .map(|_| UpdateOutcome::Failed {
-                            error: error.clone(),
-                            transient,
-                        })
-                        .collect()
-                }
+        let most = if repeats_a_login(updates) {
+            1
+        } else {
+            config.concurrent_requests
+        };
+        let mut pacer = Pacer::new(most);
+        let mut chunks = updates.chunks(chunk_size).enumerate();
+        let mut in_flight = FuturesUnordered::new();
+        loop {
+            while in_flight.len() < pacer.limit() {
+                let Some((index, chunk)) = chunks.next() else {
+                    break;
+                };
+                let sent =
+                    self.send_chunk(&url, attribute, index * chunk_size, chunk, updates.len());
+                let throttles_at_start = self.inner.throttled.load(Ordering::Relaxed);
+                in_flight.push(async move { (sent.await, throttles_at_start) });
+            }
+            let Some((answers, throttles_at_start)) = in_flight.next().await else {
+                break;
             };
-            tracing::debug!(
-                endpoint = %endpoint,
-                applied = chunk_outcomes.iter().filter(|o| matches!(o, UpdateOutcome::Applied { .. })).count(),
-                rejected = chunk_outcomes.iter().filter(|o| matches!(o, UpdateOutcome::Rejected { .. })).count(),
-                "AtHoc sync chunk done"
-            );
-            outcomes.extend(chunk_outcomes);
-            answered(outcomes.len());
+            // Only a request that started and ended without AtHoc throttling
+            // anyone speeds the sending up again.
+            let throttled = self.inner.throttled.load(Ordering::Relaxed) != throttles_at_start;
+            match pacer.answered(throttled) {
+                Some(PaceChange::Slowed) => tracing::info!(
+                    "AtHoc is throttling requests: sending the remaining updates one request at a time"
+                ),
+                Some(PaceChange::Recovered) => tracing::info!(
+                    requests = pacer.limit(),
+                    "AtHoc stopped throttling: sending updates in parallel again"
+                ),
+                None => {}
+            }
+            on_answers(answers);
         }
-        outcomes
+    }
+
+    /// Sends one chunk (`updates[first..]` of `total`) and reads its answers.
+    async fn send_chunk(
+        &self,
+        url: &Url,
+        attribute: &str,
+        first: usize,
+        chunk: &[AttributeUpdate],
+        total: usize,
+    ) -> ChunkAnswers {
+        let config = &self.inner.config;
+        let endpoint = format!(
+            "POST /api/v2/orgs/{}/users/SyncByCommonNames (records {}–{} of {total})",
+            config.org_code,
+            first + 1,
+            first + chunk.len()
+        );
+        let body = request_body(attribute, chunk);
+        let result = self
+            .api_call(&endpoint, || self.inner.http.post(url.clone()).json(&body))
+            .await;
+        let outcomes = match result.and_then(|bytes| {
+            serde_json::from_slice::<Value>(&bytes).map_err(|e| AthocError::InvalidResponse {
+                endpoint: endpoint.clone(),
+                reason: format!("the reply is not JSON ({e})"),
+            })
+        }) {
+            Ok(reply) => read_reply(&endpoint, chunk, &reply),
+            Err(error) => {
+                let transient = error.is_transient();
+                chunk
+                    .iter()
+                    .map(|_| UpdateOutcome::Failed {
+                        error: error.clone(),
+                        transient,
+                    })
+                    .collect()
+            }
+        };
+        tracing::debug!(
+            endpoint = %endpoint,
+            applied = outcomes.iter().filter(|o| matches!(o, UpdateOutcome::Applied { .. })).count(),
+            rejected = outcomes.iter().filter(|o| matches!(o, UpdateOutcome::Rejected { .. })).count(),
+            "AtHoc sync chunk done"
+        );
+        ChunkAnswers { first, outcomes }
     }
 }
 
@@ -328,6 +459,44 @@ mod tests {
             login: Login::new(login).unwrap_or_else(|| panic!("bad login {login}")),
             value: value.into(),
         }
+    }
+
+    #[test]
+    fn the_pacer_drops_to_one_on_throttling_and_climbs_back_one_answer_at_a_time() {
+        let mut pacer = Pacer::new(4);
+        assert_eq!(pacer.limit(), 4);
+        assert_eq!(pacer.answered(false), None);
+        assert_eq!(pacer.answered(true), Some(PaceChange::Slowed));
+        assert_eq!(pacer.limit(), 1);
+        // Throttled again while at one: still one, nothing new to say.
+        assert_eq!(pacer.answered(true), None);
+        assert_eq!(pacer.limit(), 1);
+        assert_eq!(pacer.answered(false), None);
+        assert_eq!(pacer.limit(), 2);
+        assert_eq!(pacer.answered(false), None);
+        assert_eq!(pacer.answered(false), Some(PaceChange::Recovered));
+        assert_eq!(pacer.limit(), 4);
+        assert_eq!(pacer.answered(false), None);
+        assert_eq!(pacer.limit(), 4);
+    }
+
+    #[test]
+    fn a_pacer_of_one_never_speaks() {
+        let mut pacer = Pacer::new(0);
+        assert_eq!(pacer.limit(), 1);
+        assert_eq!(pacer.answered(true), None);
+        assert_eq!(pacer.answered(false), None);
+        assert_eq!(pacer.limit(), 1);
+    }
+
+    #[test]
+    fn a_repeated_login_is_found() {
+        assert!(!repeats_a_login(&[update("a@x", "1"), update("b@x", "2")]));
+        assert!(repeats_a_login(&[
+            update("a@x", "1"),
+            update("b@x", "2"),
+            update("a@x", "")
+        ]));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! proxies, timeout), endpoint URLs, sending with retries, and turning HTTP
 //! failures into [`AthocError`]s. Knows nothing of tokens or users.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -223,6 +224,7 @@ pub(super) struct Reply {
 /// 429 and 5xx per the [`super::RetryPolicy`]; any other reply is returned as is.
 pub(super) async fn send_with_retry(
     config: &ClientConfig,
+    throttled: &AtomicU64,
     endpoint: &str,
     build: impl Fn() -> RequestBuilder,
 ) -> Result<Reply, AthocError> {
@@ -255,6 +257,9 @@ pub(super) async fn send_with_retry(
                                 })
                             }
                             Some(error) => {
+                                if matches!(error, AthocError::Throttled { .. }) {
+                                    throttled.fetch_add(1, Ordering::Relaxed);
+                                }
                                 let honoured = matches!(status.as_u16(), 429 | 503)
                                     .then_some(retry_after)
                                     .flatten();
@@ -588,6 +593,7 @@ mod tests {
             proxy: ProxyOptions::default(),
             timeout: Duration::from_secs(5),
             users_per_request: 1000,
+            concurrent_requests: 4,
             page_size: 1000,
             retry: RetryPolicy::default(),
         })

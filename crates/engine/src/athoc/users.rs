@@ -6,6 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::future::Future;
 
+use futures_util::stream::StreamExt as _;
+
 use serde_json::Value;
 
 use super::transport::endpoint_url;
@@ -195,8 +197,13 @@ impl Gathered {
 /// that page starts with page 0's second record, `Offset` is a record index;
 /// if it shares no record with page 0, it is a page number whose page size
 /// is `n` (the number actually returned, which may be less than `Limit`).
-/// Anything else is refused.
-pub(super) async fn gather<F, Fut>(mut fetch: F) -> Result<UserDirectory, AthocError>
+/// Anything else is refused. The pages after that are fetched up to
+/// `concurrency` at a time (their offsets are known by then) and read in
+/// order.
+pub(super) async fn gather<F, Fut>(
+    mut fetch: F,
+    concurrency: usize,
+) -> Result<UserDirectory, AthocError>
 where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = Result<PageReply, AthocError>>,
@@ -245,18 +252,31 @@ where
         ));
     };
 
-    let (mut offset, mut position) = match meaning {
-        OffsetMeaning::RecordIndex => (1, 1),
-        _ => (1, page_len),
+    // The rest of the pages, now that their offsets are known, fetched
+    // `concurrency` at a time and read in order.
+    let step = match meaning {
+        OffsetMeaning::RecordIndex => second.users.len().max(1),
+        _ => 1,
     };
-    let mut page = second;
-    // Each request must add a user, so this bounds the loop even for a server that misbehaves.
-    let mut requests_left = total + 2;
+    let position_of = |offset: usize| match meaning {
+        OffsetMeaning::RecordIndex => offset,
+        _ => offset * page_len,
+    };
+    let offsets = (1..)
+        .map(|k| 1 + k * step)
+        .take_while(|&offset| position_of(offset) < total);
+    let mut rest = futures_util::stream::iter(offsets)
+        .map(|offset| {
+            let page = fetch(offset);
+            async move { (offset, page.await) }
+        })
+        .buffered(concurrency.max(1));
+    let (mut offset, mut page) = (1, second);
     let stop_reason = loop {
         if page.users.is_empty() {
             break format!("paging stopped at Offset={offset} with an empty page");
         }
-        if gathered.add(position, &page.users) == 0 {
+        if gathered.add(position_of(offset), &page.users) == 0 {
             break format!(
                 "Offset={offset} returned only users already fetched (paging loops or stalls)"
             );
@@ -264,24 +284,14 @@ where
         if gathered.count() >= total {
             break String::new();
         }
-        requests_left = requests_left.saturating_sub(1);
-        if requests_left == 0 {
-            break "too many pages".into();
-        }
-        match meaning {
-            OffsetMeaning::RecordIndex => {
-                offset += page.users.len();
-                position = offset;
-            }
-            _ => {
-                offset += 1;
-                position += page_len;
-            }
-        }
-        let next = fetch(offset).await?;
-        check_total(&gathered, total, next.total, offset)?;
-        page = next;
+        let Some((next_offset, next)) = rest.next().await else {
+            break format!("paging stopped after Offset={offset} short of TotalUsers");
+        };
+        let next = next?;
+        check_total(&gathered, total, next.total, next_offset)?;
+        (offset, page) = (next_offset, next);
     };
+    drop(rest);
     if gathered.count() != total {
         let reason = if gathered.count() > total {
             "AtHoc returned more users than TotalUsers (did the directory change during the fetch?)"
@@ -351,7 +361,11 @@ impl AthocClient {
             n => n,
         };
         let fields = fields_parameter(fields);
-        let directory = gather(|offset| self.fetch_page(&fields, limit, offset, criteria)).await?;
+        let directory = gather(
+            |offset| self.fetch_page(&fields, limit, offset, criteria),
+            self.inner.config.concurrent_requests,
+        )
+        .await?;
         tracing::debug!(
             users = directory.users.len(),
             total = directory.total,
@@ -431,7 +445,11 @@ mod tests {
         cap: usize,
         page_mode: bool,
     ) -> Result<UserDirectory, AthocError> {
-        gather(|offset| std::future::ready(Ok(serve(n, limit, cap, page_mode, offset)))).await
+        gather(
+            |offset| std::future::ready(Ok(serve(n, limit, cap, page_mode, offset))),
+            4,
+        )
+        .await
     }
 
     #[rstest]
@@ -465,9 +483,10 @@ mod tests {
 
     #[test]
     fn server_that_ignores_offset_is_refused() {
-        let result = tokio_test_block_on(gather(|_| {
-            std::future::ready(Ok(serve(2500, 1000, 1000, true, 0)))
-        }));
+        let result = tokio_test_block_on(gather(
+            |_| std::future::ready(Ok(serve(2500, 1000, 1000, true, 0))),
+            4,
+        ));
         assert!(
             matches!(
                 result,
@@ -483,11 +502,14 @@ mod tests {
 
     #[test]
     fn total_that_overstates_the_directory_is_refused() {
-        let result = tokio_test_block_on(gather(|offset| {
-            let mut page = serve(2500, 1000, 1000, false, offset);
-            page.total = 2600;
-            std::future::ready(Ok(page))
-        }));
+        let result = tokio_test_block_on(gather(
+            |offset| {
+                let mut page = serve(2500, 1000, 1000, false, offset);
+                page.total = 2600;
+                std::future::ready(Ok(page))
+            },
+            4,
+        ));
         assert!(
             matches!(
                 result,
@@ -503,13 +525,16 @@ mod tests {
 
     #[test]
     fn users_without_login_are_skipped_and_counted() {
-        let result = tokio_test_block_on(gather(|offset| {
-            let mut page = serve(2500, 1000, 1000, true, offset);
-            if offset == 2 {
-                page.users[3].login = None;
-            }
-            std::future::ready(Ok(page))
-        }));
+        let result = tokio_test_block_on(gather(
+            |offset| {
+                let mut page = serve(2500, 1000, 1000, true, offset);
+                if offset == 2 {
+                    page.users[3].login = None;
+                }
+                std::future::ready(Ok(page))
+            },
+            4,
+        ));
         let directory = result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             (directory.users.len(), directory.skipped_without_login),
@@ -517,8 +542,41 @@ mod tests {
         );
     }
 
+    #[test]
+    fn pages_after_the_offset_probe_are_fetched_concurrency_at_a_time_and_read_in_order() {
+        use std::cell::Cell;
+        let (now, most, asked) = (
+            Cell::new(0),
+            Cell::new(0),
+            std::cell::RefCell::new(Vec::new()),
+        );
+        let result = tokio_test_block_on(gather(
+            |offset| {
+                asked.borrow_mut().push(offset);
+                let (now, most) = (&now, &most);
+                async move {
+                    now.set(now.get() + 1);
+                    most.set(most.get().max(now.get()));
+                    // Later pages answer first: the order read must not depend on it.
+                    tokio::time::sleep(std::time::Duration::from_millis(20 - offset as u64)).await;
+                    now.set(now.get() - 1);
+                    Ok(serve(1000, 100, 100, true, offset))
+                }
+            },
+            3,
+        ));
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(directory.users.len(), 1000);
+        assert_eq!(directory.offset_meaning, OffsetMeaning::PageNumber);
+        assert_eq!(*asked.borrow(), (0..10).collect::<Vec<_>>());
+        assert_eq!(most.get(), 3);
+    }
+
     fn tokio_test_block_on<T>(future: impl Future<Output = T>) -> T {
-        match tokio::runtime::Builder::new_current_thread().build() {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+        {
             Ok(runtime) => runtime.block_on(future),
             Err(e) => panic!("no runtime: {e}"),
         }

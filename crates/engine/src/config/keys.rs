@@ -38,6 +38,7 @@ pub(crate) const HTTPS_PROXY: &str = "HTTPS_PROXY";
 pub(crate) const NO_PROXY: &str = "NO_PROXY";
 pub(crate) const HTTP_TIMEOUT_SECONDS: &str = "HTTP_TIMEOUT_SECONDS";
 pub(crate) const USERS_PER_REQUEST: &str = "USERS_PER_REQUEST";
+pub(crate) const CONCURRENT_REQUESTS: &str = "CONCURRENT_REQUESTS";
 pub(crate) const PAGE_SIZE: &str = "PAGE_SIZE";
 pub(crate) const ATHOC_DATE_FORMAT: &str = "ATHOC_DATE_FORMAT";
 pub(crate) const TIME_ZONE: &str = "TIME_ZONE";
@@ -87,6 +88,7 @@ pub(crate) const KEYS: &[Key] = &[
     k(NO_PROXY, "athoc", "no_proxy"),
     k(HTTP_TIMEOUT_SECONDS, "athoc", "timeout_seconds"),
     k(USERS_PER_REQUEST, "athoc", "users_per_request"),
+    k(CONCURRENT_REQUESTS, "athoc", "concurrent_requests"),
     k(PAGE_SIZE, "athoc", "page_size"),
     k(ATHOC_DATE_FORMAT, "athoc", "date_format"),
     k(TIME_ZONE, "time", "zone"),
@@ -149,7 +151,10 @@ pub(crate) fn value_kind(section: &str, name: &str) -> ValueKind {
         ("athoc", "disable_ssl_verify") | ("files", "move_processed") | ("mapping", "enabled") => {
             ValueKind::Flag
         }
-        ("athoc", "timeout_seconds" | "users_per_request" | "page_size")
+        (
+            "athoc",
+            "timeout_seconds" | "users_per_request" | "concurrent_requests" | "page_size",
+        )
         | (
             "files",
             "processed_purge_days" | "files_per_batch" | "max_retry_attempts" | "max_file_mb",

@@ -154,6 +154,11 @@ impl Settings {
         }
         put(&mut athoc, "timeout_seconds", int(a.timeout.as_secs()));
         put(&mut athoc, "users_per_request", int(a.users_per_request));
+        put(
+            &mut athoc,
+            "concurrent_requests",
+            int(a.concurrent_requests),
+        );
         put(&mut athoc, "page_size", int(a.page_size));
         put(&mut athoc, "date_format", self.date_format.as_str());
 

@@ -34,6 +34,8 @@ pub mod defaults {
     pub const USER_ATTRIBUTES: &[&str] = &["Collar-Number", "FIRSTNAME", "LASTNAME"];
     pub const HTTP_TIMEOUT_SECONDS: u64 = 30;
     pub const USERS_PER_REQUEST: usize = 1000;
+    /// Measured: BENCHMARKS.md, "Requests in flight".
+    pub const CONCURRENT_REQUESTS: usize = 4;
     pub const PAGE_SIZE: usize = 1000;
     pub const MOVE_PROCESSED_FILES: bool = true;
     pub const PROCESSED_FILES_PURGE_DAYS: u32 = 30;
@@ -144,6 +146,12 @@ impl Settings {
             defaults::USERS_PER_REQUEST,
             "a whole number from 1 to 5000",
             |t| parse_in_range(t, 1, 5000),
+        );
+        let concurrent_requests = r.parse(
+            CONCURRENT_REQUESTS,
+            defaults::CONCURRENT_REQUESTS,
+            "a whole number from 1 to 16",
+            |t| parse_in_range(t, 1, 16),
         );
         let page_size = r.parse(
             PAGE_SIZE,
@@ -354,6 +362,7 @@ impl Settings {
                 proxy,
                 timeout: Duration::from_secs(timeout),
                 users_per_request,
+                concurrent_requests,
                 page_size,
                 retry: RetryPolicy::default(),
             },

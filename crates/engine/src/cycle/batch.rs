@@ -325,16 +325,35 @@ impl SyncContext {
         let journalled: Vec<(RecordId, &PlannedRecord)> =
             ids.iter().copied().zip(plan.records.iter()).collect();
         drop(_span);
-        let outcomes = execute::execute(&self.client, target, &journalled, self.progress.as_ref())
-            .instrument(debug_span!("send"))
-            .await;
-
-        // Record.
-        let record_outcomes = outcomes.clone();
-        self.store
-            .call(move |s| s.record_outcomes(batch, &record_outcomes))
-            .instrument(debug_span!("record_outcomes"))
-            .await?;
+        // Each request's outcomes are recorded as it returns, while the
+        // other requests are still in flight: what AtHoc applied is on
+        // record however the rest of the batch ends.
+        let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
+        let send = execute::execute(
+            &self.client,
+            target,
+            &journalled,
+            self.progress.as_ref(),
+            answers,
+        )
+        .instrument(debug_span!("send"));
+        let record = async {
+            let mut outcomes: Vec<(RecordId, RecordOutcome)> = Vec::new();
+            while let Some(chunk) = answered.recv().await {
+                let chunk = self
+                    .store
+                    .call(move |s| s.record_outcomes(batch, &chunk).map(|()| chunk))
+                    .instrument(debug_span!("record_outcomes"))
+                    .await?;
+                outcomes.extend(chunk);
+            }
+            Ok::<_, CycleError>(outcomes)
+        };
+        let send = async {
+            send.await;
+            Ok::<(), CycleError>(())
+        };
+        let ((), outcomes) = tokio::try_join!(send, record)?;
         let outcome_of: HashMap<RecordId, &RecordOutcome> =
             outcomes.iter().map(|(id, o)| (*id, o)).collect();
 

@@ -371,9 +371,13 @@ impl Store {
         let action = "record the outcomes";
         let tx = self.conn.transaction().map_err(sql(action))?;
         {
-            // What the ledger needs of each record this batch sent, read
-            // once rather than per outcome.
-            let sent = sent_records(&tx, batch)?;
+            // What the ledger needs of each record answered, read once
+            // rather than per outcome: the records of `batch` between the
+            // lowest and highest ID (one request's records are journalled
+            // one after another).
+            let lowest = outcomes.iter().map(|(id, _)| id.0).min().unwrap_or(0);
+            let highest = outcomes.iter().map(|(id, _)| id.0).max().unwrap_or(-1);
+            let sent = sent_records(&tx, batch, lowest, highest)?;
             let mut applied = tx
                 .prepare_cached(
                     "UPDATE records SET state = 'applied', details = ?2, athoc_user_id = ?3,
@@ -601,17 +605,23 @@ struct SentRecord {
     login: Login,
 }
 
-/// The Set and Clear records of `batch`, by record ID.
-fn sent_records(conn: &Connection, batch: BatchId) -> Result<HashMap<i64, SentRecord>, StoreError> {
+/// The Set and Clear records of `batch` with IDs from `lowest` to
+/// `highest`, by record ID.
+fn sent_records(
+    conn: &Connection,
+    batch: BatchId,
+    lowest: i64,
+    highest: i64,
+) -> Result<HashMap<i64, SentRecord>, StoreError> {
     let action = "read the batch's sent records";
     let mut stmt = conn
         .prepare_cached(
             "SELECT id, employee_id, duty, at, file, line, login FROM records
-             WHERE batch_id = ?1 AND action IN ('set', 'clear')",
+             WHERE id BETWEEN ?2 AND ?3 AND batch_id = ?1 AND action IN ('set', 'clear')",
         )
         .map_err(sql(action))?;
     let rows = stmt
-        .query_map([batch.0], |r| {
+        .query_map(params![batch.0, lowest, highest], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, Option<String>>(1)?,

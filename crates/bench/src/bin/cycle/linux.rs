@@ -12,7 +12,7 @@
 //!
 //! ```text
 //! cargo build --release -p bobosync
-//! cargo run --release -p bobosync-bench --bin cycle -- [--rtt-ms 50] [--files 20] [--rows 500] [--users 2000]
+//! cargo run --release -p bobosync-bench --bin cycle -- [--rtt-ms 50] [--files 20] [--rows 500] [--users 2000] [--concurrent N]
 //! cargo run --release -p bobosync-bench --bin cycle -- --parked-cycles 2 --users 20000 --rtt-ms 0
 //! ```
 
@@ -39,6 +39,8 @@ struct Params {
     files: usize,
     rows: usize,
     users: usize,
+    /// `CONCURRENT_REQUESTS` (0: the default).
+    concurrent: u64,
 }
 
 pub fn main() {
@@ -49,12 +51,13 @@ pub fn main() {
 }
 
 fn real_main() -> Result<(), BenchError> {
-    let args = support::args(&["rtt-ms", "files", "rows", "users", "parked-cycles"])?;
+    let args = support::args(&["rtt-ms", "files", "rows", "users", "parked-cycles", "concurrent"])?;
     let params = Params {
         rtt: Duration::from_millis(support::arg_u64(&args, "rtt-ms", 50)?),
         files: support::arg_u64(&args, "files", 20)? as usize,
         rows: support::arg_u64(&args, "rows", 500)? as usize,
         users: support::arg_u64(&args, "users", 2000)? as usize,
+        concurrent: support::arg_u64(&args, "concurrent", 0)?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -108,12 +111,12 @@ impl Site {
             .tempdir()
             .map_err(support::io("create a temp dir"))?;
         let root = dir.path().to_path_buf();
-        let env = support::write_site(
-            &root,
-            &server.base_url,
-            &config,
-            &[("BATCH_SIZE", "10"), ("AUTO_CLEANUP_HOURS", "24")],
-        )
+        let concurrent = params.concurrent.to_string();
+        let mut extra = vec![("BATCH_SIZE", "10"), ("AUTO_CLEANUP_HOURS", "24")];
+        if params.concurrent > 0 {
+            extra.push(("CONCURRENT_REQUESTS", concurrent.as_str()));
+        }
+        let env = support::write_site(&root, &server.base_url, &config, &extra)
         .map_err(support::io(format!("write the site in {}", root.display())))?;
         Ok(Site {
             _dir: dir,

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use athoc_sim::SimConfig;
 use bobosync_ui_e2e::webdriver::{By, WebDriver};
-use bobosync_ui_e2e::{inside, log_tail, tray_binary, wait_until, Screenshots, Site, TauriDriver};
+use bobosync_ui_e2e::{
+    app_env, inside, log_tail, tray_binary, wait_until, Screenshots, Site, TauriDriver,
+};
 
 /// For one thing to show up in the window.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -22,11 +24,11 @@ async fn first_run_wizard_sync_history_and_a_failing_check() {
     if !inside("first_run_wizard_sync_history_and_a_failing_check") {
         return;
     }
-    let config = SimConfig::default();
-    let site = Site::new(config.clone());
+    let site = Site::new();
+    let config = site.sim.config();
     // Waiting before the app starts: the wizard's dry run must show it.
     site.drop_book_on("BOBO_20250101_000001_output.csv", "00003");
-    let driver = TauriDriver::start(&site.app_env(), &site.path("driver.log"))
+    let driver = TauriDriver::start(&app_env(&site), &site.path("driver.log"))
         .unwrap_or_else(|e| panic!("{e}"));
     let app = tray_binary().unwrap_or_else(|e| panic!("{e}"));
     let wd = WebDriver::connect(&driver.url, TauriDriver::capabilities(&app, &[]), LIMIT)
@@ -66,7 +68,7 @@ async fn run(
 
     // ── (a) the first-run wizard ──
     wd.wait_text("Step 1 of 7", LIMIT).await?;
-    wd.type_into(&field("athoc.server_url"), &site.sim.base_url, LIMIT)
+    wd.type_into(&field("athoc.server_url"), &site.base_url, LIMIT)
         .await?;
     wd.type_into(&field("athoc.org_code"), &config.org_code, LIMIT)
         .await?;

@@ -346,6 +346,56 @@ fn demo_mode_runs_the_engine_against_the_simulator() {
     assert!(preview["plan"].get("records").is_some() && preview.get("stillWriting").is_some());
 }
 
+#[test]
+fn leaving_the_demo_stops_it_deletes_its_folder_and_shows_the_wizard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    // Not in the demo: nothing to leave, nothing changes.
+    let status = call(&w, "stop_demo", json!({})).unwrap();
+    assert_eq!(status["mode"], "setup", "{status}");
+
+    call(&w, "start_demo", json!({})).unwrap();
+    let info = call(&w, "get_app_info", json!({})).unwrap();
+    assert_eq!(info["mode"], "demo", "{info}");
+    let drop = std::path::PathBuf::from(info["folders"]["drop"].as_str().unwrap());
+    let folder = drop.parent().unwrap().to_path_buf();
+    assert!(
+        folder
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("bobosync-demo-")),
+        "{info}"
+    );
+    assert!(folder.join(".env").is_file());
+    let server = info["connection"]["server"].as_str().unwrap().to_owned();
+    assert!(
+        std::net::TcpStream::connect(&server).is_ok(),
+        "the simulator is not up"
+    );
+
+    let status = call(&w, "stop_demo", json!({})).unwrap();
+    assert_eq!(status["mode"], "setup", "{status}");
+    assert!(
+        !folder.exists(),
+        "the demo folder {} is left",
+        folder.display()
+    );
+    assert!(
+        std::net::TcpStream::connect(&server).is_err(),
+        "the simulator still answers on {server}"
+    );
+    // Unconfigured: the window shows the first-run wizard.
+    let info = call(&w, "get_app_info", json!({})).unwrap();
+    assert_eq!(
+        (&info["mode"], &info["configured"], &info["connection"]),
+        (&json!("setup"), &json!(false), &Value::Null),
+        "{info}"
+    );
+    let err = call(&w, "sync_now", json!({})).unwrap_err();
+    assert_eq!(err["kind"], "not_configured", "{err}");
+    // A second click changes nothing.
+    assert_eq!(call(&w, "stop_demo", json!({})).unwrap()["mode"], "setup");
+}
+
 /// The keyring through `store_secrets` / `secrets_status`, against
 /// gnome-keyring's Secret Service in a private session with its own HOME.
 #[test]

@@ -102,6 +102,11 @@ pub async fn start_demo<R: Runtime>(app: AppHandle<R>) -> Result<StatusDto> {
 }
 
 #[tauri::command]
+pub async fn stop_demo<R: Runtime>(app: AppHandle<R>) -> Result<StatusDto> {
+    state::stop_demo(&app).await
+}
+
+#[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> Result<CycleReportDto> {
     Ok((&state.handle()?.sync_now().await?).into())
 }

@@ -39,6 +39,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         commands::pause,
         commands::resume,
         commands::start_demo,
+        commands::stop_demo,
         commands::sync_now,
         commands::sync_mappings_now,
         commands::preview,

@@ -181,6 +181,24 @@ pub async fn start_demo<R: Runtime>(app: &AppHandle<R>) -> Result<StatusDto, Api
     start(app, settings, AppMode::Demo, Some(demo), false).await
 }
 
+/// Leaves demo mode ("Set up for real"): stops the demo's engine (the batch
+/// in flight finishes first), its sample exports and its simulator, and
+/// deletes its folder. Then the app runs what it would run at launch: the
+/// configured settings when there are some, else nothing (setup: the window
+/// shows the first-run wizard). Outside demo mode it changes nothing, so a
+/// second click is harmless.
+pub async fn stop_demo<R: Runtime>(app: &AppHandle<R>) -> Result<StatusDto, ApiError> {
+    let state = app.state::<AppState>();
+    {
+        let _switching = state.switching.lock().await;
+        if state.current().mode != AppMode::Demo {
+            return Ok(state.status());
+        }
+        stop_locked(&state).await;
+    }
+    start_configured(app, false, false).await
+}
+
 /// At launch: the configured settings when there are some, else setup mode
 /// (or the demo, when `demo_if_unconfigured`).
 pub async fn start_configured<R: Runtime>(

@@ -62,10 +62,20 @@ pub fn health_word(health: Health) -> &'static str {
 }
 
 /// The menu's status line, e.g. `Paused: paused by an operator`
-/// (shortened: a menu line is no place for a whole error message).
+/// (shortened: a menu line is no place for a whole error message). While
+/// paused it says how many files wait in the drop folder, so an operator
+/// sees that they arrive and will be sent on Resume.
 pub fn status_line(s: &StatusDto) -> String {
     const MAX: usize = 90;
-    let line = format!("{}: {}", health_word(s.health), s.reason);
+    let mut line = format!("{}: {}", health_word(s.health), s.reason);
+    if s.paused && s.pending_files > 0 {
+        let files = if s.pending_files == 1 {
+            "file"
+        } else {
+            "files"
+        };
+        line = format!("{line} ({} {files} waiting)", s.pending_files);
+    }
     match line.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,
@@ -276,5 +286,48 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
             });
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(health: Health, reason: &str, paused: bool, pending_files: usize) -> StatusDto {
+        StatusDto {
+            health,
+            reason: reason.to_owned(),
+            paused,
+            pending_files,
+            ..StatusDto::setup(chrono::Utc::now())
+        }
+    }
+
+    #[test]
+    fn the_status_line_counts_the_files_waiting_while_paused() {
+        let paused = |n| status(Health::Paused, "paused by an operator", true, n);
+        assert_eq!(status_line(&paused(0)), "Paused: paused by an operator");
+        assert_eq!(
+            status_line(&paused(1)),
+            "Paused: paused by an operator (1 file waiting)"
+        );
+        assert_eq!(
+            status_line(&paused(3)),
+            "Paused: paused by an operator (3 files waiting)"
+        );
+        // Not paused: files wait only for the next sync, which is no news.
+        let ok = status(Health::Ok, "up to date", false, 2);
+        assert_eq!(status_line(&ok), "OK: up to date");
+    }
+
+    #[test]
+    fn a_long_reason_is_cut_with_an_ellipsis() {
+        let long = status(Health::Error, &"x".repeat(200), false, 0);
+        let line = status_line(&long);
+        assert_eq!(line.chars().count(), 91, "{line}");
+        assert!(
+            line.starts_with("Error: xxx") && line.ends_with('…'),
+            "{line}"
+        );
     }
 }

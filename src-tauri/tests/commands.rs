@@ -19,7 +19,7 @@ use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_K
 use tauri::webview::InvokeRequest;
 use tauri::WebviewWindow;
 
-use support::{inside, Session};
+use support::inside_keyring;
 
 fn app(dir: &Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let locations = Locations::under(&dir.join("config"), &dir.join("data"));
@@ -181,27 +181,6 @@ fn settings_are_validated_by_the_engine_and_saved_without_secrets() {
     assert_eq!(back["values"]["time.zone"], "Europe/London");
 }
 
-/// Re-runs test `name` inside a private D-Bus session with a real, unlocked
-/// gnome-keyring; `Some(HOME)` inside it, `None` outside (where the test is
-/// done once the inner run passed).
-fn in_keyring_session(name: &str) -> Option<std::path::PathBuf> {
-    let home = std::env::var_os("BOBOSYNC_TEST_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::env::temp_dir().join(format!("bobosync-keyring-{}", std::process::id()))
-        });
-    if std::env::var_os(support::INSIDE).is_none() {
-        std::fs::create_dir_all(&home).unwrap();
-        std::env::set_var("BOBOSYNC_TEST_HOME", &home);
-    }
-    if inside(name, Session::Keyring { home: home.clone() }) {
-        Some(home)
-    } else {
-        let _ = std::fs::remove_dir_all(&home);
-        None
-    }
-}
-
 /// The operator's answer to the next OS file dialog.
 fn answer_dialog(app: &tauri::App<MockRuntime>, answer: Option<std::path::PathBuf>) {
     use tauri::Manager as _;
@@ -246,8 +225,7 @@ fn exports_go_where_the_dialog_says_as_csv_never_into_the_app_folders() {
 
 #[test]
 fn the_python_tools_env_is_imported_from_the_file_the_dialog_returns() {
-    if in_keyring_session("the_python_tools_env_is_imported_from_the_file_the_dialog_returns")
-        .is_none()
+    if inside_keyring("the_python_tools_env_is_imported_from_the_file_the_dialog_returns").is_none()
     {
         return;
     }
@@ -368,11 +346,61 @@ fn demo_mode_runs_the_engine_against_the_simulator() {
     assert!(preview["plan"].get("records").is_some() && preview.get("stillWriting").is_some());
 }
 
+#[test]
+fn leaving_the_demo_stops_it_deletes_its_folder_and_shows_the_wizard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(dir.path());
+    // Not in the demo: nothing to leave, nothing changes.
+    let status = call(&w, "stop_demo", json!({})).unwrap();
+    assert_eq!(status["mode"], "setup", "{status}");
+
+    call(&w, "start_demo", json!({})).unwrap();
+    let info = call(&w, "get_app_info", json!({})).unwrap();
+    assert_eq!(info["mode"], "demo", "{info}");
+    let drop = std::path::PathBuf::from(info["folders"]["drop"].as_str().unwrap());
+    let folder = drop.parent().unwrap().to_path_buf();
+    assert!(
+        folder
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("bobosync-demo-")),
+        "{info}"
+    );
+    assert!(folder.join(".env").is_file());
+    let server = info["connection"]["server"].as_str().unwrap().to_owned();
+    assert!(
+        std::net::TcpStream::connect(&server).is_ok(),
+        "the simulator is not up"
+    );
+
+    let status = call(&w, "stop_demo", json!({})).unwrap();
+    assert_eq!(status["mode"], "setup", "{status}");
+    assert!(
+        !folder.exists(),
+        "the demo folder {} is left",
+        folder.display()
+    );
+    assert!(
+        std::net::TcpStream::connect(&server).is_err(),
+        "the simulator still answers on {server}"
+    );
+    // Unconfigured: the window shows the first-run wizard.
+    let info = call(&w, "get_app_info", json!({})).unwrap();
+    assert_eq!(
+        (&info["mode"], &info["configured"], &info["connection"]),
+        (&json!("setup"), &json!(false), &Value::Null),
+        "{info}"
+    );
+    let err = call(&w, "sync_now", json!({})).unwrap_err();
+    assert_eq!(err["kind"], "not_configured", "{err}");
+    // A second click changes nothing.
+    assert_eq!(call(&w, "stop_demo", json!({})).unwrap()["mode"], "setup");
+}
+
 /// The keyring through `store_secrets` / `secrets_status`, against
 /// gnome-keyring's Secret Service in a private session with its own HOME.
 #[test]
 fn secrets_go_to_the_real_keyring_and_never_back() {
-    let Some(home) = in_keyring_session("secrets_go_to_the_real_keyring_and_never_back") else {
+    let Some(home) = inside_keyring("secrets_go_to_the_real_keyring_and_never_back") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -457,11 +485,8 @@ fn secrets_go_to_the_real_keyring_and_never_back() {
     // Nothing in clear on disk: not in HOME (the keyring's files), not in the app's folders.
     for root in [home.as_path(), dir.path()] {
         for needle in ["second-Pa$$word", "first-Pa$$word", "cs-first-value"] {
-            assert!(
-                !contains_in_files(root, needle.as_bytes()),
-                "{needle} found in clear under {}",
-                root.display()
-            );
+            let found = bobosync_testkit::files_containing(root, needle.as_bytes());
+            assert!(found.is_empty(), "{needle} found in clear in {found:?}");
         }
     }
     // Delete (an empty value), then nothing is stored.
@@ -476,20 +501,6 @@ fn secrets_go_to_the_real_keyring_and_never_back() {
         .get(&SecretName::password(&binding, "ORG1", "svc"))
         .unwrap()
         .is_none());
-}
-
-fn contains_in_files(root: &Path, needle: &[u8]) -> bool {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return false;
-    };
-    entries.flatten().any(|e| {
-        let p = e.path();
-        if p.is_dir() {
-            contains_in_files(&p, needle)
-        } else {
-            std::fs::read(&p).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
-        }
-    })
 }
 
 #[test]

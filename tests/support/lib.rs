@@ -755,25 +755,7 @@ fn write(path: &Path, bytes: &[u8]) {
 }
 
 /// Every regular file under `dir`, recursively, sorted.
-pub fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(path),
-                Ok(t) if t.is_file() => out.push(path),
-                _ => {}
-            }
-        }
-    }
-    out.sort();
-    out
-}
+pub use bobosync_testkit::files_under;
 
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = files_under(dir)
@@ -955,10 +937,7 @@ fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 }
 
 /// A headerless 10-column BOBO row (`BON`/`BOF`) for `collar` at `stamp` (`YYYYMMDDHHMMSS`).
-pub fn bobo_row(kind: &str, collar: &str, stamp: &str) -> String {
-    let (date, time) = stamp.split_at(8.min(stamp.len()));
-    format!("{kind},{collar},5{collar},{date},{time},{stamp},1,54.89,-2.93,5.0\n")
-}
+pub use bobosync_testkit::bobo_row;
 
 #[cfg(test)]
 mod tests {
@@ -977,8 +956,14 @@ mod tests {
         let report = hang_report(&child, Some(&log));
         let _ = child.kill();
         let _ = child.wait();
-        assert!(report.contains(&format!("thread {}: state ", child.id())), "{report}");
-        assert!(report.contains("line 50\n") && report.contains("line 11\n"), "{report}");
+        assert!(
+            report.contains(&format!("thread {}: state ", child.id())),
+            "{report}"
+        );
+        assert!(
+            report.contains("line 50\n") && report.contains("line 11\n"),
+            "{report}"
+        );
         assert!(!report.contains("line 10\n"), "{report}");
     }
 
@@ -1031,16 +1016,6 @@ mod tests {
         let copied = std::fs::read(h.drop_dir().join("excel_bom_crlf.csv")).unwrap_or_default();
         assert!(copied.starts_with(b"\xEF\xBB\xBF"), "BOM lost in the copy");
         assert!(h.processed_listing().is_empty() && h.failed_listing().is_empty());
-    }
-
-    #[test]
-    fn bobo_row_is_ten_columns() {
-        let row = bobo_row("BON", "00042", "20250617143000");
-        assert_eq!(
-            row,
-            "BON,00042,500042,20250617,143000,20250617143000,1,54.89,-2.93,5.0\n"
-        );
-        assert_eq!(row.trim_end().split(',').count(), 10);
     }
 
     #[test]

@@ -13,27 +13,20 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use athoc_sim::{generate_users, BackgroundSim, Sim, SimConfig};
+use bobosync_testkit::{find_program, programs::Program, Session};
+pub use bobosync_testkit::{log_tail, wait_until, Site, DUTY};
 use serde_json::{json, Value};
 
 /// Set in the test process re-run inside the session.
 pub const INSIDE: &str = "BOBOSYNC_UI_E2E_INSIDE";
 
 /// The whole re-run test may take this long (then `timeout` kills it).
-pub const SESSION_LIMIT_SECONDS: u32 = 420;
-
-/// The duty attribute the simulator's users have.
-pub const DUTY: &str = "On-Duty-DTG";
+pub const SESSION_LIMIT: Duration = Duration::from_secs(420);
 
 /// Why the harness cannot run the test.
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
-    #[error("`{program}` is needed by the window tests but is not installed: {install}")]
-    Missing {
-        program: &'static str,
-        install: &'static str,
-    },
-    #[error("{path} does not exist: build the tray app first (npm run build --prefix ui && cargo build -p bobosync-tray), or run ./dev/test")]
+    #[error("{} does not exist: build the tray app first (npm run build --prefix ui && cargo build -p bobosync-tray), or run ./dev/test", path.display())]
     NoTrayBinary { path: PathBuf },
     #[error("cannot start {what}: {source}")]
     Spawn {
@@ -50,41 +43,11 @@ pub enum HarnessError {
     },
 }
 
-/// The programs the tests need and how to install them.
-pub const REQUIRED: &[(&str, &str)] = &[
-    ("tauri-driver", "cargo install tauri-driver --locked"),
-    ("WebKitWebDriver", "apt-get install -y webkit2gtk-driver"),
-    ("xvfb-run", "apt-get install -y xvfb xauth"),
-    ("dbus-run-session", "apt-get install -y dbus"),
-    ("gnome-keyring-daemon", "apt-get install -y gnome-keyring"),
-    ("timeout", "apt-get install -y coreutils"),
+/// The drivers the tests need beside the session's own tools.
+pub const DRIVERS: [Program; 2] = [
+    Program::new("tauri-driver", "cargo install tauri-driver --locked"),
+    Program::new("WebKitWebDriver", "apt-get install -y webkit2gtk-driver"),
 ];
-
-/// Where `program` is on PATH (or in ~/.cargo/bin for cargo-installed tools).
-pub fn find_program(program: &str) -> Option<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).collect())
-        .unwrap_or_default();
-    if let Some(cargo_home) = std::env::var_os("CARGO_HOME") {
-        dirs.push(PathBuf::from(cargo_home).join("bin"));
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(PathBuf::from(home).join(".cargo/bin"));
-    }
-    dirs.into_iter()
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-}
-
-/// Every required program, or the first missing one.
-pub fn check_programs() -> Result<(), HarnessError> {
-    for (program, install) in REQUIRED {
-        if find_program(program).is_none() {
-            return Err(HarnessError::Missing { program, install });
-        }
-    }
-    Ok(())
-}
 
 /// `target/` of this build (the test binary lives in `target/<profile>/deps/`).
 pub fn target_dir() -> PathBuf {
@@ -97,14 +60,7 @@ pub fn target_dir() -> PathBuf {
 
 /// The tray binary of this build profile (`BOBOSYNC_TRAY_BIN` overrides).
 pub fn tray_binary() -> Result<PathBuf, HarnessError> {
-    let path = match std::env::var_os("BOBOSYNC_TRAY_BIN") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let exe = std::env::current_exe().unwrap_or_default();
-            let profile_dir = exe.ancestors().nth(2).unwrap_or(Path::new("."));
-            profile_dir.join(format!("bobosync-tray{}", std::env::consts::EXE_SUFFIX))
-        }
-    };
+    let path = bobosync_testkit::built_binary("bobosync-tray", "BOBOSYNC_TRAY_BIN");
     if path.is_file() {
         Ok(path)
     } else {
@@ -112,53 +68,35 @@ pub fn tray_binary() -> Result<PathBuf, HarnessError> {
     }
 }
 
-/// Re-runs the test `name` (its full path) inside `timeout … xvfb-run -a
-/// dbus-run-session` with an unlocked gnome-keyring and a temporary HOME,
-/// and asserts it passed. Returns false in the outer process, true inside.
+/// Re-runs the test `name` (its full path) inside an Xvfb display and a
+/// private D-Bus session with an unlocked gnome-keyring and a temporary
+/// HOME (PATH keeps the cargo bin folder, where tauri-driver is), and
+/// asserts it passed. Returns false in the outer process, true inside.
 pub fn inside(name: &str) -> bool {
-    if std::env::var_os(INSIDE).is_some() {
-        return true;
-    }
-    if let Err(e) = check_programs() {
-        panic!("{e}");
-    }
-    if let Err(e) = tray_binary() {
-        panic!("{e}");
-    }
-    let home = tempfile::tempdir().expect("a temporary HOME for the session");
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let status = Command::new("timeout")
-        .args(["-k", "10", &SESSION_LIMIT_SECONDS.to_string()])
-        .args(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24"])
-        .args(["dbus-run-session", "--", "sh", "-c"])
-        .arg("echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$0\" \"$@\"")
-        .arg(&exe)
-        .args(["--exact", name, "--nocapture", "--test-threads", "1"])
-        .env(INSIDE, "1")
-        // The keyring daemon keeps its files under HOME; cargo never sees this one.
-        .env("HOME", home.path())
-        .env("PATH", path_with_cargo_bin())
-        .status()
-        .expect("cannot run the test inside its session");
-    assert!(
-        status.success(),
-        "{name} failed inside its Xvfb + D-Bus session ({status}); see the output above"
+    let session = DRIVERS.into_iter().fold(
+        Session::new(INSIDE)
+            .display()
+            .keyring()
+            .limit(SESSION_LIMIT),
+        Session::require,
     );
-    false
-}
-
-/// PATH plus the cargo bin folder (where tauri-driver is installed), so it
-/// is found after HOME changes.
-fn path_with_cargo_bin() -> OsString {
-    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).collect())
-        .unwrap_or_default();
-    if let Some(driver) = find_program("tauri-driver") {
-        if let Some(dir) = driver.parent() {
-            dirs.push(dir.to_path_buf());
+    if !session.is_inside() {
+        if let Err(e) = tray_binary() {
+            panic!("{e}");
         }
     }
-    std::env::join_paths(dirs).unwrap_or_default()
+    session.inside(name)
+}
+
+/// The environment the app runs with: the site's own folders (XDG, HOME,
+/// temp), the window shown at start, WebDriver automation on.
+pub fn app_env(site: &Site) -> Vec<(&'static str, OsString)> {
+    let mut env = vec![
+        ("TAURI_WEBVIEW_AUTOMATION", "true".into()),
+        ("BOBOSYNC_SHOW_WINDOW", "1".into()),
+    ];
+    env.extend(site.app_env());
+    env
 }
 
 /// A free TCP port on 127.0.0.1 (free when asked; the driver binds it next).
@@ -175,13 +113,6 @@ fn accepts(port: u16) -> bool {
         Duration::from_millis(200),
     )
     .is_ok()
-}
-
-/// The last `n` characters of a log file.
-pub fn log_tail(path: &Path, n: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let skip = text.chars().count().saturating_sub(n);
-    text.chars().skip(skip).collect()
 }
 
 /// tauri-driver and, below it, WebKitWebDriver and the app; all killed on drop.
@@ -308,92 +239,6 @@ pub fn descendants_of(root: u32) -> Vec<u32> {
     }
     found.remove(0);
     found
-}
-
-/// A temporary site: the simulator (20 users, collar numbers `00001`…),
-/// drop / processed / failed folders, and isolated XDG folders and HOME
-/// for the app.
-pub struct Site {
-    pub dir: tempfile::TempDir,
-    pub sim: BackgroundSim,
-}
-
-impl Site {
-    /// Starts the simulator on 127.0.0.1, port 0.
-    pub fn new(config: SimConfig) -> Site {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let sim = BackgroundSim::start(Sim::new(config, generate_users(20))).expect("simulator");
-        for sub in [
-            "drop",
-            "processed",
-            "failed",
-            "xdg-config",
-            "xdg-data",
-            "home",
-            "tmp",
-        ] {
-            std::fs::create_dir_all(dir.path().join(sub)).expect("site folder");
-        }
-        Site { dir, sim }
-    }
-
-    pub fn path(&self, sub: &str) -> PathBuf {
-        self.dir.path().join(sub)
-    }
-
-    /// The environment the app runs with: isolated folders, the window
-    /// shown at start, WebDriver automation on.
-    pub fn app_env(&self) -> Vec<(&'static str, OsString)> {
-        vec![
-            ("TAURI_WEBVIEW_AUTOMATION", "true".into()),
-            ("BOBOSYNC_SHOW_WINDOW", "1".into()),
-            ("XDG_CONFIG_HOME", self.path("xdg-config").into()),
-            ("XDG_DATA_HOME", self.path("xdg-data").into()),
-            ("HOME", self.path("home").into()),
-            // The tray icon's image files go to the temp folder: one per app.
-            ("TMPDIR", self.path("tmp").into()),
-        ]
-    }
-
-    /// Writes a one-row export (a book-on 30 s ago, in UTC) into drop/.
-    pub fn drop_book_on(&self, name: &str, employee: &str) {
-        let at = chrono::Utc::now() - chrono::Duration::seconds(30);
-        let text = format!(
-            "BON,{employee},P{employee},{},{},{},1,54.89,-2.93,5.0\n",
-            at.format("%Y%m%d"),
-            at.format("%H%M%S"),
-            at.format("%Y%m%d%H%M%S")
-        );
-        let tmp = self.path("drop").join(format!(".{name}.part"));
-        std::fs::write(&tmp, text).expect("write export");
-        std::fs::rename(&tmp, self.path("drop").join(name)).expect("rename export");
-    }
-
-    /// The duty value AtHoc holds for collar `employee`.
-    pub fn duty_of(&self, employee: &str) -> Option<String> {
-        self.sim
-            .sim
-            .users()
-            .into_iter()
-            .find(|u| u.attributes.get("Collar-Number").map(String::as_str) == Some(employee))
-            .and_then(|u| u.attributes.get(DUTY).cloned())
-            .filter(|v| !v.is_empty())
-    }
-}
-
-/// Polls `f` every 200 ms until it returns Some, or panics after `limit`.
-pub fn wait_until<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < limit,
-            "timed out after {limit:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// Saves screenshots as `target/ui-e2e-screenshots/<test>/<name>.png`.

@@ -15,10 +15,11 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use athoc_sim::{generate_users, SimConfig};
+use athoc_sim::generate_users;
 use bobosync_ui_e2e::webdriver::{By, WebDriver};
 use bobosync_ui_e2e::{
-    inside, log_tail, target_dir, tray_binary, wait_until, Screenshots, Site, TauriDriver, DUTY,
+    app_env, inside, log_tail, target_dir, tray_binary, wait_until, Screenshots, Site, TauriDriver,
+    DUTY,
 };
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -40,31 +41,15 @@ const USERS: usize = 30;
 const TOO_BIG: &str = "BOBO_20250101_000009_output.csv";
 
 /// The `.env` a Python-tool site would have, pointing at the simulator and
-/// the site's folders.
-fn write_env(site: &Site, config: &SimConfig) -> std::path::PathBuf {
-    let p = |sub: &str| site.path(sub).display().to_string();
-    let text = format!(
-        "ATHOC_SERVER_URL={}\nORG_CODE={}\nCLIENT_ID={}\nCLIENT_SECRET={}\nAPIUSER={}\nPASSWORD={}\n\
-         CSV_DIRECTORY={}\nPROCESSED_DIRECTORY={}\nFAILED_FILES_DIRECTORY={}\n\
-         LOG_DIRECTORY={}\nDB_PATH={}\n\
-         DUTY_STATUS_FIELD={DUTY}\nCOLLAR_ID_FIELD=Collar-Number\nTIME_ZONE=UTC\n\
-         AUTO_CLEANUP_HOURS=24\nCLEANUP_GUARD_PERCENT=50\nCLEANUP_GUARD_MIN=20\n\
-         FILE_SETTLE_SECONDS=0\nMAX_FILE_MB=1\n",
-        site.sim.base_url,
-        config.org_code,
-        config.client_id,
-        config.client_secret,
-        config.username,
-        config.password,
-        p("drop"),
-        p("processed"),
-        p("failed"),
-        p("logs"),
-        site.path("bobo_mapping.db").display(),
-    );
-    let path = site.path(".env");
-    std::fs::write(&path, text).expect("write .env");
-    path
+/// the site's folders, with a low cleanup guard and a 1 MB file limit.
+fn write_env(site: &Site) -> std::path::PathBuf {
+    site.write_env(&[
+        ("AUTO_CLEANUP_HOURS", "24"),
+        ("CLEANUP_GUARD_PERCENT", "50"),
+        ("CLEANUP_GUARD_MIN", "20"),
+        ("MAX_FILE_MB", "1"),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Starts the app on `site` from its `.env` with `extra` variables, runs
@@ -74,9 +59,8 @@ where
     F: FnOnce(WebDriver) -> Fut,
     Fut: std::future::Future<Output = (WebDriver, TestResult)>,
 {
-    let config = SimConfig::default();
-    let env_file = write_env(site, &config);
-    let mut env = site.app_env();
+    let env_file = write_env(site);
+    let mut env = app_env(site);
     env.push(("BOBOSYNC_ENV_FILE", env_file.into()));
     for (k, v) in extra {
         env.push((*k, OsString::from(v)));
@@ -214,8 +198,8 @@ async fn headline_states_and_approval_confirmation() {
     if !inside(TEST) {
         return;
     }
-    let site = Site::new(SimConfig::default());
-    site.sim.sim.replace_users(generate_users(USERS));
+    let site = Site::new();
+    site.sim.replace_users(generate_users(USERS));
     let s = &site;
     with_app(TEST, s, &[], |wd| async move {
         let r = headline_and_approval(&wd, s).await;
@@ -240,10 +224,10 @@ async fn headline_and_approval(wd: &WebDriver, site: &Site) -> TestResult {
     let stale = (chrono::Utc::now() - chrono::Duration::hours(48))
         .format("%d/%m/%Y %H:%M:%S")
         .to_string();
-    let logins: Vec<String> = site.sim.sim.users().into_iter().map(|u| u.login).collect();
+    let logins: Vec<String> = site.sim.users().into_iter().map(|u| u.login).collect();
     assert_eq!(logins.len(), USERS);
     for login in &logins {
-        site.sim.sim.set_attribute(login, DUTY, &stale);
+        site.sim.set_attribute(login, DUTY, &stale);
     }
     let tmp = site.path("drop").join(format!(".{TOO_BIG}.part"));
     std::fs::write(&tmp, vec![b'#'; 2 * 1024 * 1024])?;
@@ -365,9 +349,8 @@ async fn headline_and_approval(wd: &WebDriver, site: &Site) -> TestResult {
 
     // ── AtHoc refuses the credentials: Open Settings ──
     site.sim
-        .sim
         .update_config(|c| c.password = "changed-on-the-server".into());
-    site.sim.sim.expire_tokens();
+    site.sim.expire_tokens();
     wd.click_when_ready(&By::button("Sync now"), LIMIT).await?;
     wd.wait_element_text(&headline, "Needs attention — 1 thing waits for you", LIMIT)
         .await?;
@@ -391,7 +374,6 @@ async fn headline_and_approval(wd: &WebDriver, site: &Site) -> TestResult {
 /// The duty value AtHoc holds for `login` (None when blank).
 fn site_duty(site: &Site, login: &str) -> Option<String> {
     site.sim
-        .sim
         .user(login)
         .and_then(|u| u.attributes.get(DUTY).cloned())
         .filter(|v| !v.is_empty())
@@ -413,7 +395,7 @@ async fn dark_settings_guard_and_history_drilldown() {
     if !inside(TEST) {
         return;
     }
-    let site = Site::new(SimConfig::default());
+    let site = Site::new();
     site.drop_book_on("BOBO_20250101_000001_output.csv", "00003");
     let s = &site;
     with_app(TEST, s, &[("GTK_THEME", "Adwaita:dark")], |wd| async move {

@@ -1,14 +1,17 @@
 //! The real tray app's window, driven over WebDriver under Xvfb against the
 //! simulator: the first-run wizard with the simulator's URL and credentials
 //! (secrets into a real gnome-keyring), a sync, a record found in History,
-//! a failing check. A screenshot of each page is saved under
+//! a failing check; and leaving the demo for the wizard ("Set up for
+//! real"). A screenshot of each page is saved under
 //! `target/ui-e2e-screenshots/<test>/`.
 
 use std::time::Duration;
 
 use athoc_sim::SimConfig;
 use bobosync_ui_e2e::webdriver::{By, WebDriver};
-use bobosync_ui_e2e::{inside, log_tail, tray_binary, wait_until, Screenshots, Site, TauriDriver};
+use bobosync_ui_e2e::{
+    app_env, inside, log_tail, tray_binary, wait_until, Screenshots, Site, TauriDriver,
+};
 
 /// For one thing to show up in the window.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -22,26 +25,77 @@ async fn first_run_wizard_sync_history_and_a_failing_check() {
     if !inside("first_run_wizard_sync_history_and_a_failing_check") {
         return;
     }
-    let config = SimConfig::default();
-    let site = Site::new(config.clone());
+    let site = Site::new();
+    let config = site.sim.config();
     // Waiting before the app starts: the wizard's dry run must show it.
     site.drop_book_on("BOBO_20250101_000001_output.csv", "00003");
-    let driver = TauriDriver::start(&site.app_env(), &site.path("driver.log"))
+    let (driver, wd) = start_app(&site, &[]).await;
+    let result = run(&wd, &site, &config).await;
+    finish(driver, wd, "failure", result).await;
+}
+
+/// Started with no settings and `--demo-if-unconfigured` (as `./dev/run`
+/// does), the app runs the demo; the banner's "Set up for real" leaves it:
+/// the window shows the first-run wizard and the demo's folder is gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn set_up_for_real_leaves_the_demo_for_the_wizard() {
+    if !inside("set_up_for_real_leaves_the_demo_for_the_wizard") {
+        return;
+    }
+    let site = Site::new();
+    let (driver, wd) = start_app(&site, &["--demo-if-unconfigured"]).await;
+    let result = async {
+        wd.wait_text("the built-in simulator with sample data", LIMIT)
+            .await?;
+        // The demo's folder is in the app's temporary folder.
+        let demo = wait_until("the demo's folder", LIMIT, || {
+            std::fs::read_dir(site.path("tmp"))
+                .ok()?
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("bobosync-demo-"))
+                })
+        });
+        wd.click_when_ready(&By::button("Set up for real"), LIMIT)
+            .await?;
+        wd.wait_text("Step 1 of 7", LIMIT).await?;
+        wait_until("the demo's folder to be deleted", LIMIT, || {
+            (!demo.exists()).then_some(())
+        });
+        Ok(())
+    }
+    .await;
+    finish(driver, wd, "demo-failure", result).await;
+}
+
+/// tauri-driver with the site's environment, and a WebDriver session on the
+/// app started with `args`.
+async fn start_app(site: &Site, args: &[&str]) -> (TauriDriver, WebDriver) {
+    let driver = TauriDriver::start(&app_env(site), &site.path("driver.log"))
         .unwrap_or_else(|e| panic!("{e}"));
     let app = tray_binary().unwrap_or_else(|e| panic!("{e}"));
-    let wd = WebDriver::connect(&driver.url, TauriDriver::capabilities(&app, &[]), LIMIT)
+    let wd = WebDriver::connect(&driver.url, TauriDriver::capabilities(&app, args), LIMIT)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", log_tail(&driver.log, 3000)));
-    let result = run(&wd, &site, &config).await;
+    (driver, wd)
+}
+
+/// On failure: a screenshot (`shot`) and the driver's and app's output in
+/// the panic. Then the session ends and the driver goes.
+async fn finish(
+    driver: TauriDriver,
+    wd: WebDriver,
+    shot: &str,
+    result: Result<(), Box<dyn std::error::Error>>,
+) {
     if let Err(e) = &result {
         if let Ok(png) = wd.screenshot().await {
             let shots = Screenshots {
                 dir: bobosync_ui_e2e::target_dir().join("ui-e2e-screenshots"),
             };
-            eprintln!(
-                "failure screenshot: {}",
-                shots.save("failure", &png).display()
-            );
+            eprintln!("failure screenshot: {}", shots.save(shot, &png).display());
         }
         panic!(
             "{e}\n--- driver and app output ---\n{}",
@@ -66,7 +120,7 @@ async fn run(
 
     // ── (a) the first-run wizard ──
     wd.wait_text("Step 1 of 7", LIMIT).await?;
-    wd.type_into(&field("athoc.server_url"), &site.sim.base_url, LIMIT)
+    wd.type_into(&field("athoc.server_url"), &site.base_url, LIMIT)
         .await?;
     wd.type_into(&field("athoc.org_code"), &config.org_code, LIMIT)
         .await?;

@@ -437,7 +437,7 @@ describe('Status headline: one sentence for the state, the badge agrees', () => 
     await page.close();
   });
 
-  it('demo: a banner on every page; "Set up for real" leads to Settings; the connection line says simulator', async () => {
+  it('demo: a banner on every page; "Set up for real" leaves the demo for the wizard; the connection line says simulator', async () => {
     const page = await open('demo');
     await page.locator('.headline').waitFor();
     const banner = page.getByRole('region', { name: 'Demo mode' });
@@ -446,8 +446,11 @@ describe('Status headline: one sentence for the state, the badge agrees', () => 
     await go(page, 'history');
     await banner.waitFor();
     await banner.getByRole('button', { name: 'Set up for real' }).click();
-    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
-    await banner.waitFor();
+    await page.getByRole('heading', { name: /Step 1 of 7/ }).waitFor();
+    assert.equal(await page.locator('.demo-banner').count(), 0, 'the banner stays after leaving the demo');
+    const calls = (await mock(page)).calls.map((c) => c.cmd);
+    assert.ok(calls.includes('stop_demo'), `the backend was not asked to leave the demo: ${calls}`);
+    assert.equal((await mock(page)).mode, 'setup');
     const live = await open('configured');
     await live.locator('.headline').waitFor();
     assert.equal(await live.locator('.demo-banner').count(), 0, 'no banner when live');

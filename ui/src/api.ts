@@ -158,6 +158,14 @@ export function startDemo(): Promise<StatusDto> {
   return call('start_demo');
 }
 
+/** `stop_demo`: leave the demo ("Set up for real"): its engine and
+ * simulator stop and its folder is deleted; then what runs at launch runs
+ * (the configured settings, else nothing: `mode` becomes `setup` and the
+ * window shows the first-run wizard). Outside the demo it changes nothing. */
+export function stopDemo(): Promise<StatusDto> {
+  return call('stop_demo');
+}
+
 // ───────────────────────────── cycles ─────────────────────────────
 
 /** `sync_now`: run one cycle now (mapping sync if due, every pending file,

@@ -91,6 +91,8 @@ export function App() {
   /** A page the operator asked for (or closing the window) while Settings
    * held unsaved edits. */
   const [leaving, setLeaving] = useState<{ page: Page | 'close'; count: number } | null>(null);
+  const [leavingDemo, setLeavingDemo] = useState(false);
+  const [demoError, setDemoError] = useState<string | null>(null);
   useEffect(() => {
     let unlisten: (() => void) | null = null;
     let stopped = false;
@@ -126,6 +128,20 @@ export function App() {
     if (unsaved && how === 'discard') unsaved.discard();
     if (target.page === 'close') void api.closeWindow();
     else go(target.page);
+  };
+
+  /** "Set up for real": the backend leaves the demo (its engine, simulator
+   * and folder go), then the window shows the first-run wizard. */
+  const setUpForReal = () => {
+    setLeavingDemo(true);
+    setDemoError(null);
+    api.stopDemo().then(
+      () => {
+        dispatch({ type: 'navigate', page: 'status' });
+        return loadInfo();
+      },
+      (e) => setDemoError(api.toApiError(e).message),
+    ).finally(() => setLeavingDemo(false));
   };
 
   if (fatal) return <Notice tone="error">BoboSync's backend did not answer: {fatal}</Notice>;
@@ -176,9 +192,10 @@ export function App() {
             </strong>{' '}
             — the built-in simulator with sample data; nothing reaches a real AtHoc.
           </p>
-          <button type="button" onClick={() => navigate('settings')} data-testid="set-up-for-real">
+          <button type="button" onClick={setUpForReal} disabled={leavingDemo} data-testid="set-up-for-real">
             Set up for real
           </button>
+          {demoError && <Notice tone="error">Cannot leave the demo: {demoError}</Notice>}
         </div>
       )}
       <main id="main">

@@ -23,6 +23,7 @@ describe('api.ts wrappers', () => {
     await api.rejectChange(4);
     await api.storeSecrets({ values: { 'athoc.org_code': 'O' }, password: 'pw' });
     await api.importLegacy();
+    await api.stopDemo();
     expect(r.calls).toEqual([
       { cmd: 'get_history', args: { query: { who: '01234', limit: 50 } } },
       { cmd: 'get_batch_records', args: { batchId: 7 } },
@@ -30,6 +31,7 @@ describe('api.ts wrappers', () => {
       { cmd: 'reject_change', args: { id: 4 } },
       { cmd: 'store_secrets', args: { request: { values: { 'athoc.org_code': 'O' }, password: 'pw' } } },
       { cmd: 'import_legacy', args: {} },
+      { cmd: 'stop_demo', args: {} },
     ]);
   });
 

@@ -261,6 +261,9 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           s.mode = 'demo';
           Object.assign(s, seed());
           return status();
+        case 'stop_demo':
+          if (s.mode === 'demo') s.mode = s.configured ? 'live' : 'setup';
+          return status();
         case 'sync_now':
           if (s.syncDelayMs > 0) return new Promise((r) => setTimeout(() => r(syncNow()), s.syncDelayMs));
           return syncNow();

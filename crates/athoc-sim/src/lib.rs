@@ -12,6 +12,7 @@ mod cli;
 mod config;
 pub mod control;
 mod dates;
+pub mod demo;
 mod faults;
 mod running;
 mod search;

@@ -1,145 +1,39 @@
 //! `KeyringStore` against a real Secret Service: gnome-keyring in a private D-Bus session with a
 //! temporary `HOME`, so the developer's own keyring is never touched.
 //!
-//! Each test re-executes this test binary (only that test) inside
-//! `dbus-run-session -- sh -c 'echo -n pw | gnome-keyring-daemon --unlock …; exec "$@"'`, with
+//! Each test re-runs this test binary (only that test) inside a private D-Bus session with an
+//! unlocked gnome-keyring and a temporary `HOME` (`bobosync_testkit::Session`), with
 //! [`CHILD_MARKER`] set; the child does the real work. Plain `cargo nextest run` / `cargo test`
 //! therefore runs it. Missing `dbus-run-session`, `gnome-keyring-daemon` or `secret-tool` is a
-//! failure naming the Debian packages (`dev/setup` installs them), never a skip.
+//! failure naming the command that installs it (`dev/setup` installs them), never a skip.
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+use bobosync_testkit::programs::Program;
+use bobosync_testkit::{files_containing, files_under, Session};
 use engine::config::{
     Host, KeyringStore, LoadError, SecretName, SecretStore, SecretStoreError, Settings,
 };
 use secrecy::{ExposeSecret, SecretString};
 
-/// Set in the re-executed child: "you are inside the private Secret Service session".
+/// Set in the re-run child: "you are inside the private Secret Service session".
 const CHILD_MARKER: &str = "BOBOSYNC_KEYRING_SESSION";
 
-/// How long one child may take before it is killed and the test fails.
-const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The unlock script: start gnome-keyring's secrets component unlocked with password `pw`
-/// (without `--unlock` it would try to prompt), then run the child.
-const SESSION_SCRIPT: &str = "echo -n pw | gnome-keyring-daemon --unlock --components=secrets \
-                              >/dev/null && exec \"$@\"";
-
-/// Tools the tests need, with the Debian package that ships each.
-const TOOLS: [(&str, &str); 3] = [
-    ("dbus-run-session", "dbus"),
-    ("gnome-keyring-daemon", "gnome-keyring"),
-    ("secret-tool", "libsecret-tools"),
-];
-
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
-}
-
-/// In the parent: runs `test_name` of this binary inside a fresh private session and panics
-/// unless it passed; returns `false`. In the child: returns `true` (do the work).
+/// In the parent: runs `test_name` of this binary inside a fresh private session (nothing of
+/// the caller's environment but PATH) and panics unless it passed; returns `false`. In the
+/// child: returns `true` (do the work).
 fn inside_private_session(test_name: &str) -> bool {
-    if std::env::var_os(CHILD_MARKER).is_some() {
-        return true;
-    }
-    let missing: Vec<String> = TOOLS
-        .iter()
-        .filter(|(tool, _)| !on_path(tool))
-        .map(|(tool, package)| format!("{tool} (Debian package `{package}`)"))
-        .collect();
-    assert!(
-        missing.is_empty(),
-        "the real-keyring tests need {}: run ./dev/setup, or \
-         apt-get install dbus gnome-keyring libsecret-tools",
-        missing.join(", ")
-    );
-
-    let home = tempfile::Builder::new()
-        .prefix("bobosync-keyring-home-")
-        .tempdir()
-        .unwrap_or_else(|e| panic!("create a temporary HOME: {e}"));
-    let runtime = home.path().join("run");
-    std::fs::create_dir(&runtime).unwrap_or_else(|e| panic!("create XDG_RUNTIME_DIR: {e}"));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
-            .unwrap_or_else(|e| panic!("chmod XDG_RUNTIME_DIR: {e}"));
-    }
-    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("locate this test binary: {e}"));
-    let mut child = Command::new("dbus-run-session")
-        .arg("--")
-        .arg("sh")
-        .arg("-c")
-        .arg(SESSION_SCRIPT)
-        .arg("sh")
-        .arg(&exe)
-        .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("RUST_BACKTRACE", "1")
-        .env(CHILD_MARKER, "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start dbus-run-session: {e}"));
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let out = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let deadline = Instant::now() + CHILD_TIMEOUT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => panic!("wait for the keyring session: {e}"),
-        }
-    };
-    let (out, err) = (
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default(),
-    );
-    let passed = status.is_some_and(|s| s.success()) && out.contains("1 passed");
-    assert!(
-        passed,
-        "{test_name} inside the private Secret Service session {}\n--- stdout:\n{out}\n--- stderr:\n{err}",
-        match status {
-            Some(status) => format!("failed ({status})"),
-            None => format!("did not finish within {CHILD_TIMEOUT:?}"),
-        }
-    );
-    false
+    Session::new(CHILD_MARKER)
+        .keyring()
+        .clean_env()
+        .require(Program::new(
+            "secret-tool",
+            "apt-get install -y libsecret-tools",
+        ))
+        .inside(test_name)
 }
 
 /// A value no file could contain by chance.
@@ -151,38 +45,15 @@ fn distinctive(label: &str) -> String {
     )
 }
 
-/// Every regular file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(entry.path()),
-                Ok(t) if t.is_file() => out.push(entry.path()),
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
 /// Panics if `secret` is in any file under the session's `HOME`; returns how many files the
 /// keyring has there (so a caller can check something was persisted at all).
 fn assert_not_on_disk_in_clear(secret: &str) -> usize {
     let home = PathBuf::from(std::env::var_os("HOME").unwrap_or_default());
-    let needle = secret.as_bytes();
-    for path in files_under(&home) {
-        let bytes = std::fs::read(&path).unwrap_or_default();
-        assert!(
-            !bytes.windows(needle.len()).any(|w| w == needle),
-            "the secret is stored in clear in {}",
-            path.display()
-        );
-    }
+    let found = files_containing(&home, secret.as_bytes());
+    assert!(
+        found.is_empty(),
+        "the secret is stored in clear in {found:?}"
+    );
     files_under(&home.join(".local/share/keyrings")).len()
 }
 

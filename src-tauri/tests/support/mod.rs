@@ -1,175 +1,60 @@
-//! Shared harness of the tray app's tests: required programs (missing ones
-//! fail the test, they never skip it), re-running a test inside its own
-//! Xvfb display and private D-Bus session, a simulator-backed site, and the
-//! D-Bus menu the app exports.
+//! The tray app's own test parts: the real binary started against a site,
+//! the D-Bus menu it exports, and the toasts it sends. What every test crate
+//! shares (programs, sessions, sites, waiting) is `bobosync_testkit`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use athoc_sim::{generate_users, BackgroundSim, Sim, SimConfig};
+pub use bobosync_testkit::{require, wait_until, Session, Site};
 
-/// Set in the re-run test process.
+/// Set in the test process re-run inside its session.
 pub const INSIDE: &str = "BOBOSYNC_TEST_INSIDE_SESSION";
 
-/// Panics with what to install when `program` is not on PATH.
-pub fn require(program: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "`{program}` is needed by this test but is not installed: apt-get install -y {package}"
-    );
+/// Re-runs test `name` inside an Xvfb display and a private session bus;
+/// true inside, false outside (where the test is then done).
+pub fn inside_display(name: &str) -> bool {
+    Session::new(INSIDE)
+        .display()
+        .limit(Duration::from_secs(240))
+        .inside(name)
 }
 
-/// How a test is wrapped.
-pub enum Session {
-    /// Xvfb display + private session bus.
-    DisplayAndBus,
-    /// Private session bus with an unlocked gnome-keyring (Secret Service), HOME in `home`.
-    Keyring { home: PathBuf },
+/// Re-runs test `name` inside a private session bus with an unlocked
+/// gnome-keyring and a temporary HOME; inside, returns that HOME.
+pub fn inside_keyring(name: &str) -> Option<PathBuf> {
+    Session::new(INSIDE)
+        .keyring()
+        .inside(name)
+        .then(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()))
 }
 
-/// Re-runs the current test (`name`, its full path) inside `session` and
-/// asserts it passed; returns false in the outer process, true inside
-/// (where the caller then does the real work).
-pub fn inside(name: &str, session: Session) -> bool {
-    if std::env::var_os(INSIDE).is_some() {
-        return true;
-    }
-    require("dbus-run-session", "dbus");
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let mut cmd = match &session {
-        Session::DisplayAndBus => {
-            require("xvfb-run", "xvfb xauth");
-            let mut c = Command::new("timeout");
-            c.args([
-                "-k",
-                "10",
-                "240",
-                "xvfb-run",
-                "-a",
-                "-s",
-                "-screen 0 1280x800x24",
-                "dbus-run-session",
-                "--",
-            ]);
-            c.arg(&exe);
-            c
-        }
-        Session::Keyring { home } => {
-            require("gnome-keyring-daemon", "gnome-keyring");
-            let mut c = Command::new("timeout");
-            c.args(["-k", "10", "120", "dbus-run-session", "--", "sh", "-c"]);
-            c.arg("echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec \"$0\" \"$@\"");
-            c.arg(&exe);
-            c.env("HOME", home);
-            c
-        }
-    };
-    cmd.args(["--exact", name, "--nocapture", "--test-threads", "1"])
-        .env(INSIDE, "1");
-    let status = cmd
-        .status()
-        .expect("cannot run the test inside its session");
-    assert!(
-        status.success(),
-        "{name} failed inside its session ({status}); see the output above"
-    );
-    false
+/// A site for the tray app: its own simulator, and a `.env` that rescans
+/// the drop folder every second.
+pub fn tray_site() -> Site {
+    let site = Site::new();
+    site.write_env(&[("RESCAN_SECONDS", "1")])
+        .unwrap_or_else(|e| panic!("{e}"));
+    site
 }
 
-/// A temporary site: simulator, `.env`, drop/processed/failed/logs, and
-/// XDG folders for the app.
-pub struct Site {
-    pub dir: tempfile::TempDir,
-    pub sim: BackgroundSim,
-    pub env_file: PathBuf,
-}
-
-pub const DUTY: &str = "On-Duty-DTG";
-
-impl Site {
-    pub fn new() -> Site {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config = SimConfig::default();
-        let sim =
-            BackgroundSim::start(Sim::new(config.clone(), generate_users(20))).expect("simulator");
-        let env_file = dir.path().join(".env");
-        let env = format!(
-            "ATHOC_SERVER_URL={}\nORG_CODE={}\nCLIENT_ID={}\nCLIENT_SECRET={}\nAPIUSER={}\nPASSWORD={}\n\
-             CSV_DIRECTORY=drop\nPROCESSED_DIRECTORY=processed\nFAILED_FILES_DIRECTORY=failed\n\
-             LOG_DIRECTORY=logs\nDB_PATH=bobo_mapping.db\nDUTY_STATUS_FIELD={DUTY}\n\
-             COLLAR_ID_FIELD=Collar-Number\nFILE_SETTLE_SECONDS=0\nRESCAN_SECONDS=1\nTIME_ZONE=UTC\n",
-            sim.base_url, config.org_code, config.client_id, config.client_secret, config.username, config.password
-        );
-        std::fs::write(&env_file, env).expect("write .env");
-        for sub in [
-            "drop",
-            "processed",
-            "failed",
-            "logs",
-            "xdg-config",
-            "xdg-data",
-            "home",
-            "tmp",
-        ] {
-            std::fs::create_dir_all(dir.path().join(sub)).expect("site folder");
-        }
-        Site { dir, sim, env_file }
+/// Starts the real app binary against `site` (its `.env`, its XDG folders,
+/// HOME and temp folder), window hidden, with `extra_env`.
+pub fn launch_app(site: &Site, extra_env: &[(&str, &str)]) -> App {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bobosync-tray"));
+    cmd.arg("--hidden")
+        .arg("--env-file")
+        .arg(site.env_path())
+        .envs(site.app_env())
+        .env_remove("BOBOSYNC_SHOW_WINDOW")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (k, v) in extra_env {
+        cmd.env(k, v);
     }
-
-    pub fn path(&self, sub: &str) -> PathBuf {
-        self.dir.path().join(sub)
-    }
-
-    /// Writes a one-row export (a book-on now for `employee`) into drop/.
-    pub fn drop_book_on(&self, name: &str, employee: &str) {
-        let now = chrono::Utc::now() - chrono::Duration::seconds(30);
-        let text = format!(
-            "BON,{employee},P{employee},{},{},{},1,54.89,-2.93,5.0\n",
-            now.format("%Y%m%d"),
-            now.format("%H%M%S"),
-            now.format("%Y%m%d%H%M%S")
-        );
-        let tmp = self.path("drop").join(format!(".{name}.part"));
-        std::fs::write(&tmp, text).expect("write export");
-        std::fs::rename(&tmp, self.path("drop").join(name)).expect("rename export");
-    }
-
-    /// The duty value AtHoc holds for collar `employee`.
-    pub fn duty_of(&self, employee: &str) -> Option<String> {
-        self.sim
-            .sim
-            .users()
-            .into_iter()
-            .find(|u| u.attributes.get("Collar-Number").map(String::as_str) == Some(employee))
-            .and_then(|u| u.attributes.get(DUTY).cloned())
-            .filter(|v| !v.is_empty())
-    }
-
-    /// Starts the real app binary against this site, window hidden.
-    pub fn launch_app(&self, extra_env: &[(&str, &str)]) -> App {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bobosync-tray"));
-        cmd.arg("--hidden")
-            .arg("--env-file")
-            .arg(&self.env_file)
-            .env("XDG_CONFIG_HOME", self.path("xdg-config"))
-            .env("XDG_DATA_HOME", self.path("xdg-data"))
-            .env("HOME", self.path("home"))
-            // The tray icon's image files go to the temp folder: one per app.
-            .env("TMPDIR", self.path("tmp"))
-            .env_remove("BOBOSYNC_SHOW_WINDOW")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-        App {
-            child: cmd.spawn().expect("cannot start bobosync-tray"),
-        }
+    App {
+        child: cmd.spawn().expect("cannot start bobosync-tray"),
     }
 }
 
@@ -182,18 +67,6 @@ impl Drop for App {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Polls `f` every 200 ms until it returns Some, or panics after `limit`.
-pub fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -221,9 +94,9 @@ impl TrayBus {
     /// Finds the connection of process `pid` that exports the tray item
     /// (`tray_icon_tray_app_<tray id>`, as the tray-icon crate names it).
     pub fn find(pid: u32) -> TrayBus {
-        require("gdbus", "libglib2.0-bin");
+        require("gdbus", "apt-get install -y libglib2.0-bin");
         let item = "/org/ayatana/NotificationItem/tray_icon_tray_app_bobosync".to_owned();
-        wait_for(
+        wait_until(
             "the app's tray item on D-Bus",
             Duration::from_secs(90),
             || {
@@ -382,7 +255,7 @@ pub struct NotifyMonitor {
 
 impl NotifyMonitor {
     pub fn start(log: &Path) -> NotifyMonitor {
-        require("dbus-monitor", "dbus-bin");
+        require("dbus-monitor", "apt-get install -y dbus-bin");
         let file = std::fs::File::create(log).expect("monitor log");
         let child = Command::new("dbus-monitor")
             .args([

@@ -6,6 +6,7 @@
 
 mod cleanup;
 mod config;
+mod demo;
 mod faults;
 mod hostile;
 mod intake;

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use athoc_sim::{generate_users, BackgroundSim, Sim, SimConfig};
-use bobosync_bench::site::{bobo_row, percentile, Site, DUTY};
+use bobosync_bench::site::{bench_site, bobo_row, percentile, settings, DUTY};
 use chrono::{Duration as Span, Utc};
 use engine::runtime::{Engine, EngineOptions};
 
@@ -42,8 +42,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let config = SimConfig::default();
     let sim = Sim::new(config.clone(), generate_users(drops));
     let bg = BackgroundSim::start(sim)?;
-    let site = Site::new(&bg.base_url, &config, &[])?;
-    let settings = site.settings()?;
+    let site = bench_site(&bg, &[])?;
+    let settings = settings(&site)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -108,7 +108,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         let stamp = local.format("%Y%m%d%H%M%S").to_string();
         let value = local.format("%d/%m/%Y %H:%M:%S").to_string();
         let login = format!("user{i:05}@force.example");
-        let path = site.drop_dir().join(format!("BOBO_{stamp}_{i:05}.csv"));
+        let path = site.path("drop").join(format!("BOBO_{stamp}_{i:05}.csv"));
         let mut file = std::fs::File::create(&path)?;
         file.write_all(bobo_row("BON", &format!("{i:05}"), &stamp).as_bytes())?;
         drop(file);

@@ -398,13 +398,10 @@ fn print_table(params: Params, rows: &[TableRow]) {
     }
 }
 
-/// `bobosync` in the directory this binary was built into (`target/release`).
+/// `bobosync` in the directory this binary was built into
+/// (`target/release`; `BOBOSYNC_BIN` overrides), if it is there.
 fn bobosync_bin() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let bin = exe
-        .parent()?
-        .join(format!("bobosync{}", std::env::consts::EXE_SUFFIX));
-    bin.is_file().then_some(bin)
+    Some(bobosync_bench::site::bobosync_bin()).filter(|bin| bin.is_file())
 }
 
 struct ChildRun {

@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use athoc_sim::{generate_users, BackgroundSim, Sim, SimConfig};
-use bobosync_bench::site::{bobo_row, bobosync_bin, Site};
+use bobosync_bench::site::{bench_site, bobo_row, bobosync_bin, Site};
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -74,14 +74,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let interval = arg("--interval", 60);
     let config = SimConfig::default();
     let bg = BackgroundSim::start(Sim::new(config.clone(), generate_users(2000)))?;
-    let site = Site::new(&bg.base_url, &config, &[])?;
+    let site = bench_site(&bg, &[])?;
     let bin = bobosync_bin();
     let mut child = Command::new(&bin)
         .args(["run", "--interval", &interval.to_string(), "--env-file"])
         .arg(site.env_path())
         .env_clear()
-        .env("HOME", site.home())
-        .current_dir(site.home())
+        .env("HOME", site.path("home"))
+        .current_dir(site.path("home"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -146,7 +146,7 @@ fn under_load(
     pid: u32,
     files: u64,
 ) -> Result<(u64, Duration, u64, u64), Box<dyn std::error::Error>> {
-    let drop = site.drop_dir();
+    let drop = site.path("drop");
     let day = chrono::Local::now().date_naive() - chrono::Duration::days(1);
     let started = Instant::now();
     for f in 0..files {
@@ -177,5 +177,10 @@ fn under_load(
         std::thread::sleep(Duration::from_millis(50));
     }
     let took = started.elapsed();
-    Ok((files, took, status_kib(pid, "VmRSS:")?, status_kib(pid, "VmHWM:")?))
+    Ok((
+        files,
+        took,
+        status_kib(pid, "VmRSS:")?,
+        status_kib(pid, "VmHWM:")?,
+    ))
 }

@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use athoc_sim::{generate_users, BackgroundSim, Sim, SimConfig};
-use bobosync_bench::site::{bobo_row, bobosync_bin, Site};
+use bobosync_bench::site::{bench_site, bobo_row, bobosync_bin, Site};
 use chrono::{Duration as Span, Utc};
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -62,9 +62,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let raised = (junk_mb + 100).to_string();
     for cap in [None, Some(raised.as_str())] {
         let extra: Vec<(&str, &str)> = cap.iter().map(|c| ("MAX_FILE_MB", *c)).collect();
-        let site = Site::new(&sim.base_url, &config, &extra)?;
-        write_junk(&site.drop_dir().join("BOBO_junk.csv"), junk_mb)?;
-        write_export(&site.drop_dir().join("BOBO_good.csv"), 0, rows)?;
+        let site = bench_site(&sim, &extra)?;
+        write_junk(&site.path("drop").join("BOBO_junk.csv"), junk_mb)?;
+        write_export(&site.path("drop").join("BOBO_good.csv"), 0, rows)?;
         let label = format!("{junk_mb} MB junk file (one line) + 1 export of {rows} rows");
         report(&label, rows, cap.unwrap_or("64 (default)"), &bin, &site)?;
     }
@@ -74,9 +74,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     for per_file in [50, rows] {
         let users = files * per_file;
         let sim = BackgroundSim::start(Sim::new(config.clone(), generate_users(users)))?;
-        let site = Site::new(&sim.base_url, &config, &[])?;
+        let site = bench_site(&sim, &[])?;
         for f in 0..files {
-            let path = site.drop_dir().join(format!("BOBO_{f:04}.csv"));
+            let path = site.path("drop").join(format!("BOBO_{f:04}.csv"));
             write_export(&path, f * per_file, per_file)?;
         }
         let label = format!("{files} exports × {per_file} rows");
@@ -141,8 +141,8 @@ fn report(
         .arg(site.env_path())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", site.home())
-        .current_dir(site.home())
+        .env("HOME", site.path("home"))
+        .current_dir(site.path("home"))
         .stdin(Stdio::null())
         .output()?;
     let text = String::from_utf8_lossy(&out.stdout);

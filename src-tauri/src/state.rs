@@ -108,13 +108,22 @@ impl AppState {
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = current;
     }
 
+    /// Logging per `settings`: started on the first call, pointed at the
+    /// new folder and level when they change (the demo's folder is deleted
+    /// when the operator leaves it for real settings).
     fn start_logging(&self, settings: &Settings) {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
-        if log.is_none() {
-            match logging::init(&settings.logging, ConsoleLog::Off) {
+        match log.as_mut() {
+            None => match logging::init(&settings.logging, ConsoleLog::Off) {
                 Ok(guard) => *log = Some(guard),
                 Err(e) => eprintln!("BoboSync: {e}"),
+            },
+            Some(guard) if *guard.settings() != settings.logging => {
+                if let Err(e) = guard.retarget(&settings.logging) {
+                    tracing::warn!("the log stays where it was: {e}");
+                }
             }
+            Some(_) => {}
         }
     }
 }

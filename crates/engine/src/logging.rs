@@ -4,16 +4,22 @@
 //! When today's file cannot be opened (on Windows, another program holding
 //! it without sharing writes), the process logs to `bobosync-<pid>.<date>.log`
 //! instead and says so ([`LogGuard::fallback`]): logging never stops a sync.
+//! The tray app, which starts logging once, points the log at new settings
+//! with [`LogGuard::retarget`] (leaving the demo for real settings: the
+//! demo's folder is deleted).
 //! Invariant: nothing here formats secrets; callers never pass them (they are
 //! `SecretString`s, whose `Debug` is redacted).
 
 use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
 use tracing_appender::rolling::{RollingFileAppender, Rotation};
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::reload;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 use crate::config::{LogLevel, LogSettings};
 
@@ -46,13 +52,18 @@ pub enum LoggingError {
     },
     #[error("logging was already set up in this process")]
     AlreadyInitialised,
+    #[error("logging is no longer set up in this process")]
+    NotRunning,
 }
 
 /// Keeps the background log writer alive: drop it last (it flushes pending
 /// lines when dropped).
 #[must_use = "log lines are lost when the guard is dropped"]
 pub struct LogGuard {
-    _file: WorkerGuard,
+    file: WorkerGuard,
+    writer: FileWriter,
+    filter: reload::Handle<EnvFilter, Registry>,
+    settings: LogSettings,
     fallback: Option<String>,
 }
 
@@ -62,37 +73,54 @@ impl LogGuard {
     pub fn fallback(&self) -> Option<&str> {
         self.fallback.as_deref()
     }
-}
 
-impl std::fmt::Debug for LogGuard {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LogGuard").finish_non_exhaustive()
+    /// The settings the log follows now.
+    pub fn settings(&self) -> &LogSettings {
+        &self.settings
+    }
+
+    /// Points the file log at `settings` (its folder, level and files kept)
+    /// from the next line on; the lines already written stay where they
+    /// are, flushed. On an error the log goes on where it was.
+    pub fn retarget(&mut self, settings: &LogSettings) -> Result<(), LoggingError> {
+        let (writer, guard, fallback) = open_file(settings)?;
+        self.filter
+            .reload(EnvFilter::new(filter_directives(settings.level)))
+            .map_err(|_| LoggingError::NotRunning)?;
+        let old = {
+            let mut current = self.writer.0.write().unwrap_or_else(|p| p.into_inner());
+            std::mem::replace(&mut *current, writer)
+        };
+        drop(old);
+        // The old worker flushes what it holds as its guard goes.
+        drop(std::mem::replace(&mut self.file, guard));
+        self.settings = settings.clone();
+        self.fallback = fallback;
+        if let Some(note) = &self.fallback {
+            tracing::warn!("{note}");
+        }
+        Ok(())
     }
 }
 
-/// The filter for `level`. HTTP and TLS libraries are kept at INFO or
-/// quieter even at DEBUG: their debug output can show request headers.
-pub fn filter_directives(level: LogLevel) -> String {
-    let level = level.tracing_level();
-    let libraries = if level > tracing::Level::INFO {
-        tracing::Level::INFO
-    } else {
-        level
-    };
-    let mut directives = level.as_str().to_ascii_lowercase();
-    for library in ["hyper", "hyper_util", "h2", "reqwest", "rustls", "tower"] {
-        directives.push_str(&format!(
-            ",{library}={}",
-            libraries.as_str().to_ascii_lowercase()
-        ));
+/// The file layer's writer: the current log file's background writer,
+/// replaced by [`LogGuard::retarget`].
+#[derive(Clone)]
+struct FileWriter(Arc<RwLock<NonBlocking>>);
+
+impl<'a> MakeWriter<'a> for FileWriter {
+    type Writer = NonBlocking;
+
+    fn make_writer(&'a self) -> NonBlocking {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
-    directives
 }
 
-/// Installs the process-wide subscriber: a daily-rotated file in
-/// `settings.dir` and, with [`ConsoleLog::Stderr`], stderr. Call once per
-/// process; a second call returns [`LoggingError::AlreadyInitialised`].
-pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, LoggingError> {
+/// A daily-rotated file in `settings.dir` behind a background writer, or a
+/// file of this process's own when today's is held (the note says so).
+fn open_file(
+    settings: &LogSettings,
+) -> Result<(NonBlocking, WorkerGuard, Option<String>), LoggingError> {
     crate::config::create_private_dir_all(&settings.dir).map_err(|source| {
         LoggingError::CreateDir {
             path: settings.dir.clone(),
@@ -127,10 +155,44 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
         }
     };
     let (writer, guard) = tracing_appender::non_blocking(appender);
+    Ok((writer, guard, fallback))
+}
 
+impl std::fmt::Debug for LogGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogGuard").finish_non_exhaustive()
+    }
+}
+
+/// The filter for `level`. HTTP and TLS libraries are kept at INFO or
+/// quieter even at DEBUG: their debug output can show request headers.
+pub fn filter_directives(level: LogLevel) -> String {
+    let level = level.tracing_level();
+    let libraries = if level > tracing::Level::INFO {
+        tracing::Level::INFO
+    } else {
+        level
+    };
+    let mut directives = level.as_str().to_ascii_lowercase();
+    for library in ["hyper", "hyper_util", "h2", "reqwest", "rustls", "tower"] {
+        directives.push_str(&format!(
+            ",{library}={}",
+            libraries.as_str().to_ascii_lowercase()
+        ));
+    }
+    directives
+}
+
+/// Installs the process-wide subscriber: a daily-rotated file in
+/// `settings.dir` and, with [`ConsoleLog::Stderr`], stderr. Call once per
+/// process; a second call returns [`LoggingError::AlreadyInitialised`].
+pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, LoggingError> {
+    let (writer, guard, fallback) = open_file(settings)?;
+    let writer = FileWriter(Arc::new(RwLock::new(writer)));
     let directives = filter_directives(settings.level);
+    let (file_filter, filter) = reload::Layer::new(EnvFilter::new(&directives));
     let file_layer = tracing_subscriber::fmt::layer()
-        .with_writer(writer)
+        .with_writer(writer.clone())
         .with_ansi(false);
     let console_layer = match console {
         ConsoleLog::Off => None,
@@ -141,7 +203,7 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
         ),
     };
     tracing_subscriber::registry()
-        .with(file_layer.with_filter(EnvFilter::new(&directives)))
+        .with(file_layer.with_filter(file_filter))
         .with(console_layer.with_filter(EnvFilter::new(&directives)))
         .try_init()
         .map_err(|_| LoggingError::AlreadyInitialised)?;
@@ -149,7 +211,10 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
         tracing::warn!("{note}");
     }
     Ok(LogGuard {
-        _file: guard,
+        file: guard,
+        writer,
+        filter,
+        settings: settings.clone(),
         fallback,
     })
 }

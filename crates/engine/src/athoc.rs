@@ -148,6 +148,8 @@ struct Inner {
     /// How many times AtHoc has answered "slow down" (429, or 503 with
     /// `Retry-After`): concurrent senders watch it to send one at a time.
     throttled: std::sync::atomic::AtomicU64,
+    /// What `Offset` means for this server, once known.
+    offset_meaning: std::sync::Mutex<Option<OffsetMeaning>>,
 }
 
 /// How recent a successful answer from AtHoc must be for
@@ -184,6 +186,7 @@ impl AthocClient {
                 token: tokio::sync::Mutex::new(None),
                 answered: std::sync::Mutex::new(None),
                 throttled: std::sync::atomic::AtomicU64::new(0),
+                offset_meaning: std::sync::Mutex::new(None),
             }),
         })
     }

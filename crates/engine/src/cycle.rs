@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tracing::Instrument;
 
-use crate::athoc::{AthocClient, AthocError};
+use crate::athoc::{AthocClient, AthocError, OffsetMeaning};
 use crate::config::Settings;
 use crate::folder::FolderError;
 use crate::plan::Plan;
@@ -298,6 +298,9 @@ pub struct SyncContext {
     stop: Arc<AtomicBool>,
 }
 
+/// The engine state key under which what AtHoc's `Offset` means is kept.
+const OFFSET_MEANING_KEY: &str = "athoc.offset_meaning";
+
 impl SyncContext {
     /// Opens the database (creating its folder) and builds the AtHoc client.
     pub fn open(settings: Settings) -> Result<Self, CycleError> {
@@ -318,6 +321,16 @@ impl SyncContext {
     pub fn with_store(settings: Settings, store: Store, clock: Clock) -> Result<Self, CycleError> {
         let format = AthocDateFormat::parse(&settings.date_format)?;
         let client = AthocClient::new(settings.athoc.clone())?;
+        // What AtHoc's `Offset` meant last time saves every later
+        // directory fetch its probe (a wrong one is found out and replaced).
+        if let Some(meaning) = store
+            .get_state(OFFSET_MEANING_KEY)
+            .ok()
+            .flatten()
+            .and_then(|code| OffsetMeaning::from_code(&code))
+        {
+            client.assume_offset_meaning(meaning);
+        }
         Ok(Self {
             settings,
             client,
@@ -497,9 +510,13 @@ impl SyncContext {
             .filter(|f| f.is_outside_batches())
             .map(|f| (f.kind.code(), f.file.clone(), f.message.clone()))
             .collect();
+        let meaning = self.client.offset_meaning();
         let recorded = self
             .store
             .call(move |s| {
+                if let Some(meaning) = meaning {
+                    s.set_state(OFFSET_MEANING_KEY, meaning.code())?;
+                }
                 if failures.is_empty() {
                     return s.close_run_failures();
                 }

@@ -268,6 +268,64 @@ async fn page_through(mode: OffsetMode, cap: Option<usize>) -> (OffsetMeaning, u
     (directory.offset_meaning, unique.len(), directory.total)
 }
 
+/// Directory pages asked for: their `Offset`s, in order.
+fn offsets_asked(running: &RunningSim) -> Vec<usize> {
+    running
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.to_ascii_lowercase().ends_with("/users/search/basic"))
+        .filter_map(|r| {
+            r.query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("Offset="))
+                .and_then(|v| v.parse().ok())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_offset_meaning_found_once_saves_the_probe_and_a_wrong_one_is_found_out() {
+    let running = start(2500).await;
+    running
+        .sim
+        .update_config(|c| c.offset_mode = OffsetMode::Page);
+    let client = client(config(&running.base_url));
+    assert_eq!(client.offset_meaning(), None);
+    let first = client.fetch_users(&[]).await;
+    assert_eq!(first.map(|d| d.users.len()).ok(), Some(2500));
+    assert_eq!(client.offset_meaning(), Some(OffsetMeaning::PageNumber));
+    assert_eq!(offsets_asked(&running), vec![0, 1, 2]);
+
+    // Known now: no probe, the same pages.
+    running.sim.clear_requests();
+    let again = client.fetch_users(&[]).await;
+    assert_eq!(again.map(|d| d.users.len()).ok(), Some(2500));
+    let mut asked = offsets_asked(&running);
+    asked.sort_unstable();
+    assert_eq!(asked, vec![0, 1, 2]);
+
+    // The server now counts records (an upgrade): the remembered meaning
+    // does not add up, the client asks again and still returns everyone.
+    running
+        .sim
+        .update_config(|c| c.offset_mode = OffsetMode::Record);
+    let after = client.fetch_users(&[]).await;
+    assert_eq!(after.map(|d| d.users.len()).ok(), Some(2500));
+    assert_eq!(client.offset_meaning(), Some(OffsetMeaning::RecordIndex));
+
+    // A fresh client told the right meaning (as the engine does from its
+    // database) skips the probe.
+    let fresh = self::client(config(&running.base_url));
+    fresh.assume_offset_meaning(OffsetMeaning::RecordIndex);
+    running.sim.clear_requests();
+    let told = fresh.fetch_users(&[]).await;
+    assert_eq!(told.map(|d| d.users.len()).ok(), Some(2500));
+    let mut asked = offsets_asked(&running);
+    asked.sort_unstable();
+    assert_eq!(asked, vec![0, 1000, 2000]);
+}
+
 #[tokio::test]
 async fn paging_2500_users_offset_as_page_number() {
     assert_eq!(

@@ -54,6 +54,28 @@ pub enum OffsetMeaning {
     RecordIndex,
 }
 
+impl OffsetMeaning {
+    /// How the store keeps it.
+    pub fn code(self) -> &'static str {
+        match self {
+            OffsetMeaning::SinglePage => "single-page",
+            OffsetMeaning::PageNumber => "page-number",
+            OffsetMeaning::RecordIndex => "record-index",
+        }
+    }
+
+    /// The meaning stored as `code`; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<OffsetMeaning> {
+        [
+            OffsetMeaning::SinglePage,
+            OffsetMeaning::PageNumber,
+            OffsetMeaning::RecordIndex,
+        ]
+        .into_iter()
+        .find(|m| m.code() == code)
+    }
+}
+
 /// A complete user directory: `users` holds exactly `total` users, less
 /// those skipped for having no `LOGIN_ID`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,12 +219,15 @@ impl Gathered {
 /// that page starts with page 0's second record, `Offset` is a record index;
 /// if it shares no record with page 0, it is a page number whose page size
 /// is `n` (the number actually returned, which may be less than `Limit`).
-/// Anything else is refused. The pages after that are fetched up to
+/// Anything else is refused. With `known` (what an earlier fetch from this
+/// server found) there is no probe. The pages after that are fetched up to
 /// `concurrency` at a time (their offsets are known by then) and read in
-/// order.
+/// order. Either way the result must add up to `TotalUsers`, so a wrong
+/// `known` ends in [`AthocError::IncompleteDirectory`], never a short list.
 pub(super) async fn gather<F, Fut>(
     mut fetch: F,
     concurrency: usize,
+    known: Option<OffsetMeaning>,
 ) -> Result<UserDirectory, AthocError>
 where
     F: FnMut(usize) -> Fut,
@@ -228,42 +253,26 @@ where
         ));
     }
 
-    let second = fetch(1).await?;
-    check_total(&gathered, total, second.total, 1)?;
-    // With one record per page, page numbers and record indexes coincide.
-    let meaning = if page_len == 1 || second.users.first() == first.users.get(1) {
-        OffsetMeaning::RecordIndex
-    } else if !second.users.is_empty() && {
-        let known: HashSet<&RawUser> = first.users.iter().collect();
-        second.users.iter().all(|u| !known.contains(u))
-    } {
-        OffsetMeaning::PageNumber
-    } else if second.users.is_empty() {
-        return Err(incomplete(
-            &gathered,
-            "Offset=1 returned no users although the first page was not all of them".into(),
-        ));
-    } else {
-        return Err(incomplete(
-            &gathered,
-            "Offset=1 returned users that neither follow the first record nor the first page; this \
-             server's paging is not understood"
-                .into(),
-        ));
-    };
-
-    // The rest of the pages, now that their offsets are known, fetched
-    // `concurrency` at a time and read in order.
-    let step = match meaning {
-        OffsetMeaning::RecordIndex => second.users.len().max(1),
-        _ => 1,
+    // Where the pages after page 0 start (`base`, whose page may be in
+    // hand already) and how far apart they are.
+    let (meaning, base, step, mut in_hand) = match known {
+        Some(OffsetMeaning::RecordIndex) => (OffsetMeaning::RecordIndex, 0, page_len, None),
+        Some(OffsetMeaning::PageNumber) => (OffsetMeaning::PageNumber, 0, 1, None),
+        _ => {
+            let (meaning, second) = probe(&mut fetch, &first, &gathered, total).await?;
+            let step = match meaning {
+                OffsetMeaning::RecordIndex => second.users.len().max(1),
+                _ => 1,
+            };
+            (meaning, 1, step, Some((1, second)))
+        }
     };
     let position_of = |offset: usize| match meaning {
         OffsetMeaning::RecordIndex => offset,
         _ => offset * page_len,
     };
     let offsets = (1..)
-        .map(|k| 1 + k * step)
+        .map(|k| base + k * step)
         .take_while(|&offset| position_of(offset) < total);
     let mut rest = futures_util::stream::iter(offsets)
         .map(|offset| {
@@ -271,8 +280,20 @@ where
             async move { (offset, page.await) }
         })
         .buffered(concurrency.max(1));
-    let (mut offset, mut page) = (1, second);
+    let mut last = 0;
     let stop_reason = loop {
+        let (offset, page) = match in_hand.take() {
+            Some(page) => page,
+            None => match rest.next().await {
+                Some((offset, page)) => {
+                    let page = page?;
+                    check_total(&gathered, total, page.total, offset)?;
+                    (offset, page)
+                }
+                None => break format!("paging stopped after Offset={last} short of TotalUsers"),
+            },
+        };
+        last = offset;
         if page.users.is_empty() {
             break format!("paging stopped at Offset={offset} with an empty page");
         }
@@ -284,12 +305,6 @@ where
         if gathered.count() >= total {
             break String::new();
         }
-        let Some((next_offset, next)) = rest.next().await else {
-            break format!("paging stopped after Offset={offset} short of TotalUsers");
-        };
-        let next = next?;
-        check_total(&gathered, total, next.total, next_offset)?;
-        (offset, page) = (next_offset, next);
     };
     drop(rest);
     if gathered.count() != total {
@@ -308,6 +323,48 @@ where
         return Err(incomplete(&gathered, reason));
     }
     finish(gathered, total, meaning)
+}
+
+/// Asks for `Offset=1` and tells from its page what `Offset` means (see
+/// [`gather`]); returns the meaning and that page.
+async fn probe<F, Fut>(
+    fetch: &mut F,
+    first: &PageReply,
+    gathered: &Gathered,
+    total: usize,
+) -> Result<(OffsetMeaning, PageReply), AthocError>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = Result<PageReply, AthocError>>,
+{
+    let page_len = first.users.len();
+    let incomplete = |reason: String| AthocError::IncompleteDirectory {
+        fetched: gathered.logins.len(),
+        total,
+        reason,
+    };
+    let second = fetch(1).await?;
+    check_total(gathered, total, second.total, 1)?;
+    // With one record per page, page numbers and record indexes coincide.
+    let meaning = if page_len == 1 || second.users.first() == first.users.get(1) {
+        OffsetMeaning::RecordIndex
+    } else if !second.users.is_empty() && {
+        let known: HashSet<&RawUser> = first.users.iter().collect();
+        second.users.iter().all(|u| !known.contains(u))
+    } {
+        OffsetMeaning::PageNumber
+    } else if second.users.is_empty() {
+        return Err(incomplete(
+            "Offset=1 returned no users although the first page was not all of them".into(),
+        ));
+    } else {
+        return Err(incomplete(
+            "Offset=1 returned users that neither follow the first record nor the first page; this \
+             server's paging is not understood"
+                .into(),
+        ));
+    };
+    Ok((meaning, second))
 }
 
 fn check_total(
@@ -341,6 +398,36 @@ fn finish(
 }
 
 impl AthocClient {
+    /// What AtHoc's `Offset` means, as the last directory fetch of more
+    /// than one page found or [`AthocClient::assume_offset_meaning`] said;
+    /// fetches then skip the `Offset=1` probe.
+    pub fn offset_meaning(&self) -> Option<OffsetMeaning> {
+        *self
+            .inner
+            .offset_meaning
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Takes `meaning` as what `Offset` means (from an earlier run); a
+    /// fetch it does not add up for asks the server again.
+    pub fn assume_offset_meaning(&self, meaning: OffsetMeaning) {
+        self.learn_offset_meaning(meaning);
+    }
+
+    fn learn_offset_meaning(&self, meaning: OffsetMeaning) {
+        if matches!(
+            meaning,
+            OffsetMeaning::PageNumber | OffsetMeaning::RecordIndex
+        ) {
+            *self
+                .inner
+                .offset_meaning
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(meaning);
+        }
+    }
+
     /// The whole user directory with `LOGIN_ID` and `fields`.
     ///
     /// Fails with [`AthocError::IncompleteDirectory`] rather than return a
@@ -361,11 +448,22 @@ impl AthocClient {
             n => n,
         };
         let fields = fields_parameter(fields);
-        let directory = gather(
-            |offset| self.fetch_page(&fields, limit, offset, criteria),
-            self.inner.config.concurrent_requests,
-        )
-        .await?;
+        let concurrency = self.inner.config.concurrent_requests;
+        let fetch = |offset| self.fetch_page(&fields, limit, offset, criteria);
+        let known = self.offset_meaning();
+        let directory = match gather(fetch, concurrency, known).await {
+            // What `Offset` meant last time no longer adds up (a server
+            // upgrade?): ask the server again.
+            Err(AthocError::IncompleteDirectory { reason, .. }) if known.is_some() => {
+                tracing::info!(
+                    %reason,
+                    "AtHoc's paging no longer works as it did; finding out again what Offset means"
+                );
+                gather(fetch, concurrency, None).await?
+            }
+            other => other?,
+        };
+        self.learn_offset_meaning(directory.offset_meaning);
         tracing::debug!(
             users = directory.users.len(),
             total = directory.total,
@@ -448,6 +546,7 @@ mod tests {
         gather(
             |offset| std::future::ready(Ok(serve(n, limit, cap, page_mode, offset))),
             4,
+            None,
         )
         .await
     }
@@ -486,6 +585,7 @@ mod tests {
         let result = tokio_test_block_on(gather(
             |_| std::future::ready(Ok(serve(2500, 1000, 1000, true, 0))),
             4,
+            None,
         ));
         assert!(
             matches!(
@@ -509,6 +609,7 @@ mod tests {
                 std::future::ready(Ok(page))
             },
             4,
+            None,
         ));
         assert!(
             matches!(
@@ -534,6 +635,7 @@ mod tests {
                 std::future::ready(Ok(page))
             },
             4,
+            None,
         ));
         let directory = result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
@@ -564,12 +666,69 @@ mod tests {
                 }
             },
             3,
+            None,
         ));
         let directory = result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(directory.users.len(), 1000);
         assert_eq!(directory.offset_meaning, OffsetMeaning::PageNumber);
         assert_eq!(*asked.borrow(), (0..10).collect::<Vec<_>>());
         assert_eq!(most.get(), 3);
+    }
+
+    #[rstest]
+    #[case::pages(true, OffsetMeaning::PageNumber, &[0, 1, 2, 3, 4])]
+    #[case::records(false, OffsetMeaning::RecordIndex, &[0, 600, 1200, 1800, 2400])]
+    fn a_known_offset_meaning_skips_the_probe(
+        #[case] page_mode: bool,
+        #[case] meaning: OffsetMeaning,
+        #[case] offsets: &[usize],
+    ) {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let result = tokio_test_block_on(gather(
+            |offset| {
+                asked.borrow_mut().push(offset);
+                std::future::ready(Ok(serve(2500, 1000, 600, page_mode, offset)))
+            },
+            4,
+            Some(meaning),
+        ));
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(directory.users.len(), 2500);
+        assert_eq!(directory.offset_meaning, meaning);
+        assert_eq!(*asked.borrow(), offsets);
+    }
+
+    #[rstest]
+    #[case::pages_taken_for_records(true, OffsetMeaning::RecordIndex)]
+    #[case::records_taken_for_pages(false, OffsetMeaning::PageNumber)]
+    fn a_wrong_known_meaning_never_gives_a_short_list(
+        #[case] page_mode: bool,
+        #[case] wrong: OffsetMeaning,
+    ) {
+        let result = tokio_test_block_on(gather(
+            |offset| std::future::ready(Ok(serve(2500, 1000, 1000, page_mode, offset))),
+            4,
+            Some(wrong),
+        ));
+        assert!(
+            matches!(
+                result,
+                Err(AthocError::IncompleteDirectory { total: 2500, .. })
+            ),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn offset_meanings_round_trip_through_their_codes() {
+        for meaning in [
+            OffsetMeaning::SinglePage,
+            OffsetMeaning::PageNumber,
+            OffsetMeaning::RecordIndex,
+        ] {
+            assert_eq!(OffsetMeaning::from_code(meaning.code()), Some(meaning));
+        }
+        assert_eq!(OffsetMeaning::from_code("pages"), None);
     }
 
     fn tokio_test_block_on<T>(future: impl Future<Output = T>) -> T {

@@ -2,6 +2,7 @@
 //! `SyncByCommonNames`, as written in `athoc-api.md`. Knows nothing of BOBO
 //! files or SQLite. Shares no code with `athoc-sim`, on purpose.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -150,6 +151,9 @@ struct Inner {
     throttled: std::sync::atomic::AtomicU64,
     /// What `Offset` means for this server, once known.
     offset_meaning: std::sync::Mutex<Option<OffsetMeaning>>,
+    /// How many users each directory query (by its `Criteria`, `""` for
+    /// all) matched last time: the next fetch asks for that many pages at once.
+    directory_totals: std::sync::Mutex<BTreeMap<String, usize>>,
 }
 
 /// How recent a successful answer from AtHoc must be for
@@ -187,6 +191,7 @@ impl AthocClient {
                 answered: std::sync::Mutex::new(None),
                 throttled: std::sync::atomic::AtomicU64::new(0),
                 offset_meaning: std::sync::Mutex::new(None),
+                directory_totals: std::sync::Mutex::new(BTreeMap::new()),
             }),
         })
     }

@@ -301,6 +301,10 @@ pub struct SyncContext {
 /// The engine state key under which what AtHoc's `Offset` means is kept.
 const OFFSET_MEANING_KEY: &str = "athoc.offset_meaning";
 
+/// The engine state key under which how many users each directory query
+/// matched last time is kept (JSON: `Criteria` → count).
+const DIRECTORY_TOTALS_KEY: &str = "athoc.directory_totals";
+
 impl SyncContext {
     /// Opens the database (creating its folder) and builds the AtHoc client.
     pub fn open(settings: Settings) -> Result<Self, CycleError> {
@@ -330,6 +334,17 @@ impl SyncContext {
             .and_then(|code| OffsetMeaning::from_code(&code))
         {
             client.assume_offset_meaning(meaning);
+        }
+        // With how many users a query matched last time, its next fetch
+        // asks for all their pages at once (a guess: wrong costs a request
+        // or a round trip, never a user).
+        if let Some(totals) = store
+            .get_state(DIRECTORY_TOTALS_KEY)
+            .ok()
+            .flatten()
+            .and_then(|json| serde_json::from_str(&json).ok())
+        {
+            client.assume_directory_totals(totals);
         }
         Ok(Self {
             settings,
@@ -511,11 +526,15 @@ impl SyncContext {
             .map(|f| (f.kind.code(), f.file.clone(), f.message.clone()))
             .collect();
         let meaning = self.client.offset_meaning();
+        let totals = serde_json::to_string(&self.client.directory_totals()).ok();
         let recorded = self
             .store
             .call(move |s| {
                 if let Some(meaning) = meaning {
                     s.set_state(OFFSET_MEANING_KEY, meaning.code())?;
+                }
+                if let Some(totals) = &totals {
+                    s.set_state(DIRECTORY_TOTALS_KEY, totals)?;
                 }
                 if failures.is_empty() {
                     return s.close_run_failures();

@@ -38,3 +38,66 @@ fn paging_offset_as_page_number() {
 fn paging_offset_as_record_count() {
     last_page_user_maps(OffsetMode::Record);
 }
+
+/// The stale cleanup's search pages (`Criteria` given), as `(Offset, other
+/// requests in flight when it arrived)`.
+fn cleanup_pages(h: &Harness) -> Vec<(usize, usize)> {
+    h.requests()
+        .iter()
+        .filter(|r| r.path.to_ascii_lowercase().ends_with("/users/search/basic"))
+        .filter(|r| r.query.contains("Criteria="))
+        .filter_map(|r| {
+            let offset = r.query.split('&').find_map(|p| p.strip_prefix("Offset="))?;
+            Some((offset.parse().ok()?, r.in_flight))
+        })
+        .collect()
+}
+
+/// A later run remembers what the last one found: what `Offset` means and
+/// how many users held a duty value, so its stale cleanup asks for all the
+/// pages they fill at once — one round trip instead of two.
+#[test]
+fn a_later_run_asks_for_the_cleanup_pages_it_expects_at_once() {
+    let config = SimConfig {
+        offset_mode: OffsetMode::Page,
+        latency: std::time::Duration::from_millis(40),
+        ..SimConfig::default()
+    };
+    let mut h = Harness::with_config(config, generate_users(30));
+    h.set("PAGE_SIZE", "10").set("TIME_ZONE", "UTC");
+    let fresh = athoc_time(chrono::Utc::now().naive_utc() - chrono::Duration::hours(1));
+    for i in 1..=25 {
+        h.set_duty(&login(i), &fresh);
+    }
+
+    h.once().assert_success();
+    let mut first = cleanup_pages(&h);
+    first.sort_unstable();
+    assert_eq!(
+        first.iter().map(|p| p.0).collect::<Vec<_>>(),
+        [0, 1, 2],
+        "{first:?}"
+    );
+
+    h.sim().clear_requests();
+    let run = h.once();
+    run.assert_success();
+    let mut second = cleanup_pages(&h);
+    second.sort_unstable();
+    assert_eq!(
+        second.iter().map(|p| p.0).collect::<Vec<_>>(),
+        [0, 1, 2],
+        "{second:?}\n{}",
+        run.output()
+    );
+    // Page 0 no longer goes first alone: the three were in flight together.
+    assert_eq!(
+        second.iter().map(|p| p.1).max(),
+        Some(2),
+        "{second:?}\n{}",
+        run.output()
+    );
+    for i in 1..=25 {
+        h.assert_duty(&login(i), Some(&fresh), &run);
+    }
+}

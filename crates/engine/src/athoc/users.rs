@@ -212,6 +212,49 @@ impl Gathered {
     }
 }
 
+/// What a directory fetch knows before it starts.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Paging {
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// What `Offset` means, as an earlier fetch from this server found.
+    pub known: Option<OffsetMeaning>,
+    /// The `Limit` asked for and how many users the same query matched last
+    /// time: with `known`, the pages those users filled are asked for
+    /// together with page 0.
+    pub expected: Option<Expected>,
+}
+
+/// How many users a query is expected to match, and the `Limit` asked for.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Expected {
+    pub limit: usize,
+    pub total: usize,
+}
+
+impl Paging {
+    /// The offsets asked for together with page 0: those of the pages the
+    /// expected users fill, up to `concurrency` requests in all. Only with
+    /// a known `Offset` meaning (for record indexes, assuming full pages).
+    fn ahead(&self) -> Vec<usize> {
+        let (Some(meaning), Some(expected)) = (self.known, self.expected) else {
+            return Vec::new();
+        };
+        if expected.limit == 0 {
+            return Vec::new();
+        }
+        let pages = expected.total.div_ceil(expected.limit);
+        (1..pages)
+            .take(self.concurrency.saturating_sub(1))
+            .filter_map(|k| match meaning {
+                OffsetMeaning::PageNumber => Some(k),
+                OffsetMeaning::RecordIndex => Some(k * expected.limit),
+                OffsetMeaning::SinglePage => None,
+            })
+            .collect()
+    }
+}
+
 /// Pages through a directory with `fetch(offset)`, detecting what `Offset`
 /// means, and checks the result adds up to `TotalUsers`.
 ///
@@ -219,21 +262,31 @@ impl Gathered {
 /// that page starts with page 0's second record, `Offset` is a record index;
 /// if it shares no record with page 0, it is a page number whose page size
 /// is `n` (the number actually returned, which may be less than `Limit`).
-/// Anything else is refused. With `known` (what an earlier fetch from this
-/// server found) there is no probe. The pages after that are fetched up to
-/// `concurrency` at a time (their offsets are known by then) and read in
-/// order. Either way the result must add up to `TotalUsers`, so a wrong
-/// `known` ends in [`AthocError::IncompleteDirectory`], never a short list.
+/// Anything else is refused. With `paging.known` (what an earlier fetch from
+/// this server found) there is no probe, and with `paging.expected` as well
+/// the pages the expected users fill go out together with page 0 (pages
+/// that turn out not to be needed are left unread; record-index pages
+/// asked for on the guess of full pages are dropped if page 0 is short).
+/// The pages after that are fetched up to `concurrency` at a time (their
+/// offsets are known by then) and read in order. Either way the result must
+/// add up to `TotalUsers`, so a wrong `known` ends in
+/// [`AthocError::IncompleteDirectory`], never a short list.
 pub(super) async fn gather<F, Fut>(
     mut fetch: F,
-    concurrency: usize,
-    known: Option<OffsetMeaning>,
+    paging: Paging,
 ) -> Result<UserDirectory, AthocError>
 where
     F: FnMut(usize) -> Fut,
     Fut: Future<Output = Result<PageReply, AthocError>>,
 {
-    let first = fetch(0).await?;
+    let Paging {
+        concurrency, known, ..
+    } = paging;
+    let ahead_offsets = paging.ahead();
+    let first = fetch(0);
+    let ahead_pages = futures_util::future::join_all(ahead_offsets.iter().map(|&o| fetch(o)));
+    let (first, ahead_pages) = futures_util::future::join(first, ahead_pages).await;
+    let first = first?;
     let total = first.total;
     let mut gathered = Gathered::default();
     gathered.add(0, &first.users);
@@ -255,24 +308,42 @@ where
 
     // Where the pages after page 0 start (`base`, whose page may be in
     // hand already) and how far apart they are.
-    let (meaning, base, step, mut in_hand) = match known {
-        Some(OffsetMeaning::RecordIndex) => (OffsetMeaning::RecordIndex, 0, page_len, None),
-        Some(OffsetMeaning::PageNumber) => (OffsetMeaning::PageNumber, 0, 1, None),
+    let mut in_hand = std::collections::VecDeque::new();
+    let (meaning, base, step) = match known {
+        Some(known @ (OffsetMeaning::RecordIndex | OffsetMeaning::PageNumber)) => {
+            let step = match known {
+                OffsetMeaning::RecordIndex => page_len,
+                _ => 1,
+            };
+            // Pages asked for ahead are where they were guessed to be
+            // unless a record-index page 0 came back short.
+            if ahead_offsets
+                .iter()
+                .enumerate()
+                .all(|(k, &o)| o == (k + 1) * step)
+            {
+                in_hand.extend(ahead_offsets.iter().copied().zip(ahead_pages));
+            }
+            (known, 0, step)
+        }
         _ => {
             let (meaning, second) = probe(&mut fetch, &first, &gathered, total).await?;
             let step = match meaning {
                 OffsetMeaning::RecordIndex => second.users.len().max(1),
                 _ => 1,
             };
-            (meaning, 1, step, Some((1, second)))
+            in_hand.push_back((1, Ok(second)));
+            (meaning, 1, step)
         }
     };
+    let skip = if base == 0 { in_hand.len() } else { 0 };
     let position_of = |offset: usize| match meaning {
         OffsetMeaning::RecordIndex => offset,
         _ => offset * page_len,
     };
     let offsets = (1..)
         .map(|k| base + k * step)
+        .skip(skip)
         .take_while(|&offset| position_of(offset) < total);
     let mut rest = futures_util::stream::iter(offsets)
         .map(|offset| {
@@ -282,17 +353,15 @@ where
         .buffered(concurrency.max(1));
     let mut last = 0;
     let stop_reason = loop {
-        let (offset, page) = match in_hand.take() {
-            Some(page) => page,
-            None => match rest.next().await {
-                Some((offset, page)) => {
-                    let page = page?;
-                    check_total(&gathered, total, page.total, offset)?;
-                    (offset, page)
-                }
-                None => break format!("paging stopped after Offset={last} short of TotalUsers"),
-            },
+        let next = match in_hand.pop_front() {
+            Some(page) => Some(page),
+            None => rest.next().await,
         };
+        let Some((offset, page)) = next else {
+            break format!("paging stopped after Offset={last} short of TotalUsers");
+        };
+        let page = page?;
+        check_total(&gathered, total, page.total, offset)?;
         last = offset;
         if page.users.is_empty() {
             break format!("paging stopped at Offset={offset} with an empty page");
@@ -384,6 +453,14 @@ fn check_total(
     }
 }
 
+/// `mutex`'s value, also after a panic elsewhere (what it guards stays
+/// consistent: each write is one assignment).
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn finish(
     gathered: Gathered,
     total: usize,
@@ -402,11 +479,7 @@ impl AthocClient {
     /// than one page found or [`AthocClient::assume_offset_meaning`] said;
     /// fetches then skip the `Offset=1` probe.
     pub fn offset_meaning(&self) -> Option<OffsetMeaning> {
-        *self
-            .inner
-            .offset_meaning
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *lock(&self.inner.offset_meaning)
     }
 
     /// Takes `meaning` as what `Offset` means (from an earlier run); a
@@ -415,16 +488,24 @@ impl AthocClient {
         self.learn_offset_meaning(meaning);
     }
 
+    /// How many users each directory query matched last time, by its
+    /// `Criteria` (`""` for the whole directory).
+    pub fn directory_totals(&self) -> BTreeMap<String, usize> {
+        lock(&self.inner.directory_totals).clone()
+    }
+
+    /// Takes `totals` (from an earlier run) as what each query matched last
+    /// time: their fetches ask for that many pages together with page 0.
+    pub fn assume_directory_totals(&self, totals: BTreeMap<String, usize>) {
+        *lock(&self.inner.directory_totals) = totals;
+    }
+
     fn learn_offset_meaning(&self, meaning: OffsetMeaning) {
         if matches!(
             meaning,
             OffsetMeaning::PageNumber | OffsetMeaning::RecordIndex
         ) {
-            *self
-                .inner
-                .offset_meaning
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(meaning);
+            *lock(&self.inner.offset_meaning) = Some(meaning);
         }
     }
 
@@ -448,10 +529,23 @@ impl AthocClient {
             n => n,
         };
         let fields = fields_parameter(fields);
-        let concurrency = self.inner.config.concurrent_requests;
+        let query = criteria.map(str::trim).unwrap_or_default().to_owned();
         let fetch = |offset| self.fetch_page(&fields, limit, offset, criteria);
+        let unknown = Paging {
+            concurrency: self.inner.config.concurrent_requests,
+            known: None,
+            expected: None,
+        };
         let known = self.offset_meaning();
-        let directory = match gather(fetch, concurrency, known).await {
+        let expected = lock(&self.inner.directory_totals)
+            .get(&query)
+            .map(|&total| Expected { limit, total });
+        let paging = Paging {
+            known,
+            expected,
+            ..unknown
+        };
+        let directory = match gather(fetch, paging).await {
             // What `Offset` meant last time no longer adds up (a server
             // upgrade?): ask the server again.
             Err(AthocError::IncompleteDirectory { reason, .. }) if known.is_some() => {
@@ -459,10 +553,11 @@ impl AthocClient {
                     %reason,
                     "AtHoc's paging no longer works as it did; finding out again what Offset means"
                 );
-                gather(fetch, concurrency, None).await?
+                gather(fetch, unknown).await?
             }
             other => other?,
         };
+        lock(&self.inner.directory_totals).insert(query, directory.total);
         self.learn_offset_meaning(directory.offset_meaning);
         tracing::debug!(
             users = directory.users.len(),
@@ -537,6 +632,20 @@ mod tests {
         PageReply { total: n, users }
     }
 
+    fn unknown(concurrency: usize) -> Paging {
+        Paging {
+            concurrency,
+            ..Paging::default()
+        }
+    }
+
+    fn known(meaning: OffsetMeaning) -> Paging {
+        Paging {
+            known: Some(meaning),
+            ..unknown(4)
+        }
+    }
+
     async fn run(
         n: usize,
         limit: usize,
@@ -545,8 +654,7 @@ mod tests {
     ) -> Result<UserDirectory, AthocError> {
         gather(
             |offset| std::future::ready(Ok(serve(n, limit, cap, page_mode, offset))),
-            4,
-            None,
+            unknown(4),
         )
         .await
     }
@@ -584,8 +692,7 @@ mod tests {
     fn server_that_ignores_offset_is_refused() {
         let result = tokio_test_block_on(gather(
             |_| std::future::ready(Ok(serve(2500, 1000, 1000, true, 0))),
-            4,
-            None,
+            unknown(4),
         ));
         assert!(
             matches!(
@@ -608,8 +715,7 @@ mod tests {
                 page.total = 2600;
                 std::future::ready(Ok(page))
             },
-            4,
-            None,
+            unknown(4),
         ));
         assert!(
             matches!(
@@ -634,8 +740,7 @@ mod tests {
                 }
                 std::future::ready(Ok(page))
             },
-            4,
-            None,
+            unknown(4),
         ));
         let directory = result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
@@ -665,8 +770,7 @@ mod tests {
                     Ok(serve(1000, 100, 100, true, offset))
                 }
             },
-            3,
-            None,
+            unknown(3),
         ));
         let directory = result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(directory.users.len(), 1000);
@@ -689,13 +793,144 @@ mod tests {
                 asked.borrow_mut().push(offset);
                 std::future::ready(Ok(serve(2500, 1000, 600, page_mode, offset)))
             },
-            4,
-            Some(meaning),
+            known(meaning),
         ));
         let directory = result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(directory.users.len(), 2500);
         assert_eq!(directory.offset_meaning, meaning);
         assert_eq!(*asked.borrow(), offsets);
+    }
+
+    /// Runs `gather` over a fake server of `n` users whose `Limit` is
+    /// capped at `cap`; returns the directory, the offsets asked for in
+    /// order, and the most requests in flight at once. Later pages answer
+    /// first, so the order read must not depend on the order answered.
+    fn gather_counting(
+        n: usize,
+        cap: usize,
+        page_mode: bool,
+        paging: Paging,
+    ) -> (Result<UserDirectory, AthocError>, Vec<usize>, usize) {
+        use std::cell::{Cell, RefCell};
+        let (now, most, asked) = (Cell::new(0), Cell::new(0), RefCell::new(Vec::new()));
+        let limit = paging.expected.map_or(1000, |e| e.limit);
+        let result = tokio_test_block_on(gather(
+            |offset| {
+                asked.borrow_mut().push(offset);
+                let (now, most) = (&now, &most);
+                async move {
+                    now.set(now.get() + 1);
+                    most.set(most.get().max(now.get()));
+                    let pause = 20u64.saturating_sub(offset as u64 % 20);
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    now.set(now.get() - 1);
+                    Ok(serve(n, limit, cap, page_mode, offset))
+                }
+            },
+            paging,
+        ));
+        (result, asked.into_inner(), most.get())
+    }
+
+    fn expecting(meaning: OffsetMeaning, total: usize, concurrency: usize) -> Paging {
+        Paging {
+            concurrency,
+            known: Some(meaning),
+            expected: Some(Expected { limit: 1000, total }),
+        }
+    }
+
+    #[rstest]
+    #[case::pages(true, OffsetMeaning::PageNumber, &[0, 1, 2])]
+    #[case::records(false, OffsetMeaning::RecordIndex, &[0, 1000, 2000])]
+    fn the_pages_expected_go_out_together_with_page_zero(
+        #[case] page_mode: bool,
+        #[case] meaning: OffsetMeaning,
+        #[case] offsets: &[usize],
+    ) {
+        let (result, asked, most) =
+            gather_counting(2500, 1000, page_mode, expecting(meaning, 2500, 4));
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((directory.users.len(), directory.total), (2500, 2500));
+        assert_eq!(asked, offsets);
+        // One round trip: all three were in flight at once.
+        assert_eq!(most, 3);
+    }
+
+    #[test]
+    fn more_pages_than_requests_in_flight_are_fetched_in_waves() {
+        let (result, asked, most) = gather_counting(
+            5500,
+            1000,
+            true,
+            expecting(OffsetMeaning::PageNumber, 5500, 4),
+        );
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(directory.users.len(), 5500);
+        assert_eq!(asked, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(most, 4);
+    }
+
+    #[test]
+    fn fewer_users_than_expected_leaves_the_extra_pages_unread() {
+        let (result, asked, _) = gather_counting(
+            1500,
+            1000,
+            true,
+            expecting(OffsetMeaning::PageNumber, 3500, 4),
+        );
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((directory.users.len(), directory.total), (1500, 1500));
+        assert_eq!(asked, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn more_users_than_expected_are_all_fetched() {
+        let (result, asked, _) = gather_counting(
+            3500,
+            1000,
+            true,
+            expecting(OffsetMeaning::PageNumber, 1500, 4),
+        );
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(directory.users.len(), 3500);
+        assert_eq!(asked, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn record_index_pages_guessed_full_are_dropped_when_page_zero_is_short() {
+        // AtHoc caps `Limit` at 600: the pages asked for at 1000 and 2000
+        // would leave gaps, so they are not read and the real ones follow.
+        let (result, asked, _) = gather_counting(
+            2500,
+            600,
+            false,
+            expecting(OffsetMeaning::RecordIndex, 2500, 4),
+        );
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(directory.users.len(), 2500);
+        assert_eq!(asked, [0, 1000, 2000, 600, 1200, 1800, 2400]);
+    }
+
+    #[test]
+    fn the_total_changing_between_pages_asked_together_is_refused() {
+        let result = tokio_test_block_on(gather(
+            |offset| {
+                let mut page = serve(2500, 1000, 1000, true, offset);
+                if offset == 2 {
+                    page.total = 2501;
+                }
+                std::future::ready(Ok(page))
+            },
+            expecting(OffsetMeaning::PageNumber, 2500, 4),
+        ));
+        assert!(
+            matches!(
+                result,
+                Err(AthocError::IncompleteDirectory { total: 2500, .. })
+            ),
+            "{result:?}"
+        );
     }
 
     #[rstest]
@@ -707,8 +942,7 @@ mod tests {
     ) {
         let result = tokio_test_block_on(gather(
             |offset| std::future::ready(Ok(serve(2500, 1000, 1000, page_mode, offset))),
-            4,
-            Some(wrong),
+            known(wrong),
         ));
         assert!(
             matches!(

@@ -96,6 +96,33 @@ impl Launch {
     }
 }
 
+/// Whether to set `GDK_GL=disable` before GTK starts: on X11 only, and only
+/// when the operator has not set `GDK_GL` themselves.
+///
+/// GTK 3's X11 backend picks GL-capable visuals when it opens the display,
+/// which loads the OS's OpenGL driver into the process at start even though
+/// the hidden tray draws nothing with GL: Mesa's software driver alone
+/// (`swrast_dri.so` with `libLLVM`) is ~50 MiB of a 140 MiB idle app. The
+/// window does not need it either — WebKit renders in its own process and
+/// sets up its own EGL display when a window opens. Wayland's backend loads
+/// GL lazily, so it is left alone there.
+pub fn should_disable_gdk_gl(var: impl Fn(&str) -> Option<String>) -> bool {
+    let x11 = match var("GDK_BACKEND") {
+        Some(backend) if !backend.trim().is_empty() => backend.trim().starts_with("x11"),
+        _ => var("WAYLAND_DISPLAY").is_none_or(|d| d.trim().is_empty()),
+    };
+    x11 && var("GDK_GL").is_none()
+}
+
+/// Sets `GDK_GL=disable` when [`should_disable_gdk_gl`] says so. Call it
+/// first thing in `main`, while the process has one thread.
+pub fn disable_gdk_gl_on_x11() {
+    #[cfg(target_os = "linux")]
+    if should_disable_gdk_gl(|k| std::env::var(k).ok()) {
+        std::env::set_var("GDK_GL", "disable");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -103,6 +130,24 @@ mod tests {
     use rstest::rstest;
 
     use super::*;
+
+    #[rstest]
+    #[case::x11_session(&[("DISPLAY", ":0")], true)]
+    #[case::wayland_session(&[("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")], false)]
+    #[case::x11_forced_under_wayland(&[("WAYLAND_DISPLAY", "wayland-0"), ("GDK_BACKEND", "x11")], true)]
+    #[case::wayland_forced(&[("GDK_BACKEND", "wayland")], false)]
+    #[case::operator_choice_kept(&[("DISPLAY", ":0"), ("GDK_GL", "always")], false)]
+    fn gdk_gl_is_disabled_only_on_x11_and_only_when_unset(
+        #[case] env: &[(&str, &str)],
+        #[case] disabled: bool,
+    ) {
+        let var = |k: &str| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        assert_eq!(should_disable_gdk_gl(var), disabled);
+    }
 
     fn parse(args: &[&str], vars: &[(&str, &str)]) -> Result<Launch, LaunchError> {
         let vars: Vec<(String, String)> = vars

@@ -234,8 +234,9 @@ pub(super) struct Expected {
 
 impl Paging {
     /// The offsets asked for together with page 0: those of the pages the
-    /// expected users fill, up to `concurrency` requests in all. Only with
-    /// a known `Offset` meaning (for record indexes, assuming full pages).
+    /// expected users and a tenth more fill, up to `concurrency` requests
+    /// in all. Only with a known `Offset` meaning (for record indexes,
+    /// assuming full pages).
     fn ahead(&self) -> Vec<usize> {
         let (Some(meaning), Some(expected)) = (self.known, self.expected) else {
             return Vec::new();
@@ -243,7 +244,9 @@ impl Paging {
         if expected.limit == 0 {
             return Vec::new();
         }
-        let pages = expected.total.div_ceil(expected.limit);
+        // A tenth more than last time: a page too many costs one request
+        // answered at once, a page too few a whole round trip.
+        let pages = (expected.total + expected.total.div_ceil(10)).div_ceil(expected.limit);
         (1..pages)
             .take(self.concurrency.saturating_sub(1))
             .filter_map(|k| match meaning {
@@ -882,6 +885,21 @@ mod tests {
         let directory = result.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((directory.users.len(), directory.total), (1500, 1500));
         assert_eq!(asked, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_tenth_more_users_than_last_time_still_take_one_round_trip() {
+        // 1,950 last time; 2,100 now need a third page, asked for at once.
+        let (result, asked, most) = gather_counting(
+            2100,
+            1000,
+            true,
+            expecting(OffsetMeaning::PageNumber, 1950, 4),
+        );
+        let directory = result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(directory.users.len(), 2100);
+        assert_eq!(asked, [0, 1, 2]);
+        assert_eq!(most, 3);
     }
 
     #[test]

@@ -118,3 +118,54 @@ fn mass_clear_waits_for_approval() {
         );
     }
 }
+
+/// A cycle's stale-cleanup search goes out beside its batches, saving a
+/// round trip. A user whose stale value that search saw, but whom a batch
+/// booked on meanwhile, keeps the new value: users the cycle's batches
+/// updated are left to the next cleanup. Others stale are still cleared.
+#[test]
+fn a_stale_value_a_batch_replaces_meanwhile_is_not_cleared() {
+    let h = cleanup_harness(generate_users(10));
+    let stale = athoc_time(now() - Duration::hours(30));
+    h.set_duty(&login(1), &stale);
+    h.set_duty(&login(2), &stale);
+    // The update is held for a second, so the search sent beside it is
+    // answered first and sees login 1's old value.
+    h.sim().inject(Fault {
+        endpoint: Endpoint::Sync,
+        kind: FaultKind::Delay(std::time::Duration::from_secs(1)),
+        times: 1,
+    });
+    let on = (now() - Duration::minutes(5))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    let name = format!("BOBO_{}_{}_output.csv", &on[..8], &on[8..]);
+    h.drop_file(&name, bobo_row("BON", "00001", &on));
+
+    let run = h.once();
+    run.assert_success();
+
+    let booked_on = athoc_time(NaiveDateTime::parse_from_str(&on, "%Y%m%d%H%M%S").unwrap());
+    h.assert_duty(&login(1), Some(&booked_on), &run);
+    h.assert_duty(&login(2), None, &run);
+    // The search did not wait for the batch: it was sent before the
+    // update, or while the update was held.
+    let requests = h.requests();
+    let search = requests
+        .iter()
+        .position(|r| r.query.contains("Criteria="))
+        .unwrap_or_else(|| panic!("no cleanup search\n{run}"));
+    let update = requests
+        .iter()
+        .position(|r| r.path.ends_with("SyncByCommonNames"))
+        .unwrap_or_else(|| panic!("no update\n{run}"));
+    assert!(
+        search < update || requests[search].in_flight >= 1,
+        "the cleanup search waited for the batch: {:?}\n{run}",
+        requests
+            .iter()
+            .map(|r| (&r.method, &r.path, r.in_flight))
+            .collect::<Vec<_>>()
+    );
+    h.assert_processed(&name);
+}

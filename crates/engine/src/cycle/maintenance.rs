@@ -11,7 +11,7 @@ use crate::event::Login;
 use crate::folder;
 use crate::mapping;
 use crate::schedule::{self, LastSync, MappingsState, SyncDecision, SyncOutcome};
-use crate::store::{ApprovalKind, ApprovalRequest, SyncStatus};
+use crate::store::{ApprovalKind, ApprovalRequest, BatchId, SyncStatus};
 
 use crate::event::{Duty, DutyEvent, EmployeeId, SourceLine};
 use crate::plan::{Action, ClearCause, Plan, PlannedRecord};
@@ -283,17 +283,51 @@ impl SyncContext {
     /// here, never compared by the server. A clear past the guard waits for
     /// approval.
     pub async fn cleanup(&self, dry_run: bool, approve: bool) -> Result<CleanupReport, CycleError> {
+        let values = self.duty_values().await?;
+        self.cleanup_values(values, &[], dry_run, approve).await
+    }
+
+    /// [`SyncContext::cleanup`] with the duty values already fetched. When
+    /// they were fetched while `batches` were sending (a cycle fetches them
+    /// beside its batches, saving a round trip), a stale value of a login
+    /// those batches sent an update for may already be gone or fresh: such
+    /// users are left out, for the next cycle to judge.
+    pub(super) async fn cleanup_values(
+        &self,
+        mut values: Vec<(Login, String)>,
+        batches: &[BatchId],
+        dry_run: bool,
+        approve: bool,
+    ) -> Result<CleanupReport, CycleError> {
         let now = self.now();
         let duty = self.settings.fields.duty_attribute.clone();
-        let values = self.duty_values().await?;
-        let selection: CleanupSelection = cleanup::select_stale(
-            &values,
-            &self.format,
-            self.settings.time_zone,
-            now,
-            self.settings.cleanup.stale_after,
-            self.settings.cleanup.guard,
-        );
+        let select = |values: &[(Login, String)]| {
+            cleanup::select_stale(
+                values,
+                &self.format,
+                self.settings.time_zone,
+                now,
+                self.settings.cleanup.stale_after,
+                self.settings.cleanup.guard,
+            )
+        };
+        let mut selection: CleanupSelection = select(&values);
+        if !batches.is_empty() && !selection.stale.is_empty() {
+            let stale: Vec<Login> = selection.stale.iter().map(|s| s.login.clone()).collect();
+            let batches = batches.to_vec();
+            let sent = self
+                .store
+                .call(move |s| s.logins_sent_in(&batches, &stale))
+                .await?;
+            if !sent.is_empty() {
+                tracing::debug!(
+                    users = sent.len(),
+                    "stale values updated by this cycle's batches are left to the next cleanup"
+                );
+                values.retain(|(login, _)| !sent.contains(login));
+                selection = select(&values);
+            }
+        }
         let mut report = CleanupReport {
             values_set: values.len(),
             stale: selection.stale.len(),

@@ -4,7 +4,7 @@
 //! the two leaves the records pending, found again by
 //! [`Store::pending_records_of_unfinished_batches`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -547,6 +547,36 @@ impl Store {
         )
     }
 
+    /// Which of `logins` had an update (a Set or Clear record) in one of
+    /// `batches`, whatever its outcome.
+    pub fn logins_sent_in(
+        &self,
+        batches: &[BatchId],
+        logins: &[Login],
+    ) -> Result<HashSet<Login>, StoreError> {
+        let action = "find the logins a batch updated";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM records WHERE login = ?1 AND batch_id = ?2
+                     AND action IN ('set', 'clear') LIMIT 1",
+            )
+            .map_err(sql(action))?;
+        let mut sent = HashSet::new();
+        for login in logins {
+            for batch in batches {
+                if stmt
+                    .exists(params![login.as_str(), batch.0])
+                    .map_err(sql(action))?
+                {
+                    sent.insert(login.clone());
+                    break;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
     /// Records journalled by batches that never finished (the process
     /// stopped between journalling and recording outcomes) and still without
     /// an outcome, oldest first.
@@ -665,7 +695,10 @@ fn sent_records(
                 entry: LedgerEntry {
                     at,
                     duty,
-                    source: SourceLine { file: file.into(), line },
+                    source: SourceLine {
+                        file: file.into(),
+                        line,
+                    },
                 },
                 login,
             },

@@ -13,6 +13,7 @@
 //! ```text
 //! cargo build --release -p bobosync
 //! cargo run --release -p bobosync-bench --bin cycle -- [--rtt-ms 50] [--files 20] [--rows 500] [--users 2000] [--concurrent N]
+//!     [--users-per-request N] [--page-size N] [--repeat N]   (--repeat: only the spawned runs, N times)
 //! cargo run --release -p bobosync-bench --bin cycle -- --parked-cycles 2 --users 20000 --rtt-ms 0
 //! ```
 
@@ -41,6 +42,10 @@ struct Params {
     users: usize,
     /// `CONCURRENT_REQUESTS` (0: the default).
     concurrent: u64,
+    /// `USERS_PER_REQUEST` (0: the default).
+    users_per_request: u64,
+    /// `PAGE_SIZE` (0: the default).
+    page_size: u64,
 }
 
 pub fn main() {
@@ -51,21 +56,42 @@ pub fn main() {
 }
 
 fn real_main() -> Result<(), BenchError> {
-    let args = support::args(&["rtt-ms", "files", "rows", "users", "parked-cycles", "concurrent"])?;
+    let args = support::args(&[
+        "rtt-ms",
+        "files",
+        "rows",
+        "users",
+        "parked-cycles",
+        "concurrent",
+        "users-per-request",
+        "page-size",
+        "repeat",
+    ])?;
     let params = Params {
         rtt: Duration::from_millis(support::arg_u64(&args, "rtt-ms", 50)?),
         files: support::arg_u64(&args, "files", 20)? as usize,
         rows: support::arg_u64(&args, "rows", 500)? as usize,
         users: support::arg_u64(&args, "users", 2000)? as usize,
         concurrent: support::arg_u64(&args, "concurrent", 0)?,
+        users_per_request: support::arg_u64(&args, "users-per-request", 0)?,
+        page_size: support::arg_u64(&args, "page-size", 0)?,
     };
+    // `--repeat N`: only the spawned `bobosync once` runs, N times each.
+    let repeat = support::arg_u64(&args, "repeat", 0)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(support::io("start a tokio runtime"))?;
     println!(
-        "cycle bench: {} files × {} rows, {} AtHoc users (+2 % unknown collar numbers), BATCH_SIZE=10, RTT {:?}",
-        params.files, params.rows, params.users, params.rtt
+        "cycle bench: {} files × {} rows, {} AtHoc users (+2 % unknown collar numbers), BATCH_SIZE=10, RTT {:?}; \
+         CONCURRENT_REQUESTS, USERS_PER_REQUEST, PAGE_SIZE: {} (0 = default)",
+        params.files,
+        params.rows,
+        params.users,
+        params.rtt,
+        [params.concurrent, params.users_per_request, params.page_size]
+            .map(|v| v.to_string())
+            .join(", ")
     );
     let parked_cycles = support::arg_u64(&args, "parked-cycles", 0)?;
     if parked_cycles > 0 {
@@ -73,14 +99,18 @@ fn real_main() -> Result<(), BenchError> {
     }
     let steps = StepTimes::install();
     runtime.block_on(async {
-        for rtt in [Duration::ZERO, params.rtt] {
-            for warm in [false, true] {
-                in_process(Params { rtt, ..params }, warm, &steps).await?;
+        if repeat == 0 {
+            for rtt in [Duration::ZERO, params.rtt] {
+                for warm in [false, true] {
+                    in_process(Params { rtt, ..params }, warm, &steps).await?;
+                }
             }
         }
         let mut rows = Vec::new();
-        for rtt in [Duration::ZERO, params.rtt] {
-            rows.extend(spawned(Params { rtt, ..params }).await?);
+        for _ in 0..repeat.max(1) {
+            for rtt in [Duration::ZERO, params.rtt] {
+                rows.extend(spawned(Params { rtt, ..params }).await?);
+            }
         }
         print_table(params, &rows);
         Ok(())
@@ -111,13 +141,21 @@ impl Site {
             .tempdir()
             .map_err(support::io("create a temp dir"))?;
         let root = dir.path().to_path_buf();
-        let concurrent = params.concurrent.to_string();
+        let chosen = [
+            ("CONCURRENT_REQUESTS", params.concurrent),
+            ("USERS_PER_REQUEST", params.users_per_request),
+            ("PAGE_SIZE", params.page_size),
+        ]
+        .map(|(key, value)| (key, value.to_string(), value > 0));
         let mut extra = vec![("BATCH_SIZE", "10"), ("AUTO_CLEANUP_HOURS", "24")];
-        if params.concurrent > 0 {
-            extra.push(("CONCURRENT_REQUESTS", concurrent.as_str()));
-        }
+        extra.extend(
+            chosen
+                .iter()
+                .filter(|(_, _, set)| *set)
+                .map(|(key, value, _)| (*key, value.as_str())),
+        );
         let env = support::write_site(&root, &server.base_url, &config, &extra)
-        .map_err(support::io(format!("write the site in {}", root.display())))?;
+            .map_err(support::io(format!("write the site in {}", root.display())))?;
         Ok(Site {
             _dir: dir,
             root,

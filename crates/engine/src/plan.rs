@@ -33,7 +33,16 @@ impl LedgerEntry {
 /// moves it when it records an applied outcome. Preview plans the batches
 /// after the first against this.
 pub fn advance_ledger(ledger: &mut HashMap<EmployeeId, LedgerEntry>, plan: &Plan) {
-    for record in &plan.records {
+    advance_ledger_by(ledger, &plan.records);
+}
+
+/// The ledger moved forward, as the store moves it, by those of `applied`
+/// that are a `Set` or `Clear` (the others are passed over).
+pub fn advance_ledger_by<'a>(
+    ledger: &mut HashMap<EmployeeId, LedgerEntry>,
+    applied: impl IntoIterator<Item = &'a PlannedRecord>,
+) {
+    for record in applied {
         if !matches!(record.action, Action::Set { .. } | Action::Clear { .. }) {
             continue;
         }

@@ -40,12 +40,18 @@ impl SyncContext {
                 return;
             }
         };
+        let mut known = None;
         let parked = match self
             .store
-            .call(|s| Ok((s.parked_events()?, s.load_mappings()?)))
+            .call(|s| Ok((s.parked_events()?, s.load_mappings()?, s.load_ledger()?)))
+            .instrument(debug_span!("load_mappings_ledger"))
             .await
         {
-            Ok((parked, mappings)) => select_parked(parked, &mappings, mappings_refreshed),
+            Ok((parked, mappings, ledger)) => {
+                let parked = select_parked(parked, &mappings, mappings_refreshed);
+                known = Some(Known { mappings, ledger });
+                parked
+            }
             Err(e) => {
                 report.failures.push(Failure::of_cycle(&e.into(), None));
                 Vec::new()
@@ -56,7 +62,7 @@ impl SyncContext {
             if self.stop_requested() {
                 break;
             }
-            match self.run_batch(files, parked, report).await {
+            match self.run_batch(files, parked, &mut known, report).await {
                 Ok(batch) => report.batches.extend(batch),
                 Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
             }
@@ -211,11 +217,12 @@ impl SyncContext {
             }
         };
         let per_batch = self.settings.files.files_per_batch;
+        let mut known = None;
         for (files, parked) in into_batches(files, Vec::new(), per_batch) {
             if self.stop_requested() {
                 break;
             }
-            match self.run_batch(files, parked, &mut report).await {
+            match self.run_batch(files, parked, &mut known, &mut report).await {
                 Ok(batch) => report.batches.extend(batch),
                 Err(e) => report.failures.push(Failure::of_cycle(&e, None)),
             }
@@ -228,10 +235,16 @@ impl SyncContext {
     /// folder; only a definitive refusal counts an attempt against it.
     /// `None` when none of its files could be read again and nothing was
     /// parked: no batch is begun.
+    ///
+    /// `known`: the mappings and ledger to plan against, read from the store
+    /// when `None`; left as the store now holds them (the ledger moved on by
+    /// what AtHoc applied) when the batch ends without an error, `None`
+    /// otherwise, so the next batch reads them again.
     async fn run_batch(
         &self,
         files: Vec<ReadyFile>,
         parked: Vec<ParkedEvent>,
+        known: &mut Option<Known>,
         report: &mut CycleReport,
     ) -> Result<Option<BatchReport>, CycleError> {
         let now = self.now();
@@ -265,11 +278,23 @@ impl SyncContext {
         }
 
         // Plan (pure) against the stored mappings and ledger.
-        let (mappings, ledger) = self
-            .store
-            .call(|s| Ok((s.load_mappings()?, s.load_ledger()?)))
-            .instrument(debug_span!("load_mappings_ledger"))
-            .await?;
+        let Known {
+            mappings,
+            mut ledger,
+        } = match known.take() {
+            Some(known) => known,
+            None => {
+                self.store
+                    .call(|s| {
+                        Ok(Known {
+                            mappings: s.load_mappings()?,
+                            ledger: s.load_ledger()?,
+                        })
+                    })
+                    .instrument(debug_span!("load_mappings_ledger"))
+                    .await?
+            }
+        };
         let BatchPlan {
             plan,
             parked_current,
@@ -356,6 +381,14 @@ impl SyncContext {
         let ((), outcomes) = tokio::try_join!(send, record)?;
         let outcome_of: HashMap<RecordId, &RecordOutcome> =
             outcomes.iter().map(|(id, o)| (*id, o)).collect();
+        // The ledger as `record_outcomes` has just moved it.
+        plan::advance_ledger_by(
+            &mut ledger,
+            journalled
+                .iter()
+                .filter(|(id, _)| matches!(outcome_of.get(id), Some(RecordOutcome::Applied { .. })))
+                .map(|(_, record)| *record),
+        );
 
         // Parked events with a final outcome leave the parking lot; the
         // still-unmapped ones stay for the next mapping sync.
@@ -628,6 +661,7 @@ impl SyncContext {
             failed = summary.failed,
             "batch finished"
         );
+        *known = Some(Known { mappings, ledger });
         Ok(Some(summary))
     }
 
@@ -797,6 +831,13 @@ impl SyncContext {
 /// Parked (unmapped) events worth planning again: all of them after a
 /// mapping sync, otherwise those whose employee has a mapping by now, so a
 /// crash or failed send after the sync cannot strand them.
+/// What a cycle's batches plan against, read once from the store and kept
+/// as the store keeps it (see `run_batch`).
+pub(super) struct Known {
+    mappings: HashMap<EmployeeId, Login>,
+    ledger: HashMap<EmployeeId, LedgerEntry>,
+}
+
 fn select_parked(
     parked: Vec<ParkedEvent>,
     mappings: &HashMap<EmployeeId, Login>,

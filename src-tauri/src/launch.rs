@@ -96,30 +96,34 @@ impl Launch {
     }
 }
 
-/// Whether to set `GDK_GL=disable` before GTK starts: on X11 only, and only
-/// when the operator has not set `GDK_GL` themselves.
+/// Whether to set `GDK_GL=disable` before GTK starts: for a launch without
+/// a window (`--hidden`, the login launch), on X11, and only when the
+/// operator has not set `GDK_GL` themselves.
 ///
 /// GTK 3's X11 backend picks GL-capable visuals when it opens the display,
-/// which loads the OS's OpenGL driver into the process at start even though
-/// the hidden tray draws nothing with GL: Mesa's software driver alone
-/// (`swrast_dri.so` with `libLLVM`) is ~50 MiB of a 140 MiB idle app. The
-/// window does not need it either — WebKit renders in its own process and
-/// sets up its own EGL display when a window opens. Wayland's backend loads
-/// GL lazily, so it is left alone there.
-pub fn should_disable_gdk_gl(var: impl Fn(&str) -> Option<String>) -> bool {
+/// which loads the OS's OpenGL driver into the process at start although
+/// the hidden tray draws nothing: Mesa's software driver alone
+/// (`swrast_dri.so` with `libLLVM`) is ~50 MiB of a 140 MiB idle app.
+/// WebKit then renders a window opened later without acceleration (its
+/// usual path where GL is missing) — same pages, but WebKit's snapshots,
+/// which WebDriver screenshots use, no longer answer, so a launch that
+/// shows the window at once keeps GL. Wayland's backend loads GL lazily.
+pub fn should_disable_gdk_gl(hidden: bool, var: impl Fn(&str) -> Option<String>) -> bool {
     let x11 = match var("GDK_BACKEND") {
         Some(backend) if !backend.trim().is_empty() => backend.trim().starts_with("x11"),
         _ => var("WAYLAND_DISPLAY").is_none_or(|d| d.trim().is_empty()),
     };
-    x11 && var("GDK_GL").is_none()
+    hidden && x11 && var("GDK_GL").is_none()
 }
 
-/// Sets `GDK_GL=disable` when [`should_disable_gdk_gl`] says so. Call it
-/// first thing in `main`, while the process has one thread.
-pub fn disable_gdk_gl_on_x11() {
-    #[cfg(target_os = "linux")]
-    if should_disable_gdk_gl(|k| std::env::var(k).ok()) {
-        std::env::set_var("GDK_GL", "disable");
+impl Launch {
+    /// Sets `GDK_GL=disable` when [`should_disable_gdk_gl`] says so for
+    /// this launch. Call it before GTK or any other thread starts.
+    pub fn disable_gdk_gl_if_hidden(&self) {
+        #[cfg(target_os = "linux")]
+        if should_disable_gdk_gl(self.hidden && !self.show_window, |k| std::env::var(k).ok()) {
+            std::env::set_var("GDK_GL", "disable");
+        }
     }
 }
 
@@ -132,12 +136,14 @@ mod tests {
     use super::*;
 
     #[rstest]
-    #[case::x11_session(&[("DISPLAY", ":0")], true)]
-    #[case::wayland_session(&[("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")], false)]
-    #[case::x11_forced_under_wayland(&[("WAYLAND_DISPLAY", "wayland-0"), ("GDK_BACKEND", "x11")], true)]
-    #[case::wayland_forced(&[("GDK_BACKEND", "wayland")], false)]
-    #[case::operator_choice_kept(&[("DISPLAY", ":0"), ("GDK_GL", "always")], false)]
-    fn gdk_gl_is_disabled_only_on_x11_and_only_when_unset(
+    #[case::x11_session(true, &[("DISPLAY", ":0")], true)]
+    #[case::window_at_start(false, &[("DISPLAY", ":0")], false)]
+    #[case::wayland_session(true, &[("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")], false)]
+    #[case::x11_forced_under_wayland(true, &[("WAYLAND_DISPLAY", "wayland-0"), ("GDK_BACKEND", "x11")], true)]
+    #[case::wayland_forced(true, &[("GDK_BACKEND", "wayland")], false)]
+    #[case::operator_choice_kept(true, &[("DISPLAY", ":0"), ("GDK_GL", "always")], false)]
+    fn gdk_gl_is_disabled_only_for_a_hidden_start_on_x11_when_unset(
+        #[case] hidden: bool,
         #[case] env: &[(&str, &str)],
         #[case] disabled: bool,
     ) {
@@ -146,7 +152,7 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| (*v).to_owned())
         };
-        assert_eq!(should_disable_gdk_gl(var), disabled);
+        assert_eq!(should_disable_gdk_gl(hidden, var), disabled);
     }
 
     fn parse(args: &[&str], vars: &[(&str, &str)]) -> Result<Launch, LaunchError> {

@@ -77,6 +77,8 @@ pub fn run() {
             std::process::exit(2);
         }
     };
+    // Before GTK or any other thread starts.
+    launch.disable_gdk_gl_if_hidden();
     #[cfg(windows)]
     windows_aumid::register(IDENTIFIER, "BoboSync");
     let show_at_start = launch.show_window || !launch.hidden;

@@ -843,91 +843,38 @@ mod tests {
         }
     }
 
+    /// `n` users now, `expected` last time, `Limit` 1000 capped at `cap`,
+    /// four requests in flight at most: the offsets asked for, in order, and
+    /// the most in flight (the pages expected go out with page 0, in one
+    /// round trip; those not needed are left unread; record-index pages
+    /// guessed full are dropped when page 0 comes back short).
     #[rstest]
-    #[case::pages(true, OffsetMeaning::PageNumber, &[0, 1, 2])]
-    #[case::records(false, OffsetMeaning::RecordIndex, &[0, 1000, 2000])]
+    #[case::pages(2500, 2500, 1000, true, &[0, 1, 2], 3)]
+    #[case::records(2500, 2500, 1000, false, &[0, 1000, 2000], 3)]
+    #[case::more_pages_than_requests_in_flight(5500, 5500, 1000, true, &[0, 1, 2, 3, 4, 5], 4)]
+    #[case::fewer_users_than_expected(1500, 3500, 1000, true, &[0, 1, 2, 3], 4)]
+    #[case::a_tenth_more_users_than_expected(2100, 1950, 1000, true, &[0, 1, 2], 3)]
+    #[case::many_more_users_than_expected(3500, 1500, 1000, true, &[0, 1, 2, 3], 2)]
+    #[case::records_page_zero_short(2500, 2500, 600, false, &[0, 1000, 2000, 600, 1200, 1800, 2400], 4)]
     fn the_pages_expected_go_out_together_with_page_zero(
+        #[case] n: usize,
+        #[case] expected: usize,
+        #[case] cap: usize,
         #[case] page_mode: bool,
-        #[case] meaning: OffsetMeaning,
         #[case] offsets: &[usize],
+        #[case] most_in_flight: usize,
     ) {
+        let meaning = if page_mode {
+            OffsetMeaning::PageNumber
+        } else {
+            OffsetMeaning::RecordIndex
+        };
         let (result, asked, most) =
-            gather_counting(2500, 1000, page_mode, expecting(meaning, 2500, 4));
+            gather_counting(n, cap, page_mode, expecting(meaning, expected, 4));
         let directory = result.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((directory.users.len(), directory.total), (2500, 2500));
+        assert_eq!((directory.users.len(), directory.total), (n, n));
         assert_eq!(asked, offsets);
-        // One round trip: all three were in flight at once.
-        assert_eq!(most, 3);
-    }
-
-    #[test]
-    fn more_pages_than_requests_in_flight_are_fetched_in_waves() {
-        let (result, asked, most) = gather_counting(
-            5500,
-            1000,
-            true,
-            expecting(OffsetMeaning::PageNumber, 5500, 4),
-        );
-        let directory = result.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(directory.users.len(), 5500);
-        assert_eq!(asked, [0, 1, 2, 3, 4, 5]);
-        assert_eq!(most, 4);
-    }
-
-    #[test]
-    fn fewer_users_than_expected_leaves_the_extra_pages_unread() {
-        let (result, asked, _) = gather_counting(
-            1500,
-            1000,
-            true,
-            expecting(OffsetMeaning::PageNumber, 3500, 4),
-        );
-        let directory = result.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((directory.users.len(), directory.total), (1500, 1500));
-        assert_eq!(asked, [0, 1, 2, 3]);
-    }
-
-    #[test]
-    fn a_tenth_more_users_than_last_time_still_take_one_round_trip() {
-        // 1,950 last time; 2,100 now need a third page, asked for at once.
-        let (result, asked, most) = gather_counting(
-            2100,
-            1000,
-            true,
-            expecting(OffsetMeaning::PageNumber, 1950, 4),
-        );
-        let directory = result.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(directory.users.len(), 2100);
-        assert_eq!(asked, [0, 1, 2]);
-        assert_eq!(most, 3);
-    }
-
-    #[test]
-    fn more_users_than_expected_are_all_fetched() {
-        let (result, asked, _) = gather_counting(
-            3500,
-            1000,
-            true,
-            expecting(OffsetMeaning::PageNumber, 1500, 4),
-        );
-        let directory = result.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(directory.users.len(), 3500);
-        assert_eq!(asked, [0, 1, 2, 3]);
-    }
-
-    #[test]
-    fn record_index_pages_guessed_full_are_dropped_when_page_zero_is_short() {
-        // AtHoc caps `Limit` at 600: the pages asked for at 1000 and 2000
-        // would leave gaps, so they are not read and the real ones follow.
-        let (result, asked, _) = gather_counting(
-            2500,
-            600,
-            false,
-            expecting(OffsetMeaning::RecordIndex, 2500, 4),
-        );
-        let directory = result.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(directory.users.len(), 2500);
-        assert_eq!(asked, [0, 1000, 2000, 600, 1200, 1800, 2400]);
+        assert_eq!(most, most_in_flight);
     }
 
     #[test]

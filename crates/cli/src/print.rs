@@ -91,8 +91,13 @@ pub fn cleanup(c: &CleanupReport, approve: Option<&str>) {
             ),
         }
     } else {
+        let when = if c.searched_during_batches {
+            " as the batches began"
+        } else {
+            ""
+        };
         println!(
-            "stale cleanup: {} duty values set, {} stale, {} cleared, {} failed",
+            "stale cleanup: {} duty values set{when}, {} stale, {} cleared, {} failed",
             c.values_set, c.stale, c.cleared, c.failed
         );
     }

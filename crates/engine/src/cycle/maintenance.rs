@@ -330,6 +330,7 @@ impl SyncContext {
         }
         let mut report = CleanupReport {
             values_set: values.len(),
+            searched_during_batches: !batches.is_empty(),
             stale: selection.stale.len(),
             unparseable: selection.unparseable.len(),
             dry_run,

@@ -27,7 +27,7 @@ use crate::athoc::{AthocClient, AthocError, OffsetMeaning};
 use crate::config::Settings;
 use crate::folder::FolderError;
 use crate::plan::Plan;
-use crate::store::{BatchId, BatchRow, RecordRow, RunFailureRow, Store, StoreError};
+use crate::store::{BatchRow, RecordRow, RunFailureRow, Store, StoreError};
 use crate::time::{AthocDateFormat, TimeError};
 
 /// Where "now" comes from: the system clock in production, a fixed or
@@ -456,15 +456,24 @@ impl SyncContext {
         // The stale cleanup's search goes out beside the batches, not after
         // them: one round trip fewer. Users the batches updated meanwhile
         // are left to the next cleanup (`cleanup_values`).
+        // (Without the newest batch's ID to tell this cycle's batches by,
+        // the search waits for them, as it used to.)
         let values = match self.mappings_not_ready().await {
-            Ok(None) => {
-                let (values, ()) = tokio::join!(
-                    self.duty_values()
-                        .instrument(tracing::debug_span!("cleanup_search")),
-                    self.process_files(mappings_refreshed, &mut report)
-                );
-                Some(values)
-            }
+            Ok(None) => match self.store.call(|s| s.last_batch_id()).await {
+                Ok(floor) => {
+                    let (values, ()) = tokio::join!(
+                        self.duty_values()
+                            .instrument(tracing::debug_span!("cleanup_search")),
+                        self.process_files(mappings_refreshed, &mut report)
+                    );
+                    Some((values, floor))
+                }
+                Err(e) => {
+                    tracing::warn!("cannot read the newest batch's ID ({e}); the stale cleanup waits for the batches");
+                    self.process_files(mappings_refreshed, &mut report).await;
+                    None
+                }
+            },
             Ok(Some(waiting)) => {
                 report.failures.push(waiting);
                 None
@@ -478,13 +487,12 @@ impl SyncContext {
             self.conclude(&report).await;
             return report;
         }
-        let batches: Vec<BatchId> = report.batches.iter().map(|b| BatchId(b.batch_id)).collect();
         let cleanup = async {
-            let values = match values {
-                Some(values) => values?,
-                None => self.duty_values().await?,
+            let (values, searched_before) = match values {
+                Some((values, floor)) => (values?, Some(floor)),
+                None => (self.duty_values().await?, None),
             };
-            self.cleanup_values(values, &batches, false, options.approve)
+            self.cleanup_values(values, searched_before, false, options.approve)
                 .await
         };
         match cleanup.instrument(tracing::debug_span!("cleanup")).await {

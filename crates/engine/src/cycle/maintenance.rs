@@ -284,18 +284,21 @@ impl SyncContext {
     /// approval.
     pub async fn cleanup(&self, dry_run: bool, approve: bool) -> Result<CleanupReport, CycleError> {
         let values = self.duty_values().await?;
-        self.cleanup_values(values, &[], dry_run, approve).await
+        self.cleanup_values(values, None, dry_run, approve).await
     }
 
-    /// [`SyncContext::cleanup`] with the duty values already fetched. When
-    /// they were fetched while `batches` were sending (a cycle fetches them
-    /// beside its batches, saving a round trip), a stale value of a login
-    /// those batches sent an update for may already be gone or fresh: such
-    /// users are left out, for the next cycle to judge.
+    /// [`SyncContext::cleanup`] with the duty values already fetched.
+    /// `searched_before`: the values were fetched while batches were
+    /// sending (a cycle fetches them beside its batches, saving a round
+    /// trip), and this was the newest batch before them (`Some(None)`: there
+    /// was none). A stale value of a login a batch begun since then sent an
+    /// update for — whatever the outcome, and whether or not that batch
+    /// ended well — may already be gone or fresh: such users are left out,
+    /// for the next cleanup to judge.
     pub(super) async fn cleanup_values(
         &self,
         mut values: Vec<(Login, String)>,
-        batches: &[BatchId],
+        searched_before: Option<Option<BatchId>>,
         dry_run: bool,
         approve: bool,
     ) -> Result<CleanupReport, CycleError> {
@@ -312,12 +315,19 @@ impl SyncContext {
             )
         };
         let mut selection: CleanupSelection = select(&values);
-        if !batches.is_empty() && !selection.stale.is_empty() {
+        let batches_since = match searched_before {
+            Some(floor) => self
+                .store
+                .call(move |s| Ok(s.last_batch_id()? > floor))
+                .await?
+                .then_some(floor),
+            None => None,
+        };
+        if let (Some(floor), false) = (batches_since, selection.stale.is_empty()) {
             let stale: Vec<Login> = selection.stale.iter().map(|s| s.login.clone()).collect();
-            let batches = batches.to_vec();
             let sent = self
                 .store
-                .call(move |s| s.logins_sent_in(&batches, &stale))
+                .call(move |s| s.logins_sent_after(floor, &stale))
                 .await?;
             if !sent.is_empty() {
                 tracing::debug!(
@@ -330,7 +340,7 @@ impl SyncContext {
         }
         let mut report = CleanupReport {
             values_set: values.len(),
-            searched_during_batches: !batches.is_empty(),
+            searched_during_batches: batches_since.is_some(),
             stale: selection.stale.len(),
             unparseable: selection.unparseable.len(),
             dry_run,

@@ -547,31 +547,39 @@ impl Store {
         )
     }
 
-    /// Which of `logins` had an update (a Set or Clear record) in one of
-    /// `batches`, whatever its outcome.
-    pub fn logins_sent_in(
+    /// The newest batch, if any: batches begun later have greater IDs.
+    pub fn last_batch_id(&self) -> Result<Option<BatchId>, StoreError> {
+        self.conn
+            .query_row("SELECT MAX(id) FROM batches", [], |r| {
+                r.get::<_, Option<i64>>(0)
+            })
+            .map(|id| id.map(BatchId))
+            .map_err(sql("find the newest batch"))
+    }
+
+    /// Which of `logins` had an update (a Set or Clear record) in a batch
+    /// begun after `after` (every batch when `None`), whatever its outcome.
+    pub fn logins_sent_after(
         &self,
-        batches: &[BatchId],
+        after: Option<BatchId>,
         logins: &[Login],
     ) -> Result<HashSet<Login>, StoreError> {
         let action = "find the logins a batch updated";
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT 1 FROM records WHERE login = ?1 AND batch_id = ?2
+                "SELECT 1 FROM records WHERE login = ?1 AND batch_id > ?2
                      AND action IN ('set', 'clear') LIMIT 1",
             )
             .map_err(sql(action))?;
+        let after = after.map_or(0, |b| b.0);
         let mut sent = HashSet::new();
         for login in logins {
-            for batch in batches {
-                if stmt
-                    .exists(params![login.as_str(), batch.0])
-                    .map_err(sql(action))?
-                {
-                    sent.insert(login.clone());
-                    break;
-                }
+            if stmt
+                .exists(params![login.as_str(), after])
+                .map_err(sql(action))?
+            {
+                sent.insert(login.clone());
             }
         }
         Ok(sent)
@@ -883,6 +891,40 @@ mod tests {
             .into_iter()
             .map(|r| (r.action, r.state))
             .collect()
+    }
+
+    #[test]
+    fn logins_sent_after_a_batch_are_those_its_successors_updated() {
+        let mut s = store();
+        assert_eq!(s.last_batch_id().ok(), Some(None));
+        let Ok(first) = s.begin_batch(at(10, 0), &[file("BOBO_1.csv")]) else {
+            panic!("begin")
+        };
+        assert!(s.journal_plan(first, &sample_plan()).is_ok());
+        assert_eq!(s.last_batch_id().ok(), Some(Some(first)));
+        let asked = [login("alice"), login("bob"), login("carol")];
+        let sent = |s: &Store, after| {
+            let mut found: Vec<String> = s
+                .logins_sent_after(after, &asked)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .iter()
+                .map(|l| l.as_str().to_owned())
+                .collect();
+            found.sort();
+            found
+        };
+        // Set and Clear records count, pending or not; others have no login.
+        assert_eq!(sent(&s, None), ["alice", "bob"]);
+        assert!(sent(&s, Some(first)).is_empty());
+        let Ok(second) = s.begin_batch(at(11, 0), &[file("BOBO_2.csv")]) else {
+            panic!("begin")
+        };
+        let plan = Plan {
+            records: vec![planned("5", Duty::BookOn, 10, 1, set("carol"))],
+            invalid: Vec::new(),
+        };
+        assert!(s.journal_plan(second, &plan).is_ok());
+        assert_eq!(sent(&s, Some(first)), ["carol"]);
     }
 
     #[test]

@@ -517,6 +517,33 @@ fn set_all(logins: &[Login], value: &str) -> Vec<AttributeUpdate> {
         .collect()
 }
 
+/// A simulator of `users` answering after `latency`, a client sending 10
+/// updates per request and 4 requests at once, and `n` of its logins; the
+/// request log starts empty.
+async fn concurrent_site(
+    users: usize,
+    latency: Duration,
+    n: usize,
+) -> (RunningSim, AthocClient, Vec<Login>) {
+    let running = start_slow(users, latency).await;
+    let mut config = config(&running.base_url);
+    config.users_per_request = 10;
+    config.concurrent_requests = 4;
+    let client = client(config);
+    let logins = some_logins(&client, n).await;
+    running.sim.clear_requests();
+    (running, client, logins)
+}
+
+fn assert_all_applied(outcomes: &[UpdateOutcome]) {
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, UpdateOutcome::Applied { .. })),
+        "{outcomes:?}"
+    );
+}
+
 fn sync_log(running: &RunningSim) -> Vec<athoc_sim::RecordedRequest> {
     running
         .sim
@@ -528,23 +555,12 @@ fn sync_log(running: &RunningSim) -> Vec<athoc_sim::RecordedRequest> {
 
 #[tokio::test]
 async fn update_requests_run_concurrent_requests_at_once_and_answer_every_update_once() {
-    let running = start_slow(250, Duration::from_millis(30)).await;
-    let mut config = config(&running.base_url);
-    config.users_per_request = 10;
-    config.concurrent_requests = 4;
-    let client = client(config);
-    let logins = some_logins(&client, 200).await;
-    running.sim.clear_requests();
+    let (running, client, logins) = concurrent_site(250, Duration::from_millis(30), 200).await;
     let outcomes = client
         .sync_attribute(ATTRIBUTE, &set_all(&logins, "22/10/2025 07:41:42"))
         .await;
     assert_eq!(outcomes.len(), 200);
-    assert!(
-        outcomes
-            .iter()
-            .all(|o| matches!(o, UpdateOutcome::Applied { .. })),
-        "{outcomes:?}"
-    );
+    assert_all_applied(&outcomes);
     assert_eq!(sync_requests(&running), 20);
     assert_eq!(running.sim.most_in_flight(), 4);
     for login in &logins {
@@ -560,13 +576,7 @@ async fn update_requests_run_concurrent_requests_at_once_and_answer_every_update
 
 #[tokio::test]
 async fn a_login_updated_twice_is_sent_one_request_at_a_time_in_the_planned_order() {
-    let running = start_slow(60, Duration::from_millis(20)).await;
-    let mut config = config(&running.base_url);
-    config.users_per_request = 10;
-    config.concurrent_requests = 4;
-    let client = client(config);
-    let logins = some_logins(&client, 50).await;
-    running.sim.clear_requests();
+    let (running, client, logins) = concurrent_site(60, Duration::from_millis(20), 50).await;
     let mut updates = set_all(&logins, "22/10/2025 07:41:42");
     // The first login again, last: AtHoc must end with this value.
     updates.push(AttributeUpdate {
@@ -574,9 +584,7 @@ async fn a_login_updated_twice_is_sent_one_request_at_a_time_in_the_planned_orde
         value: String::new(),
     });
     let outcomes = client.sync_attribute(ATTRIBUTE, &updates).await;
-    assert!(outcomes
-        .iter()
-        .all(|o| matches!(o, UpdateOutcome::Applied { .. })));
+    assert_all_applied(&outcomes);
     assert_eq!(running.sim.most_in_flight(), 1);
     let first = running.sim.user(logins[0].as_str());
     assert_eq!(
@@ -589,13 +597,7 @@ async fn a_login_updated_twice_is_sent_one_request_at_a_time_in_the_planned_orde
 
 #[tokio::test]
 async fn throttling_sends_one_request_at_a_time_then_climbs_back() {
-    let running = start_slow(250, Duration::from_millis(30)).await;
-    let mut config = config(&running.base_url);
-    config.users_per_request = 10;
-    config.concurrent_requests = 4;
-    let client = client(config);
-    let logins = some_logins(&client, 200).await;
-    running.sim.clear_requests();
+    let (running, client, logins) = concurrent_site(250, Duration::from_millis(30), 200).await;
     running.sim.inject(Fault {
         endpoint: Endpoint::Sync,
         kind: FaultKind::Status {
@@ -607,12 +609,7 @@ async fn throttling_sends_one_request_at_a_time_then_climbs_back() {
     let outcomes = client
         .sync_attribute(ATTRIBUTE, &set_all(&logins, "22/10/2025 07:41:42"))
         .await;
-    assert!(
-        outcomes
-            .iter()
-            .all(|o| matches!(o, UpdateOutcome::Applied { .. })),
-        "{outcomes:?}"
-    );
+    assert_all_applied(&outcomes);
     let log = sync_log(&running);
     assert_eq!(log.len(), 21, "20 chunks and one retry");
     let throttled = log
@@ -644,18 +641,11 @@ async fn updates_are_sent_in_chunks_with_only_login_and_attribute() {
     config.users_per_request = 100;
     let client = client(config);
     let logins = some_logins(&client, 250).await;
-    let updates: Vec<_> = logins
-        .iter()
-        .map(|l| AttributeUpdate {
-            login: l.clone(),
-            value: "22/10/2025 07:41:42".into(),
-        })
-        .collect();
-    let outcomes = client.sync_attribute(ATTRIBUTE, &updates).await;
+    let outcomes = client
+        .sync_attribute(ATTRIBUTE, &set_all(&logins, "22/10/2025 07:41:42"))
+        .await;
     assert_eq!(outcomes.len(), 250);
-    assert!(outcomes
-        .iter()
-        .all(|o| matches!(o, UpdateOutcome::Applied { .. })));
+    assert_all_applied(&outcomes);
     assert_eq!(sync_requests(&running), 3);
     let mut sent = 0;
     for request in running

@@ -559,21 +559,32 @@ fn each_requests_outcomes_are_recorded_while_the_others_are_in_flight() {
             (applied() == 6).then_some(())
         });
         assert!(in_flight(), "the delayed request is still in flight");
-        let finished = tokio::time::timeout(crate::PATIENCE, async {
-            loop {
-                match events.recv().await {
-                    Ok(EngineEvent::BatchFinished(report)) => return report,
-                    Ok(_) => {}
-                    Err(e) => panic!("engine events: {e}"),
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("no batch finished"));
+        let finished = batch_finished(&mut events, |_| {})
+            .await
+            .unwrap_or_else(|| panic!("no batch finished"));
         assert_eq!(finished.set, 9, "{finished:?}");
         assert_eq!(applied(), 9);
         engine.shutdown().await;
     });
+}
+
+/// The next `BatchFinished` report, passing every event before it to
+/// `seen`; `None` when none comes within `PATIENCE`.
+async fn batch_finished(
+    events: &mut tokio::sync::broadcast::Receiver<EngineEvent>,
+    mut seen: impl FnMut(&EngineEvent),
+) -> Option<engine::cycle::BatchReport> {
+    tokio::time::timeout(crate::PATIENCE, async {
+        loop {
+            match events.recv().await {
+                Ok(EngineEvent::BatchFinished(report)) => return report,
+                Ok(event) => seen(&event),
+                Err(e) => panic!("engine events: {e}"),
+            }
+        }
+    })
+    .await
+    .ok()
 }
 
 /// While a batch's updates are sent, the engine says how far it has got:
@@ -594,20 +605,13 @@ fn sending_reports_progress_request_by_request() {
             .collect();
         h.drop_file("BOBO_1.csv", rows);
         let mut progress = Vec::new();
-        let finished = tokio::time::timeout(crate::PATIENCE, async {
-            loop {
-                match events.recv().await {
-                    Ok(EngineEvent::Sending { answered, total }) => {
-                        progress.push((answered, total))
-                    }
-                    Ok(EngineEvent::BatchFinished(report)) => return report,
-                    Ok(_) => {}
-                    Err(e) => panic!("engine events: {e}"),
-                }
+        let finished = batch_finished(&mut events, |event| {
+            if let EngineEvent::Sending { answered, total } = event {
+                progress.push((*answered, *total));
             }
         })
         .await
-        .unwrap_or_else(|_| panic!("no batch finished; progress so far {progress:?}"));
+        .unwrap_or_else(|| panic!("no batch finished; progress so far {progress:?}"));
         assert_eq!(finished.set, 7, "{finished:?}");
         // Requests run concurrently, so they may answer in any order: one
         // step per request, of its size.

@@ -290,15 +290,15 @@ impl SyncContext {
     /// [`SyncContext::cleanup`] with the duty values already fetched.
     /// `searched_before`: the values were fetched while batches were
     /// sending (a cycle fetches them beside its batches, saving a round
-    /// trip), and this was the newest batch before them (`Some(None)`: there
-    /// was none). A stale value of a login a batch begun since then sent an
-    /// update for — whatever the outcome, and whether or not that batch
-    /// ended well — may already be gone or fresh: such users are left out,
+    /// trip), and this was the newest batch before them. A stale value of a
+    /// login a batch begun since then sent an update for — whatever the
+    /// outcome, and whether or not that batch ended well — may already be
+    /// gone or fresh: such users are left out,
     /// for the next cleanup to judge.
     pub(super) async fn cleanup_values(
         &self,
         mut values: Vec<(Login, String)>,
-        searched_before: Option<Option<BatchId>>,
+        searched_before: Option<BatchId>,
         dry_run: bool,
         approve: bool,
     ) -> Result<CleanupReport, CycleError> {

@@ -547,21 +547,20 @@ impl Store {
         )
     }
 
-    /// The newest batch, if any: batches begun later have greater IDs.
-    pub fn last_batch_id(&self) -> Result<Option<BatchId>, StoreError> {
+    /// The newest batch (`BatchId(0)` before the first; IDs start at 1):
+    /// batches begun later have greater IDs.
+    pub fn last_batch_id(&self) -> Result<BatchId, StoreError> {
         self.conn
-            .query_row("SELECT MAX(id) FROM batches", [], |r| {
-                r.get::<_, Option<i64>>(0)
-            })
-            .map(|id| id.map(BatchId))
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM batches", [], |r| r.get(0))
+            .map(BatchId)
             .map_err(sql("find the newest batch"))
     }
 
     /// Which of `logins` had an update (a Set or Clear record) in a batch
-    /// begun after `after` (every batch when `None`), whatever its outcome.
+    /// begun after `after`, whatever its outcome.
     pub fn logins_sent_after(
         &self,
-        after: Option<BatchId>,
+        after: BatchId,
         logins: &[Login],
     ) -> Result<HashSet<Login>, StoreError> {
         let action = "find the logins a batch updated";
@@ -572,11 +571,10 @@ impl Store {
                      AND action IN ('set', 'clear') LIMIT 1",
             )
             .map_err(sql(action))?;
-        let after = after.map_or(0, |b| b.0);
         let mut sent = HashSet::new();
         for login in logins {
             if stmt
-                .exists(params![login.as_str(), after])
+                .exists(params![login.as_str(), after.0])
                 .map_err(sql(action))?
             {
                 sent.insert(login.clone());
@@ -896,12 +894,12 @@ mod tests {
     #[test]
     fn logins_sent_after_a_batch_are_those_its_successors_updated() {
         let mut s = store();
-        assert_eq!(s.last_batch_id().ok(), Some(None));
+        assert_eq!(s.last_batch_id().ok(), Some(BatchId(0)));
         let Ok(first) = s.begin_batch(at(10, 0), &[file("BOBO_1.csv")]) else {
             panic!("begin")
         };
         assert!(s.journal_plan(first, &sample_plan()).is_ok());
-        assert_eq!(s.last_batch_id().ok(), Some(Some(first)));
+        assert_eq!(s.last_batch_id().ok(), Some(first));
         let asked = [login("alice"), login("bob"), login("carol")];
         let sent = |s: &Store, after| {
             let mut found: Vec<String> = s
@@ -914,8 +912,8 @@ mod tests {
             found
         };
         // Set and Clear records count, pending or not; others have no login.
-        assert_eq!(sent(&s, None), ["alice", "bob"]);
-        assert!(sent(&s, Some(first)).is_empty());
+        assert_eq!(sent(&s, BatchId(0)), ["alice", "bob"]);
+        assert!(sent(&s, first).is_empty());
         let Ok(second) = s.begin_batch(at(11, 0), &[file("BOBO_2.csv")]) else {
             panic!("begin")
         };
@@ -924,7 +922,7 @@ mod tests {
             invalid: Vec::new(),
         };
         assert!(s.journal_plan(second, &plan).is_ok());
-        assert_eq!(sent(&s, Some(first)), ["carol"]);
+        assert_eq!(sent(&s, first), ["carol"]);
     }
 
     #[test]

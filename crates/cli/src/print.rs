@@ -92,12 +92,12 @@ pub fn cleanup(c: &CleanupReport, approve: Option<&str>) {
         }
     } else {
         let when = if c.searched_during_batches {
-            " as the batches began"
+            " (searched beside the batches)"
         } else {
             ""
         };
         println!(
-            "stale cleanup: {} duty values set{when}, {} stale, {} cleared, {} failed",
+            "stale cleanup{when}: {} duty values set, {} stale, {} cleared, {} failed",
             c.values_set, c.stale, c.cleared, c.failed
         );
     }

@@ -199,8 +199,8 @@ pub struct CleanupReport {
     /// Users whose duty attribute has a value (as the search found them).
     pub values_set: usize,
     /// The search went out while this cycle's batches were sending, so
-    /// `values_set` is what AtHoc held as they began; users they updated
-    /// are not counted (left to the next cleanup).
+    /// `values_set` is what AtHoc held at some moment while they ran; stale
+    /// users they updated are not counted (left to the next cleanup).
     pub searched_during_batches: bool,
     pub stale: usize,
     pub cleared: usize,

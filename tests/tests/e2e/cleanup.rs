@@ -150,7 +150,7 @@ fn a_stale_value_a_batch_replaces_meanwhile_is_not_cleared() {
     h.assert_duty(&login(2), None, &run);
     // The counts say when AtHoc was asked.
     run.assert_output_contains(
-        "stale cleanup: 1 duty values set as the batches began, 1 stale, 1 cleared",
+        "stale cleanup (searched beside the batches): 1 duty values set, 1 stale, 1 cleared",
     );
     // The search did not wait for the batch: it was sent before the
     // update, or while the update was held.

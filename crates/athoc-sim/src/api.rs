@@ -10,7 +10,7 @@ use rand::distributions::{Alphanumeric, DistString};
 use tokio::time::Instant;
 
 use crate::auth::{check_grant, GrantError};
-use crate::faults::{Endpoint, FaultKind};
+use crate::faults::{Endpoint, FaultKind, AFTER_NEXT_LIMIT};
 use crate::server::{json_reply, message_reply, ConnectionKill};
 use crate::sim::{RecordedRequest, Sim};
 use crate::sync::{parse_flags, sync, SyncContext};
@@ -111,8 +111,22 @@ pub(crate) async fn handle(
             in_flight: others,
         });
         let fault = state.faults.take(route.endpoint());
-        (state.requests.len() - 1, fault, state.config.latency)
+        // What "after the next call" is counted from: this call's arrival.
+        let after = match fault {
+            Some(FaultKind::AfterNext(other)) => {
+                let answered = state.answered.subscribe();
+                let seen = answered.borrow().get(&other).copied().unwrap_or(0);
+                Some((answered, other, seen))
+            }
+            _ => None,
+        };
+        (
+            state.requests.len() - 1,
+            (fault, after),
+            state.config.latency,
+        )
     };
+    let (fault, after) = fault;
     let response = match fault {
         Some(FaultKind::DropConnection) => {
             if let Some(Extension(ConnectionKill(kill))) = kill {
@@ -151,8 +165,21 @@ pub(crate) async fn handle(
             tokio::time::sleep(delay).await;
             route_reply(&sim, &route, &uri, &headers, &body)
         }
+        Some(FaultKind::AfterNext(_)) => {
+            if let Some((mut answered, other, seen)) = after {
+                let later = answered.wait_for(|n| n.get(&other).copied().unwrap_or(0) > seen);
+                // Past the limit (or if the simulator is going away) it answers anyway.
+                let _ = tokio::time::timeout(AFTER_NEXT_LIMIT, later).await;
+            }
+            route_reply(&sim, &route, &uri, &headers, &body)
+        }
         None => route_reply(&sim, &route, &uri, &headers, &body),
     };
+    if let Some(endpoint) = route.endpoint() {
+        sim.lock()
+            .answered
+            .send_modify(|n| *n.entry(endpoint).or_default() += 1);
+    }
     if let Some(entry) = sim.lock().requests.get_mut(index) {
         entry.status = response.status().as_u16();
     }

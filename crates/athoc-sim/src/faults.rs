@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::time::Duration;
 
 /// The AtHoc endpoints a fault can target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Endpoint {
     /// `POST /AuthServices/Auth/connect/token`.
@@ -39,7 +39,15 @@ pub enum FaultKind {
     /// Wait this long, then answer normally. JSON: `{"delay_ms": 1500}`.
     #[serde(rename = "delay_ms", with = "duration_ms")]
     Delay(Duration),
+    /// Hold the call until a call of this endpoint that arrives after it has
+    /// been answered (at most [`AFTER_NEXT_LIMIT`]), then answer it normally:
+    /// a reply that must see another request's change, whatever the timing.
+    /// JSON: `{"after_next": "sync"}`.
+    AfterNext(Endpoint),
 }
+
+/// How long an [`FaultKind::AfterNext`] call waits for the other call at most.
+pub const AFTER_NEXT_LIMIT: Duration = Duration::from_secs(10);
 
 /// One injected fault: applies to the next `times` calls of `endpoint`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -169,5 +177,9 @@ mod tests {
         assert_eq!(f.kind, FaultKind::Delay(Duration::from_millis(250)));
         let back: Fault = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
         assert_eq!(back, f);
+        let f: Fault =
+            serde_json::from_str(r#"{"endpoint":"search","kind":{"after_next":"sync"},"times":1}"#)
+                .unwrap();
+        assert_eq!(f.kind, FaultKind::AfterNext(Endpoint::Sync));
     }
 }

@@ -25,7 +25,7 @@ pub use auth::{ApiDenied, GrantError, API_SCOPE};
 pub use cli::{run_cli, CliError, OffsetModeArg, SimArgs};
 pub use config::{OffsetMode, SimConfig};
 pub use dates::{DateError, DatePattern};
-pub use faults::{Endpoint, Fault, FaultKind};
+pub use faults::{Endpoint, Fault, FaultKind, AFTER_NEXT_LIMIT};
 pub use running::{BackgroundSim, RunningSim};
 pub use search::{SearchError, DEFAULT_LIMIT};
 pub use server::serve;

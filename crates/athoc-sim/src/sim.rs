@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::auth::TokenStore;
 use crate::config::SimConfig;
-use crate::faults::{Fault, FaultQueue};
+use crate::faults::{Endpoint, Fault, FaultQueue};
 use crate::users::{Directory, SimUser};
 
 /// One request the simulator received, with the status it answered (0: connection dropped).
@@ -42,6 +42,8 @@ pub(crate) struct State {
     /// AtHoc requests being handled now, and the most at once so far.
     pub(crate) in_flight: usize,
     pub(crate) most_in_flight: usize,
+    /// Calls answered so far, by endpoint (for [`FaultKind::AfterNext`]).
+    pub(crate) answered: tokio::sync::watch::Sender<HashMap<Endpoint, u64>>,
 }
 
 /// A cheap-to-clone handle on one simulated AtHoc organization.

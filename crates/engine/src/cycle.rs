@@ -489,6 +489,15 @@ impl SyncContext {
         }
         let cleanup = async {
             let (values, searched_before) = match values {
+                // The batches' own updates change who has a duty value, so
+                // the search's pages may disagree: it is sent again, now
+                // that the batches are done.
+                Some((Err(CycleError::Athoc(e @ AthocError::DirectoryChanged { .. })), _)) => {
+                    tracing::info!(
+                        "{e} (this cycle's updates landed between its pages); searching again"
+                    );
+                    (self.duty_values().await?, None)
+                }
                 Some((values, floor)) => (values?, Some(floor)),
                 None => (self.duty_values().await?, None),
             };

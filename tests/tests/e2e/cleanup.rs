@@ -173,3 +173,60 @@ fn a_stale_value_a_batch_replaces_meanwhile_is_not_cleared() {
     );
     h.assert_processed(&name);
 }
+
+/// The cleanup's search goes out beside the batches, and those batches
+/// change who has a duty value: a search whose pages straddle an update
+/// sees `TotalUsers` move. It is sent again once the batches are done,
+/// rather than fail the cycle (found by the cycle bench: exit 1, "the
+/// directory changed during the fetch", on an ordinary steady-state cycle).
+#[test]
+fn a_search_whose_pages_straddle_the_batches_updates_is_sent_again_after_them() {
+    let mut h = cleanup_harness(generate_users(10));
+    // Five users with a value fill three pages of two.
+    h.set("PAGE_SIZE", "2");
+    let fresh = athoc_time(now() - Duration::hours(1));
+    for n in 1..=5 {
+        h.set_duty(&login(n), &fresh);
+    }
+    // The first cycle learns how many users have a value, so the next one
+    // asks for all three pages at once, beside its batch.
+    h.once().assert_success();
+    let before = h.requests().len();
+    // One of those pages is answered only after the batch's update.
+    h.sim().inject(Fault {
+        endpoint: Endpoint::Search,
+        kind: FaultKind::AfterNext(Endpoint::Sync),
+        times: 1,
+    });
+    let on = (now() - Duration::minutes(5))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    let name = format!("BOBO_{}_{}_output.csv", &on[..8], &on[8..]);
+    h.drop_file(&name, bobo_row("BON", "00006", &on));
+
+    let run = h.once();
+    run.assert_success();
+    let booked_on = athoc_time(NaiveDateTime::parse_from_str(&on, "%Y%m%d%H%M%S").unwrap());
+    h.assert_duty(&login(6), Some(&booked_on), &run);
+    h.assert_processed(&name);
+    // Searched again after the batch: all six values, none stale.
+    run.assert_output_contains("stale cleanup: 6 duty values set, 0 stale");
+    let requests = h.requests()[before..].to_vec();
+    let update = requests
+        .iter()
+        .position(|r| r.path.ends_with("SyncByCommonNames"))
+        .unwrap_or_else(|| panic!("no update\n{run}"));
+    let searches_after = requests[update..]
+        .iter()
+        .filter(|r| r.query.contains("Criteria="))
+        .count();
+    // The held page, then the search again (its three pages).
+    assert!(
+        searches_after >= 3,
+        "the search was not sent again after the update: {:?}\n{run}",
+        requests
+            .iter()
+            .map(|r| (&r.method, &r.path, &r.query))
+            .collect::<Vec<_>>()
+    );
+}

@@ -136,6 +136,19 @@ pub enum AthocError {
         total: usize,
         reason: String,
     },
+
+    /// The users matching the query changed between two pages of one fetch
+    /// (`TotalUsers` moved), so the pages do not make one directory. Not a
+    /// sign that paging works differently: fetching again later can succeed.
+    #[error(
+        "the AtHoc user directory changed while it was being fetched (TotalUsers went from \
+         {from} to {to} at Offset={offset}); nothing was changed — the next sync will try again"
+    )]
+    DirectoryChanged {
+        from: usize,
+        to: usize,
+        offset: usize,
+    },
 }
 
 fn retry_after_text(retry_after: &Option<Duration>) -> String {
@@ -172,7 +185,9 @@ impl AthocError {
         self.is_retryable()
             || matches!(
                 self,
-                AthocError::InvalidResponse { .. } | AthocError::IncompleteDirectory { .. }
+                AthocError::InvalidResponse { .. }
+                    | AthocError::IncompleteDirectory { .. }
+                    | AthocError::DirectoryChanged { .. }
             )
     }
 
@@ -208,7 +223,9 @@ impl AthocError {
     /// The endpoint the error happened at, when there is one.
     pub fn endpoint(&self) -> Option<&str> {
         match self {
-            AthocError::Config { .. } | AthocError::IncompleteDirectory { .. } => None,
+            AthocError::Config { .. }
+            | AthocError::IncompleteDirectory { .. }
+            | AthocError::DirectoryChanged { .. } => None,
             AthocError::Authentication { endpoint, .. }
             | AthocError::Forbidden { endpoint, .. }
             | AthocError::Unauthorized { endpoint, .. }
@@ -341,6 +358,15 @@ mod tests {
                     fetched: 1,
                     total: 2,
                     reason: d(),
+                },
+                false,
+                true,
+            ),
+            (
+                AthocError::DirectoryChanged {
+                    from: 1,
+                    to: 2,
+                    offset: 1,
                 },
                 false,
                 true,

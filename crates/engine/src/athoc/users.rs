@@ -364,7 +364,7 @@ where
             break format!("paging stopped after Offset={last} short of TotalUsers");
         };
         let page = page?;
-        check_total(&gathered, total, page.total, offset)?;
+        check_total(total, page.total, offset)?;
         last = offset;
         if page.users.is_empty() {
             break format!("paging stopped at Offset={offset} with an empty page");
@@ -416,7 +416,7 @@ where
         reason,
     };
     let second = fetch(1).await?;
-    check_total(gathered, total, second.total, 1)?;
+    check_total(total, second.total, 1)?;
     // With one record per page, page numbers and record indexes coincide.
     let meaning = if page_len == 1 || second.users.first() == first.users.get(1) {
         OffsetMeaning::RecordIndex
@@ -439,19 +439,16 @@ where
     Ok((meaning, second))
 }
 
-fn check_total(
-    gathered: &Gathered,
-    total: usize,
-    now: usize,
-    offset: usize,
-) -> Result<(), AthocError> {
+/// A page's `TotalUsers` must be page 0's: otherwise the directory changed
+/// between the two, and the pages cannot be put together.
+fn check_total(total: usize, now: usize, offset: usize) -> Result<(), AthocError> {
     if now == total {
         Ok(())
     } else {
-        Err(AthocError::IncompleteDirectory {
-            fetched: gathered.logins.len(),
-            total,
-            reason: format!("TotalUsers changed from {total} to {now} at Offset={offset} (the directory changed during the fetch)"),
+        Err(AthocError::DirectoryChanged {
+            from: total,
+            to: now,
+            offset,
         })
     }
 }
@@ -892,7 +889,11 @@ mod tests {
         assert!(
             matches!(
                 result,
-                Err(AthocError::IncompleteDirectory { total: 2500, .. })
+                Err(AthocError::DirectoryChanged {
+                    from: 2500,
+                    to: 2501,
+                    offset: 2
+                })
             ),
             "{result:?}"
         );

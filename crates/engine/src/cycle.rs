@@ -492,9 +492,13 @@ impl SyncContext {
                 // The batches' own updates change who has a duty value, so
                 // the search's pages may disagree: it is sent again, now
                 // that the batches are done.
-                Some((Err(CycleError::Athoc(e @ AthocError::DirectoryChanged { .. })), _)) => {
+                Some((
+                    Err(CycleError::Athoc(AthocError::DirectoryChanged { from, to, .. })),
+                    _,
+                )) => {
                     tracing::info!(
-                        "{e} (this cycle's updates landed between its pages); searching again"
+                        "the stale cleanup's search saw TotalUsers go from {from} to {to} between \
+                         its pages (this cycle's updates landed meanwhile); searching again"
                     );
                     (self.duty_values().await?, None)
                 }

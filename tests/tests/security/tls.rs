@@ -138,6 +138,25 @@ fn empty_system_trust_store_degrades_to_ssl_cert_path() {
 }
 
 #[test]
+fn plain_http_to_loopback_never_reads_the_system_trust_store() {
+    // The simulator on http://127.0.0.1: nothing to verify, so an empty
+    // trust store is no concern (and is not read: under Wine that is
+    // crypt32 building its root store).
+    let mut h = Harness::new(org(50, []));
+    let empty = h.root().join("no-system-cas");
+    std::fs::create_dir_all(&empty).unwrap_or_else(|e| panic!("{e}"));
+    h.child_env("SSL_CERT_DIR", &empty.display().to_string());
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
+    let once = h.once();
+    once.assert_success();
+    assert!(
+        !once.output().contains("ca-certificates") && !h.log_text().contains("CA certificates"),
+        "an http site warned about the trust store:\n{once}"
+    );
+    h.assert_duty(&login(42), Some(&athoc_on(0, "14:30:00")), &once);
+}
+
+#[test]
 fn plain_http_to_another_host_is_a_config_error_before_any_packet() {
     let mut h = Harness::new(org(5, []));
     // Any request to 192.0.2.1 (a documentation address) would go through this proxy.

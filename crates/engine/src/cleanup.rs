@@ -49,6 +49,24 @@ pub struct CleanupSelection {
     pub needs_approval: bool,
 }
 
+/// How many users hold a duty value after `updates` (oldest first: a login
+/// and whether it was set, or else cleared) were applied to `before`, the
+/// logins that held one: what the next search for set values will find.
+pub fn values_after<'a>(
+    before: impl IntoIterator<Item = &'a Login>,
+    updates: &[(Login, bool)],
+) -> usize {
+    let mut holding: std::collections::HashSet<&Login> = before.into_iter().collect();
+    for (login, set) in updates {
+        if *set {
+            holding.insert(login);
+        } else {
+            holding.remove(login);
+        }
+    }
+    holding.len()
+}
+
 /// Picks the stale duty values among `values` (each user's login and the
 /// duty attribute as AtHoc stores it: naive local time of `tz` written in
 /// `format`). Blank values are ignored. `needs_approval` is

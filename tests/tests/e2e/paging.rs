@@ -101,3 +101,48 @@ fn a_later_run_asks_for_the_cleanup_pages_it_expects_at_once() {
         h.assert_duty(&login(i), Some(&fresh), &run);
     }
 }
+
+/// The cleanup's search goes out beside the batches, so it sees AtHoc
+/// before their updates; what the next search should expect is what those
+/// updates left. Here a first run books 25 people on while its search finds
+/// nobody with a value: the next run still asks for the three pages at once.
+#[test]
+fn the_next_cleanup_expects_the_values_this_cycles_batches_set() {
+    let config = SimConfig {
+        offset_mode: OffsetMode::Page,
+        latency: std::time::Duration::from_millis(40),
+        ..SimConfig::default()
+    };
+    let mut h = Harness::with_config(config, generate_users(30));
+    h.set("PAGE_SIZE", "10").set("TIME_ZONE", "UTC");
+    let on = (chrono::Utc::now().naive_utc() - chrono::Duration::minutes(5))
+        .format("%Y%m%d%H%M%S")
+        .to_string();
+    let rows: String = (1..=25)
+        .map(|i| bobo_row("BON", &format!("{i:05}"), &on))
+        .collect();
+    h.drop_file(&format!("BOBO_{}_{}_output.csv", &on[..8], &on[8..]), rows);
+    let first = h.once();
+    first.assert_success();
+    first.assert_output_contains("stale cleanup (searched beside the batches): 0 duty values set");
+
+    h.sim().clear_requests();
+    let run = h.once();
+    run.assert_success();
+    run.assert_output_contains("stale cleanup: 25 duty values set, 0 stale");
+    let mut pages = cleanup_pages(&h);
+    pages.sort_unstable();
+    assert_eq!(
+        pages.iter().map(|p| p.0).collect::<Vec<_>>(),
+        [0, 1, 2],
+        "{pages:?}\n{}",
+        run.output()
+    );
+    // The three were in flight together: page 0 did not go first alone.
+    assert_eq!(
+        pages.iter().map(|p| p.1).max(),
+        Some(2),
+        "{pages:?}\n{}",
+        run.output()
+    );
+}

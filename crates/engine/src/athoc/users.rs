@@ -500,6 +500,14 @@ impl AthocClient {
         *lock(&self.inner.directory_totals) = totals;
     }
 
+    /// Takes `total` as what the query with `criteria` will match next
+    /// time: for a caller that knows the directory changed since the fetch
+    /// (e.g. by its own updates).
+    pub fn expect_directory_total(&self, criteria: Option<&str>, total: usize) {
+        let query = criteria.map(str::trim).unwrap_or_default().to_owned();
+        lock(&self.inner.directory_totals).insert(query, total);
+    }
+
     fn learn_offset_meaning(&self, meaning: OffsetMeaning) {
         if matches!(
             meaning,

@@ -151,3 +151,19 @@ fn dst_fold_value_reads_the_earlier_instant() {
     assert_eq!(selection.stale.len(), 1);
     assert_eq!(selection.stale[0].at, utc("2025-10-26 00:30:00"));
 }
+
+#[rstest]
+#[case::nothing_changed(&["a", "b"], &[], 2)]
+#[case::set_adds_a_new_holder_once(&["a"], &[("b", true), ("b", true), ("a", true)], 2)]
+#[case::clear_removes_a_holder(&["a", "b"], &[("a", false)], 1)]
+#[case::clearing_one_who_held_nothing(&["a"], &[("z", false)], 1)]
+#[case::the_last_update_wins(&["a"], &[("a", false), ("a", true), ("b", true), ("b", false)], 1)]
+fn values_after_applies_the_updates_in_order(
+    #[case] before: &[&str],
+    #[case] updates: &[(&str, bool)],
+    #[case] expected: usize,
+) {
+    let before: Vec<Login> = before.iter().map(|l| login(l)).collect();
+    let updates: Vec<(Login, bool)> = updates.iter().map(|(l, set)| (login(l), *set)).collect();
+    assert_eq!(values_after(&before, &updates), expected);
+}

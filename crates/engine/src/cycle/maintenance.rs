@@ -323,6 +323,9 @@ impl SyncContext {
                 .then_some(floor),
             None => None,
         };
+        if let Some(floor) = batches_since {
+            self.expect_values_after(&values, floor).await;
+        }
         if let (Some(floor), false) = (batches_since, selection.stale.is_empty()) {
             let stale: Vec<Login> = selection.stale.iter().map(|s| s.login.clone()).collect();
             let sent = self
@@ -409,10 +412,37 @@ impl SyncContext {
         Ok(report)
     }
 
+    /// The search for set duty values saw AtHoc before the batches since
+    /// `floor` were applied: the next search expects what they left, not
+    /// what it saw (else pages the batches filled go out a round trip late,
+    /// and answered after the next cycle's updates, they no longer add up).
+    async fn expect_values_after(&self, values: &[(Login, String)], floor: BatchId) {
+        match self
+            .store
+            .call(move |s| s.applied_updates_after(floor))
+            .await
+        {
+            Ok(updates) => {
+                let total = cleanup::values_after(values.iter().map(|(l, _)| l), &updates);
+                self.client
+                    .expect_directory_total(Some(&self.duty_criteria()), total);
+            }
+            Err(e) => tracing::warn!(
+                "cannot read this cycle's applied updates ({e}); the next stale cleanup may \
+                 take a round trip more"
+            ),
+        }
+    }
+
+    /// The `Criteria` of the search for set duty values.
+    fn duty_criteria(&self) -> String {
+        format!("{} pr", self.settings.fields.duty_attribute)
+    }
+
     /// Each user's duty value as AtHoc holds it (users with a value).
     pub(super) async fn duty_values(&self) -> Result<Vec<(Login, String)>, CycleError> {
         let duty = self.settings.fields.duty_attribute.as_str();
-        let criteria = format!("{duty} pr");
+        let criteria = self.duty_criteria();
         let directory = match self
             .client
             .fetch_users_matching(&[duty], Some(&criteria))

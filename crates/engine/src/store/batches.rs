@@ -583,6 +583,32 @@ impl Store {
         Ok(sent)
     }
 
+    /// The updates AtHoc applied in batches begun after `after`, oldest
+    /// first: each login with whether its value was set (or cleared).
+    pub fn applied_updates_after(&self, after: BatchId) -> Result<Vec<(Login, bool)>, StoreError> {
+        let action = "read the updates applied since a batch";
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT login, action FROM records WHERE batch_id > ?1 AND state = 'applied'
+                     AND action IN ('set', 'clear') AND login IS NOT NULL ORDER BY id",
+            )
+            .map_err(sql(action))?;
+        let rows = stmt
+            .query_map([after.0], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(sql(action))?;
+        let mut updates = Vec::new();
+        for row in rows {
+            let (login, kind) = row.map_err(sql(action))?;
+            if let Some(login) = Login::new(&login) {
+                updates.push((login, kind == ActionKind::Set.as_str()));
+            }
+        }
+        Ok(updates)
+    }
+
     /// Records journalled by batches that never finished (the process
     /// stopped between journalling and recording outcomes) and still without
     /// an outcome, oldest first.

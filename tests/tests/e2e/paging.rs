@@ -82,21 +82,8 @@ fn a_later_run_asks_for_the_cleanup_pages_it_expects_at_once() {
     h.sim().clear_requests();
     let run = h.once();
     run.assert_success();
-    let mut second = cleanup_pages(&h);
-    second.sort_unstable();
-    assert_eq!(
-        second.iter().map(|p| p.0).collect::<Vec<_>>(),
-        [0, 1, 2],
-        "{second:?}\n{}",
-        run.output()
-    );
-    // Page 0 no longer goes first alone: the three were in flight together.
-    assert_eq!(
-        second.iter().map(|p| p.1).max(),
-        Some(2),
-        "{second:?}\n{}",
-        run.output()
-    );
+    // Page 0 no longer goes first alone.
+    assert_three_cleanup_pages_together(&h, &run);
     for i in 1..=25 {
         h.assert_duty(&login(i), Some(&fresh), &run);
     }
@@ -130,7 +117,13 @@ fn the_next_cleanup_expects_the_values_this_cycles_batches_set() {
     let run = h.once();
     run.assert_success();
     run.assert_output_contains("stale cleanup: 25 duty values set, 0 stale");
-    let mut pages = cleanup_pages(&h);
+    assert_three_cleanup_pages_together(&h, &run);
+}
+
+/// The run's stale-cleanup search asked for pages 0, 1 and 2, all three in
+/// flight together.
+fn assert_three_cleanup_pages_together(h: &Harness, run: &Run) {
+    let mut pages = cleanup_pages(h);
     pages.sort_unstable();
     assert_eq!(
         pages.iter().map(|p| p.0).collect::<Vec<_>>(),
@@ -138,7 +131,6 @@ fn the_next_cleanup_expects_the_values_this_cycles_batches_set() {
         "{pages:?}\n{}",
         run.output()
     );
-    // The three were in flight together: page 0 did not go first alone.
     assert_eq!(
         pages.iter().map(|p| p.1).max(),
         Some(2),

@@ -229,10 +229,14 @@ pub async fn run_checks(state: State<'_, AppState>) -> Result<Vec<CheckDto>> {
 
 /// `get_settings` result.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
 pub struct SettingsSnapshotDto {
     #[ts(type = "SettingsValues")]
     pub values: SettingsValues,
     pub secrets: SecretsStatus,
+    /// The `.env` the app was started with (`--env-file`): the settings are
+    /// that file's, shown but not editable here.
+    pub env_file: Option<String>,
 }
 
 /// The settings as saved (running from a `.env`: what it resolved to),
@@ -262,6 +266,11 @@ pub fn get_settings(state: State<'_, AppState>) -> Result<SettingsSnapshotDto> {
     Ok(SettingsSnapshotDto {
         values: settings_io::mask_proxies(saved),
         secrets,
+        env_file: state
+            .launch
+            .env_file
+            .as_ref()
+            .map(|p| p.display().to_string()),
     })
 }
 
@@ -292,6 +301,11 @@ pub async fn save_settings<R: Runtime>(
     state: State<'_, AppState>,
     values: SettingsValues,
 ) -> Result<SaveSettingsResultDto> {
+    // Saved to the settings file, it would be ignored: the engine restarts
+    // from the `.env` (and the window would say "applied").
+    if let Some(env_file) = &state.launch.env_file {
+        return Err(ApiError::settings_from_env_file(env_file));
+    }
     let errors = match from_window(&state, values) {
         Ok(values) => settings_io::save(&values, &state.launch.locations)?,
         Err(errors) => errors,
@@ -335,6 +349,9 @@ pub fn store_secrets(
     state: State<'_, AppState>,
     mut request: StoreSecretsRequest,
 ) -> Result<SecretsStatus> {
+    if let Some(env_file) = &state.launch.env_file {
+        return Err(ApiError::settings_from_env_file(env_file));
+    }
     request.values = from_window(&state, std::mem::take(&mut request.values))
         .map_err(|errors| settings_io::invalid(&errors))?;
     settings_io::store_secrets(&keyring(), &request, &state.launch.locations)

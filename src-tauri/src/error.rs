@@ -39,6 +39,10 @@ pub enum ApiError {
     /// The Python tool's `.env` / database could not be read.
     #[error("{0}")]
     ImportFailed(String),
+    /// The app runs from a `.env` (`--env-file`): its settings are that
+    /// file's, so they cannot be changed from the window.
+    #[error("{0}")]
+    SettingsFromEnvFile(String),
     /// Anything else.
     #[error("{0}")]
     Internal(String),
@@ -57,8 +61,19 @@ impl ApiError {
             ApiError::KeyringUnavailable(_) => "keyring_unavailable",
             ApiError::Io(_) => "io",
             ApiError::ImportFailed(_) => "import_failed",
+            ApiError::SettingsFromEnvFile(_) => "settings_from_env_file",
             ApiError::Internal(_) => "internal",
         }
+    }
+
+    /// What saving settings or secrets gets while the app runs from `env_file`.
+    pub fn settings_from_env_file(env_file: &std::path::Path) -> ApiError {
+        ApiError::SettingsFromEnvFile(format!(
+            "BoboSync was started with --env-file {}: its settings are read from that file, so \
+             nothing changed here would be used. Edit that file and restart BoboSync, or import \
+             it (Import from the Python tool's .env…) and start BoboSync without --env-file",
+            env_file.display()
+        ))
     }
 
     /// The error a command needing a running engine gets in setup mode.

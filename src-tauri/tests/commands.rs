@@ -22,10 +22,18 @@ use tauri::WebviewWindow;
 use support::inside_keyring;
 
 fn app(dir: &Path) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    app_with(dir, None)
+}
+
+/// The app as `bobosync-tray [--env-file env_file]` starts it.
+fn app_with(
+    dir: &Path,
+    env_file: Option<std::path::PathBuf>,
+) -> (tauri::App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let locations = Locations::under(&dir.join("config"), &dir.join("data"));
     let launch = Launch {
         locations,
-        env_file: None,
+        env_file,
         hidden: true,
         show_window: false,
         demo_if_unconfigured: false,
@@ -179,6 +187,53 @@ fn settings_are_validated_by_the_engine_and_saved_without_secrets() {
     let back = call(&w, "get_settings", json!({})).unwrap();
     assert_eq!(back["values"]["athoc.org_code"], "ORG1");
     assert_eq!(back["values"]["time.zone"], "Europe/London");
+    assert_eq!(back["envFile"], Value::Null);
+}
+
+/// Started with `--env-file`, the engine runs from that file: settings saved
+/// from the window would be written elsewhere and silently ignored (the
+/// window even said "applied"), so saving them, or secrets, is refused and
+/// says what to do instead.
+#[test]
+fn started_with_an_env_file_settings_and_secrets_are_not_saved_from_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join(".env");
+    std::fs::write(
+        &env,
+        "ATHOC_SERVER_URL=https://athoc.example\nORG_CODE=O\nCLIENT_ID=c\nAPIUSER=u\n\
+         CLIENT_SECRET=cs-value\nPASSWORD=pw-value\n",
+    )
+    .unwrap();
+    let (_app, w) = app_with(dir.path(), Some(env.clone()));
+    let shown = call(&w, "get_settings", json!({})).unwrap();
+    assert_eq!(
+        shown["envFile"],
+        json!(env.display().to_string()),
+        "{shown}"
+    );
+
+    let values = json!({
+        "athoc.server_url": "https://athoc.example",
+        "athoc.org_code": "ORG2",
+        "athoc.client_id": "c",
+        "athoc.username": "u",
+    });
+    let refused = call(&w, "save_settings", json!({"values": values})).unwrap_err();
+    assert_eq!(refused["kind"], "settings_from_env_file", "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains(&env.display().to_string()) && message.contains("Edit that file"),
+        "{message}"
+    );
+    assert!(!dir.path().join("config/settings.toml").exists());
+    let refused = call(
+        &w,
+        "store_secrets",
+        json!({"request": {"values": values, "password": "new-pw"}}),
+    )
+    .unwrap_err();
+    assert_eq!(refused["kind"], "settings_from_env_file", "{refused}");
+    assert!(!refused.to_string().contains("new-pw"), "{refused}");
 }
 
 /// The operator's answer to the next OS file dialog.

@@ -6,8 +6,9 @@
 //!   engine refuses, a stale cleanup waiting for approval) and each button;
 //!   the approval's confirmation dialog (Cancel changes nothing, Approve
 //!   clears the 30 values in AtHoc);
-//! - dark (`GTK_THEME=Adwaita:dark`): the unsaved-settings guard (Stay,
-//!   Discard) and a sync opened from History.
+//! - dark (`GTK_THEME=Adwaita:dark`): the `.env`'s settings shown but not
+//!   editable, the unsaved-settings guard (Stay, Discard) on the app's own
+//!   options, and a sync opened from History.
 //!
 //! Screenshots of each state at 800×600 and at the narrowest width the
 //! window allows go to `target/ui-e2e-screenshots/<test>/`.
@@ -423,14 +424,35 @@ async fn guard_and_history(wd: &WebDriver, site: &Site) -> TestResult {
     assert_eq!((bg.as_str(), dark), (DARK_BG, true), "not dark");
     shot_sizes(wd, shots, "01-status-dark").await?;
 
-    // ── Settings: an edit, then Stay keeps it ──
+    // ── Settings: the .env's, shown but not editable ──
     wd.click_when_ready(&By::css("button[data-page=settings]"), LIMIT)
         .await?;
     wd.wait_element_text(&page_title, "Settings", LIMIT).await?;
-    let collar = field("fields.collar_attribute");
-    let el = wd.wait_for(&collar, LIMIT).await?;
+    wd.wait_element_text(
+        &By::css("[data-testid=env-file-notice]"),
+        "BoboSync was started with --env-file",
+        LIMIT,
+    )
+    .await?;
+    // Shown (`wait_for` would wait for it to be enabled as well).
+    let el = wd
+        .find(&field("fields.collar_attribute"))
+        .await?
+        .expect("the collar-number field");
     assert_eq!(wd.property(&el, "value").await?, "Collar-Number");
-    wd.type_into(&collar, "Badge-Number", LIMIT).await?;
+    let disabled = wd
+        .execute(
+            "return [...document.querySelectorAll('fieldset.settings-fields [name]')]\
+             .every((e) => e.matches(':disabled'))",
+        )
+        .await?;
+    assert_eq!(disabled, serde_json::json!(true), "a setting can be edited");
+
+    // ── An unsaved edit of the app's own options, then Stay keeps it ──
+    let close_to_tray = By::css("#pref-close-to-tray");
+    let el = wd.wait_for(&close_to_tray, LIMIT).await?;
+    assert_eq!(wd.property(&el, "checked").await?, serde_json::json!(true));
+    wd.click_when_ready(&close_to_tray, LIMIT).await?;
     wd.wait_element_text(
         &By::css("[data-testid=unsaved-count]"),
         "1 setting changed",
@@ -457,8 +479,8 @@ async fn guard_and_history(wd: &WebDriver, site: &Site) -> TestResult {
             .and_then(|d| d.is_none().then_some(()))
     });
     wd.wait_element_text(&page_title, "Settings", LIMIT).await?;
-    let el = wd.wait_for(&collar, LIMIT).await?;
-    assert_eq!(wd.property(&el, "value").await?, "Badge-Number");
+    let el = wd.wait_for(&close_to_tray, LIMIT).await?;
+    assert_eq!(wd.property(&el, "checked").await?, serde_json::json!(false));
     wd.wait_element_text(
         &By::css("[data-testid=unsaved-count]"),
         "1 setting changed",
@@ -478,8 +500,8 @@ async fn guard_and_history(wd: &WebDriver, site: &Site) -> TestResult {
     wd.click_when_ready(&By::css("button[data-page=settings]"), LIMIT)
         .await?;
     wd.wait_element_text(&page_title, "Settings", LIMIT).await?;
-    let el = wd.wait_for(&collar, LIMIT).await?;
-    assert_eq!(wd.property(&el, "value").await?, "Collar-Number");
+    let el = wd.wait_for(&close_to_tray, LIMIT).await?;
+    assert_eq!(wd.property(&el, "checked").await?, serde_json::json!(true));
     // Nothing unsaved: leaving asks nothing.
     wd.click_when_ready(&By::css("button[data-page=history]"), LIMIT)
         .await?;

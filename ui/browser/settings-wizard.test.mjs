@@ -25,8 +25,8 @@ async function open(scenario = 'configured') {
   page.errors = errors;
   return page;
 }
-async function openSettings() {
-  const page = await open();
+async function openSettings(scenario = 'configured') {
+  const page = await open(scenario);
   await page.getByRole('navigation', { name: 'Pages' }).getByRole('button', { name: 'Settings' }).click();
   await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
   await page.getByLabel('Organization code').waitFor();
@@ -215,6 +215,32 @@ describe('settings page', () => {
       await page.close();
     });
   }
+  it('started with --env-file: the settings are shown, not editable, and the notice says where they come from', async () => {
+    const page = await openSettings('envfile');
+    const notice = page.getByTestId('env-file-notice');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /\/srv\/bobosync\/\.env/);
+    assert.match(await notice.innerText(), /edit that file and restart BoboSync/);
+    // Every engine setting is disabled; the app's own options are not.
+    const fields = page.locator('fieldset.settings-fields input[name], fieldset.settings-fields select[name]');
+    assert.equal(await fields.count(), 43);
+    for (const field of await fields.all()) assert.equal(await field.isDisabled(), true, await field.getAttribute('name'));
+    assert.equal(await page.getByLabel(/Start BoboSync at login/).isDisabled(), false);
+    assert.equal(await page.getByRole('button', { name: 'Test connection' }).isDisabled(), true);
+    // No keyring indicator that would say "not stored": the secrets are the file's.
+    assert.equal(await page.getByTestId('stored-password').count(), 0);
+    assert.match(await page.getByTestId('secrets-from-env-file').innerText(), /\/srv\/bobosync\/\.env/);
+    // The app's options still save, without touching the settings.
+    await page.getByLabel(/Start BoboSync at login/).check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved and applied.').waitFor();
+    const m = await mock(page);
+    assert.equal(m.preferences.startAtLogin, true);
+    assert.equal(m.calls.filter((c) => c.cmd === 'save_settings').length, 0, 'save_settings was not called');
+    await page.screenshot({ path: join(shots, 'settings-env-file.png') });
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  });
 });
 
 describe('wizard steps', () => {

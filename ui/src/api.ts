@@ -82,6 +82,8 @@ export type RecordAction = ActionKind;
  * - `keyring_unavailable`: the OS keyring cannot be used on this machine.
  * - `io`: a file or folder could not be read or written (message names it).
  * - `import_failed`: the Python tool's `.env` / database could not be read.
+ * - `settings_from_env_file`: the app runs from a `.env` (`--env-file`), so
+ *   settings and secrets cannot be saved from the window.
  * - `internal`: anything else; the message says what, the log has details.
  */
 export type ApiErrorKind = ApiErrorDto['kind'];

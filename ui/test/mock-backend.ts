@@ -17,8 +17,8 @@ import { ENGINE_EVENT } from '../src/api';
  * nothing waiting; `attention`: no approval, two failed files, health
  * `error` (the incident that goes with it arrives as an event: see
  * {@link emitEngineEvent}, `AUTH_INCIDENT`); `demo`: the simulator runs
- * (not configured). */
-export type Scenario = 'fresh' | 'configured' | 'empty' | 'attention' | 'demo';
+ * (not configured); `envfile`: `configured`, started with `--env-file`. */
+export type Scenario = 'fresh' | 'configured' | 'empty' | 'attention' | 'demo' | 'envfile';
 
 /** Emits the backend's "closing the window was held back" (tests: `window.__closeBlocked`). */
 export function emitCloseBlocked(): void {
@@ -180,7 +180,12 @@ const PREVIEW: PreviewDto = {
 /** Installs the fake. Returns its live state. */
 export function installMockBackend(scenario: Scenario = 'configured'): MockState {
   const configured = scenario !== 'fresh' && scenario !== 'demo';
-  const seeded = scenario === 'configured' || scenario === 'attention' || scenario === 'demo';
+  const seeded = scenario === 'configured' || scenario === 'attention' || scenario === 'demo' || scenario === 'envfile';
+  const envFile = scenario === 'envfile' ? '/srv/bobosync/.env' : null;
+  const fromEnvFile = () => ({
+    kind: 'settings_from_env_file',
+    message: `BoboSync was started with --env-file ${envFile}: its settings are read from that file`,
+  });
   const s: MockState = {
     configured,
     mode: scenario === 'demo' ? 'demo' : configured ? 'live' : 'setup',
@@ -304,10 +309,11 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
         case 'run_checks':
           return CHECKS;
         case 'get_settings':
-          return { values: s.values, secrets: stored() };
+          return { values: s.values, secrets: stored(), envFile };
         case 'validate_settings':
           return fakeValidate(args.values ?? {});
         case 'save_settings': {
+          if (envFile) throw fromEnvFile();
           const errors = fakeValidate(args.values ?? {});
           if (errors.length) return { saved: false, applied: false, errors };
           const first = !s.configured;
@@ -322,6 +328,7 @@ export function installMockBackend(scenario: Scenario = 'configured'): MockState
           return { saved: true, applied: true, errors: [] };
         }
         case 'store_secrets': {
+          if (envFile) throw fromEnvFile();
           const r = args.request ?? {};
           const v = r.values ?? {};
           if (!v['athoc.server_url'] || !v['athoc.org_code'] || !v['athoc.client_id'] || !v['athoc.username'])

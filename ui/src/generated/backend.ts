@@ -109,7 +109,7 @@ export type SettingsValues = Partial<Record<SettingKey, string>>;
 /**
  * A failed command, serialized as `{ "kind": "...", "message": "..." }`.
  */
-export type ApiErrorDto = { "kind": "not_configured", "message": string } | { "kind": "invalid_settings", "message": string } | { "kind": "auth_rejected", "message": string } | { "kind": "unreachable", "message": string } | { "kind": "busy", "message": string } | { "kind": "not_found", "message": string } | { "kind": "keyring_unavailable", "message": string } | { "kind": "io", "message": string } | { "kind": "import_failed", "message": string } | { "kind": "internal", "message": string };
+export type ApiErrorDto = { "kind": "not_configured", "message": string } | { "kind": "invalid_settings", "message": string } | { "kind": "auth_rejected", "message": string } | { "kind": "unreachable", "message": string } | { "kind": "busy", "message": string } | { "kind": "not_found", "message": string } | { "kind": "keyring_unavailable", "message": string } | { "kind": "io", "message": string } | { "kind": "import_failed", "message": string } | { "kind": "settings_from_env_file", "message": string } | { "kind": "internal", "message": string };
 
 /**
  * The engine's health, worst first after `Paused`.
@@ -398,7 +398,12 @@ export type SecretsStatus = { passwordStored: boolean, clientSecretStored: boole
 /**
  * `get_settings` result.
  */
-export type SettingsSnapshotDto = { values: SettingsValues, secrets: SecretsStatus, };
+export type SettingsSnapshotDto = { values: SettingsValues, secrets: SecretsStatus, 
+/**
+ * The `.env` the app was started with (`--env-file`): the settings are
+ * that file's, shown but not editable here.
+ */
+envFile: string | null, };
 
 /**
  * `save_settings` result. `saved`: the file was written; `applied`: the

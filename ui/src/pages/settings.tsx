@@ -252,6 +252,8 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
   const [savedPrefs, setSavedPrefs] = useState<api.AppPreferencesDto | null>(null);
   const [prefs, setPrefs] = useState<api.AppPreferencesDto | null>(null);
   const [secrets, setSecrets] = useState<SecretsStatus>({ passwordStored: false, clientSecretStored: false });
+  /** The `.env` the app runs from (`--env-file`): its settings are shown, not edited. */
+  const [envFile, setEnvFile] = useState<string | null>(null);
   const v = useValidation(values ?? {});
   useSecretsStatus(values, setSecrets);
   const act = useAction();
@@ -271,6 +273,7 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
       setSavedValues(s.values);
       setValues(s.values);
       setSecrets(s.secrets);
+      setEnvFile(s.envFile);
     });
     void prefsAct.run(async () => {
       const p = await api.getAppPreferences();
@@ -391,7 +394,11 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
       noValidate
     >
       <div class="actions" role="group" aria-label="Settings tools">
-        <button type="button" disabled={act.busy} onClick={() => void act.run(async () => setTest(await api.testConnection(values)))}>
+        <button
+          type="button"
+          disabled={act.busy || envFile !== null}
+          onClick={() => void act.run(async () => setTest(await api.testConnection(values)))}
+        >
           Test connection
         </button>
         <button type="button" disabled={act.busy} onClick={() => void importEnv().catch((e) => act.setError(api.toApiError(e).message))}>
@@ -399,6 +406,16 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
         </button>
         <span class="help">Test connection uses the values in the form, saved or not.</span>
       </div>
+      {envFile !== null && (
+        <Notice tone="info">
+          <span data-testid="env-file-notice">
+            These settings are read from <code>{envFile}</code>: BoboSync was started with <code>--env-file</code>, so they
+            are shown here but cannot be changed from this window (the Checks page tests the connection with them). To change
+            them, edit that file and restart BoboSync — or import it with “Import from the Python tool's .env…” and start
+            BoboSync without <code>--env-file</code>, to manage them here.
+          </span>
+        </Notice>
+      )}
       {showSummary && v.errors.length > 0 && <ErrorSummary errors={v.errors} focusRef={summary} />}
       <div aria-live="polite">
         <ActionError act={act} />
@@ -440,6 +457,7 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
           </ul>
         </nav>
         <div class="settings-sections">
+          <fieldset class="settings-fields" disabled={envFile !== null}>
           {SECTIONS.map((s) => {
             const basic = s.fields.filter((spec) => !spec.advanced);
             const advanced = s.fields.filter((spec) => spec.advanced);
@@ -453,7 +471,12 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
                   {s.title}
                 </h2>
                 {basic.map(field)}
-                {s.id === 'athoc' && (
+                {s.id === 'athoc' && envFile !== null && (
+                  <p class="help" data-testid="secrets-from-env-file">
+                    The client secret and password are read from {envFile} as well.
+                  </p>
+                )}
+                {s.id === 'athoc' && envFile === null && (
                   <CredentialsForm
                     values={values}
                     secrets={secrets}
@@ -473,6 +496,7 @@ export function SettingsPage({ onSaved }: { onSaved: () => void }) {
               </section>
             );
           })}
+          </fieldset>
           <AppPreferencesForm prefs={prefs} onChange={(p) => { setSaved(null); setPrefs(p); }} />
           <p class="help">Blank fields use the default shown in grey. {FIELDS.size} settings in all.</p>
         </div>

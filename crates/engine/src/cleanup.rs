@@ -54,11 +54,11 @@ pub struct CleanupSelection {
 /// logins that held one: what the next search for set values will find.
 pub fn values_after<'a>(
     before: impl IntoIterator<Item = &'a Login>,
-    updates: &[(Login, bool)],
+    updates: impl IntoIterator<Item = (&'a Login, bool)>,
 ) -> usize {
     let mut holding: std::collections::HashSet<&Login> = before.into_iter().collect();
     for (login, set) in updates {
-        if *set {
+        if set {
             holding.insert(login);
         } else {
             holding.remove(login);

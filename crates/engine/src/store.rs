@@ -32,7 +32,7 @@ mod sync_tracking;
 pub use approvals::{Approval, ApprovalId, ApprovalKind, ApprovalRequest, ApprovalState, Asked};
 pub use batches::{
     ActionKind, BatchCounts, BatchFile, BatchId, BatchStatus, BatchSummary, JournalledRecord,
-    RecordId, RecordOutcome, RecordState,
+    RecordId, RecordOutcome, RecordState, SentUpdate,
 };
 pub use files::{FileFate, FileOutcome, FileState, FileStatus};
 pub use history::{BatchRow, RecordRow};

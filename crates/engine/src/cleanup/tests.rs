@@ -165,5 +165,8 @@ fn values_after_applies_the_updates_in_order(
 ) {
     let before: Vec<Login> = before.iter().map(|l| login(l)).collect();
     let updates: Vec<(Login, bool)> = updates.iter().map(|(l, set)| (login(l), *set)).collect();
-    assert_eq!(values_after(&before, &updates), expected);
+    assert_eq!(
+        values_after(&before, updates.iter().map(|(l, set)| (l, *set))),
+        expected
+    );
 }

@@ -3,6 +3,7 @@
 //! files. Decisions come from the pure `schedule`, `mapping` and `cleanup`
 //! modules; this is where they meet AtHoc and SQLite.
 
+use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
 use crate::athoc::{AthocError, AttributeUpdate, UpdateOutcome};
@@ -293,8 +294,7 @@ impl SyncContext {
     /// trip), and this was the newest batch before them. A stale value of a
     /// login a batch begun since then sent an update for — whatever the
     /// outcome, and whether or not that batch ended well — may already be
-    /// gone or fresh: such users are left out,
-    /// for the next cleanup to judge.
+    /// gone or fresh: such users are left out, for the next cleanup to judge.
     pub(super) async fn cleanup_values(
         &self,
         mut values: Vec<(Login, String)>,
@@ -315,23 +315,41 @@ impl SyncContext {
             )
         };
         let mut selection: CleanupSelection = select(&values);
-        let batches_since = match searched_before {
-            Some(floor) => self
-                .store
-                .call(move |s| Ok(s.last_batch_id()? > floor))
-                .await?
-                .then_some(floor),
+        // The updates of the batches begun since the search, if any began.
+        let since = match searched_before {
+            Some(floor) => {
+                self.store
+                    .call(move |s| {
+                        if s.last_batch_id()? > floor {
+                            s.updates_sent_after(floor).map(Some)
+                        } else {
+                            Ok(None)
+                        }
+                    })
+                    .await?
+            }
             None => None,
         };
-        if let Some(floor) = batches_since {
-            self.expect_values_after(&values, floor).await;
-        }
-        if let (Some(floor), false) = (batches_since, selection.stale.is_empty()) {
-            let stale: Vec<Login> = selection.stale.iter().map(|s| s.login.clone()).collect();
-            let sent = self
-                .store
-                .call(move |s| s.logins_sent_after(floor, &stale))
-                .await?;
+        if let Some(updates) = &since {
+            // The search saw AtHoc before these updates: the next one
+            // expects what they left, not what it saw (else pages the
+            // batches filled go out a round trip late, and answered after
+            // the next cycle's updates, they no longer add up).
+            let applied = updates
+                .iter()
+                .filter(|u| u.applied)
+                .map(|u| (&u.login, u.set));
+            let total = cleanup::values_after(values.iter().map(|(l, _)| l), applied);
+            self.client
+                .expect_directory_total(Some(&self.duty_criteria()), total);
+            // A stale value of a login updated since may be gone or fresh.
+            let updated: HashSet<&Login> = updates.iter().map(|u| &u.login).collect();
+            let sent: HashSet<Login> = selection
+                .stale
+                .iter()
+                .filter(|s| updated.contains(&s.login))
+                .map(|s| s.login.clone())
+                .collect();
             if !sent.is_empty() {
                 tracing::debug!(
                     users = sent.len(),
@@ -343,7 +361,7 @@ impl SyncContext {
         }
         let mut report = CleanupReport {
             values_set: values.len(),
-            searched_during_batches: batches_since.is_some(),
+            searched_during_batches: since.is_some(),
             stale: selection.stale.len(),
             unparseable: selection.unparseable.len(),
             dry_run,
@@ -410,28 +428,6 @@ impl SyncContext {
             "stale cleanup done"
         );
         Ok(report)
-    }
-
-    /// The search for set duty values saw AtHoc before the batches since
-    /// `floor` were applied: the next search expects what they left, not
-    /// what it saw (else pages the batches filled go out a round trip late,
-    /// and answered after the next cycle's updates, they no longer add up).
-    async fn expect_values_after(&self, values: &[(Login, String)], floor: BatchId) {
-        match self
-            .store
-            .call(move |s| s.applied_updates_after(floor))
-            .await
-        {
-            Ok(updates) => {
-                let total = cleanup::values_after(values.iter().map(|(l, _)| l), &updates);
-                self.client
-                    .expect_directory_total(Some(&self.duty_criteria()), total);
-            }
-            Err(e) => tracing::warn!(
-                "cannot read this cycle's applied updates ({e}); the next stale cleanup may \
-                 take a round trip more"
-            ),
-        }
     }
 
     /// The `Criteria` of the search for set duty values.

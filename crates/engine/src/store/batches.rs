@@ -4,7 +4,7 @@
 //! the two leaves the records pending, found again by
 //! [`Store::pending_records_of_unfinished_batches`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -103,6 +103,16 @@ pub struct BatchCounts {
     /// Not sent or failed transiently: still pending.
     pub failed: u32,
     pub invalid: u32,
+}
+
+/// One update a batch sent, for [`Store::updates_sent_after`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentUpdate {
+    pub login: Login,
+    /// A Set (else a Clear).
+    pub set: bool,
+    /// AtHoc applied it.
+    pub applied: bool,
 }
 
 /// How a batch ended, for [`Store::finish_batch`].
@@ -556,54 +566,35 @@ impl Store {
             .map_err(sql("find the newest batch"))
     }
 
-    /// Which of `logins` had an update (a Set or Clear record) in a batch
-    /// begun after `after`, whatever its outcome.
-    pub fn logins_sent_after(
-        &self,
-        after: BatchId,
-        logins: &[Login],
-    ) -> Result<HashSet<Login>, StoreError> {
-        let action = "find the logins a batch updated";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT 1 FROM records WHERE login = ?1 AND batch_id > ?2
-                     AND action IN ('set', 'clear') LIMIT 1",
-            )
-            .map_err(sql(action))?;
-        let mut sent = HashSet::new();
-        for login in logins {
-            if stmt
-                .exists(params![login.as_str(), after.0])
-                .map_err(sql(action))?
-            {
-                sent.insert(login.clone());
-            }
-        }
-        Ok(sent)
-    }
-
-    /// The updates AtHoc applied in batches begun after `after`, oldest
-    /// first: each login with whether its value was set (or cleared).
-    pub fn applied_updates_after(&self, after: BatchId) -> Result<Vec<(Login, bool)>, StoreError> {
-        let action = "read the updates applied since a batch";
+    /// The updates (Set and Clear records) of the batches begun after
+    /// `after`, oldest first, whatever their outcome.
+    pub fn updates_sent_after(&self, after: BatchId) -> Result<Vec<SentUpdate>, StoreError> {
+        let action = "read the updates sent since a batch";
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT login, action FROM records WHERE batch_id > ?1 AND state = 'applied'
+                "SELECT login, action, state FROM records WHERE batch_id > ?1
                      AND action IN ('set', 'clear') AND login IS NOT NULL ORDER BY id",
             )
             .map_err(sql(action))?;
         let rows = stmt
             .query_map([after.0], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
             })
             .map_err(sql(action))?;
         let mut updates = Vec::new();
         for row in rows {
-            let (login, kind) = row.map_err(sql(action))?;
+            let (login, kind, state) = row.map_err(sql(action))?;
             if let Some(login) = Login::new(&login) {
-                updates.push((login, kind == ActionKind::Set.as_str()));
+                updates.push(SentUpdate {
+                    login,
+                    set: kind == ActionKind::Set.as_str(),
+                    applied: state == RecordState::Applied.as_str(),
+                });
             }
         }
         Ok(updates)
@@ -918,28 +909,38 @@ mod tests {
     }
 
     #[test]
-    fn logins_sent_after_a_batch_are_those_its_successors_updated() {
+    fn the_updates_sent_after_a_batch_are_those_of_its_successors() {
         let mut s = store();
         assert_eq!(s.last_batch_id().ok(), Some(BatchId(0)));
         let Ok(first) = s.begin_batch(at(10, 0), &[file("BOBO_1.csv")]) else {
             panic!("begin")
         };
-        assert!(s.journal_plan(first, &sample_plan()).is_ok());
+        let Ok(ids) = s.journal_plan(first, &sample_plan()) else {
+            panic!("journal")
+        };
         assert_eq!(s.last_batch_id().ok(), Some(first));
-        let asked = [login("alice"), login("bob"), login("carol")];
         let sent = |s: &Store, after| {
-            let mut found: Vec<String> = s
-                .logins_sent_after(after, &asked)
+            s.updates_sent_after(after)
                 .unwrap_or_else(|e| panic!("{e}"))
-                .iter()
-                .map(|l| l.as_str().to_owned())
-                .collect();
-            found.sort();
-            found
+                .into_iter()
+                .map(|u| (u.login.as_str().to_owned(), u.set, u.applied))
+                .collect::<Vec<_>>()
         };
         // Set and Clear records count, pending or not; others have no login.
-        assert_eq!(sent(&s, BatchId(0)), ["alice", "bob"]);
+        assert_eq!(
+            sent(&s, BatchId(0)),
+            [
+                ("alice".to_owned(), true, false),
+                ("bob".to_owned(), false, false)
+            ]
+        );
         assert!(sent(&s, first).is_empty());
+        let applied = RecordOutcome::Applied {
+            details: "Updated".into(),
+            user_id: Some(1),
+        };
+        assert!(s.record_outcomes(first, &[(ids[0], applied)]).is_ok());
+        assert_eq!(sent(&s, BatchId(0))[0], ("alice".to_owned(), true, true));
         let Ok(second) = s.begin_batch(at(11, 0), &[file("BOBO_2.csv")]) else {
             panic!("begin")
         };
@@ -948,7 +949,7 @@ mod tests {
             invalid: Vec::new(),
         };
         assert!(s.journal_plan(second, &plan).is_ok());
-        assert_eq!(sent(&s, first), ["carol"]);
+        assert_eq!(sent(&s, first), [("carol".to_owned(), true, false)]);
     }
 
     #[test]

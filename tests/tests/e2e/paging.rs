@@ -53,11 +53,9 @@ fn cleanup_pages(h: &Harness) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// A later run remembers what the last one found: what `Offset` means and
-/// how many users held a duty value, so its stale cleanup asks for all the
-/// pages they fill at once — one round trip instead of two.
-#[test]
-fn a_later_run_asks_for_the_cleanup_pages_it_expects_at_once() {
+/// 30 users, pages of 10 (`Offset` a page number), 40 ms per reply: enough
+/// to tell pages asked for together from pages asked for one after another.
+fn cleanup_pages_site() -> Harness {
     let config = SimConfig {
         offset_mode: OffsetMode::Page,
         latency: std::time::Duration::from_millis(40),
@@ -65,6 +63,15 @@ fn a_later_run_asks_for_the_cleanup_pages_it_expects_at_once() {
     };
     let mut h = Harness::with_config(config, generate_users(30));
     h.set("PAGE_SIZE", "10").set("TIME_ZONE", "UTC");
+    h
+}
+
+/// A later run remembers what the last one found: what `Offset` means and
+/// how many users held a duty value, so its stale cleanup asks for all the
+/// pages they fill at once — one round trip instead of two.
+#[test]
+fn a_later_run_asks_for_the_cleanup_pages_it_expects_at_once() {
+    let h = cleanup_pages_site();
     let fresh = athoc_time(chrono::Utc::now().naive_utc() - chrono::Duration::hours(1));
     for i in 1..=25 {
         h.set_duty(&login(i), &fresh);
@@ -95,13 +102,7 @@ fn a_later_run_asks_for_the_cleanup_pages_it_expects_at_once() {
 /// nobody with a value: the next run still asks for the three pages at once.
 #[test]
 fn the_next_cleanup_expects_the_values_this_cycles_batches_set() {
-    let config = SimConfig {
-        offset_mode: OffsetMode::Page,
-        latency: std::time::Duration::from_millis(40),
-        ..SimConfig::default()
-    };
-    let mut h = Harness::with_config(config, generate_users(30));
-    h.set("PAGE_SIZE", "10").set("TIME_ZONE", "UTC");
+    let h = cleanup_pages_site();
     let on = (chrono::Utc::now().naive_utc() - chrono::Duration::minutes(5))
         .format("%Y%m%d%H%M%S")
         .to_string();

@@ -8,6 +8,7 @@
 //! `XDG_DATA_HOME` on Linux.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use engine::config::Locations;
 
@@ -96,35 +97,43 @@ impl Launch {
     }
 }
 
-/// Whether to set `GDK_GL=disable` before GTK starts: for a launch without
-/// a window (`--hidden`, the login launch), on X11, and only when the
-/// operator has not set `GDK_GL` themselves.
+/// Whether the tray process sets `GDK_GL=disable` before GTK starts: on
+/// X11, unless the operator set `GDK_GL` themselves.
 ///
 /// GTK 3's X11 backend picks GL-capable visuals when it opens the display,
 /// which loads the OS's OpenGL driver into the process at start although
-/// the hidden tray draws nothing: Mesa's software driver alone
-/// (`swrast_dri.so` with `libLLVM`) is ~50 MiB of a 140 MiB idle app.
-/// WebKit then renders a window opened later without acceleration (its
-/// usual path where GL is missing) — same pages, but WebKit's snapshots,
-/// which WebDriver screenshots use, no longer answer, so a launch that
-/// shows the window at once keeps GL. Wayland's backend loads GL lazily.
-pub fn should_disable_gdk_gl(hidden: bool, var: impl Fn(&str) -> Option<String>) -> bool {
+/// the tray process draws nothing with GL (its window is another process):
+/// Mesa's software driver alone (`swrast_dri.so` with `libLLVM`) is ~50 MiB
+/// of a 140 MiB idle app. The window process gets the operator's
+/// environment back, so WebKit renders as it would anywhere (its snapshots,
+/// which WebDriver screenshots use, need GL). Wayland's backend loads GL
+/// lazily.
+pub fn should_disable_gdk_gl(var: impl Fn(&str) -> Option<String>) -> bool {
     let x11 = match var("GDK_BACKEND") {
         Some(backend) if !backend.trim().is_empty() => backend.trim().starts_with("x11"),
         _ => var("WAYLAND_DISPLAY").is_none_or(|d| d.trim().is_empty()),
     };
-    hidden && x11 && var("GDK_GL").is_none()
+    x11 && var("GDK_GL").is_none()
 }
 
-impl Launch {
-    /// Sets `GDK_GL=disable` when [`should_disable_gdk_gl`] says so for
-    /// this launch. Call it before GTK or any other thread starts.
-    pub fn disable_gdk_gl_if_hidden(&self) {
-        #[cfg(target_os = "linux")]
-        if should_disable_gdk_gl(self.hidden && !self.show_window, |k| std::env::var(k).ok()) {
-            std::env::set_var("GDK_GL", "disable");
-        }
+/// Set once the tray process set `GDK_GL` itself (the window process's
+/// environment leaves it out).
+static TRAY_DISABLED_GDK_GL: AtomicBool = AtomicBool::new(false);
+
+/// Sets `GDK_GL=disable` for the tray process when
+/// [`should_disable_gdk_gl`] says so. Call it before GTK or any other
+/// thread starts.
+pub fn disable_gdk_gl_for_the_tray() {
+    #[cfg(target_os = "linux")]
+    if should_disable_gdk_gl(|k| std::env::var(k).ok()) {
+        std::env::set_var("GDK_GL", "disable");
+        TRAY_DISABLED_GDK_GL.store(true, Ordering::SeqCst);
     }
+}
+
+/// Whether [`disable_gdk_gl_for_the_tray`] set `GDK_GL`.
+pub fn tray_disabled_gdk_gl() -> bool {
+    TRAY_DISABLED_GDK_GL.load(Ordering::SeqCst)
 }
 
 #[cfg(test)]
@@ -136,14 +145,12 @@ mod tests {
     use super::*;
 
     #[rstest]
-    #[case::x11_session(true, &[("DISPLAY", ":0")], true)]
-    #[case::window_at_start(false, &[("DISPLAY", ":0")], false)]
-    #[case::wayland_session(true, &[("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")], false)]
-    #[case::x11_forced_under_wayland(true, &[("WAYLAND_DISPLAY", "wayland-0"), ("GDK_BACKEND", "x11")], true)]
-    #[case::wayland_forced(true, &[("GDK_BACKEND", "wayland")], false)]
-    #[case::operator_choice_kept(true, &[("DISPLAY", ":0"), ("GDK_GL", "always")], false)]
-    fn gdk_gl_is_disabled_only_for_a_hidden_start_on_x11_when_unset(
-        #[case] hidden: bool,
+    #[case::x11_session(&[("DISPLAY", ":0")], true)]
+    #[case::wayland_session(&[("WAYLAND_DISPLAY", "wayland-0"), ("DISPLAY", ":0")], false)]
+    #[case::x11_forced_under_wayland(&[("WAYLAND_DISPLAY", "wayland-0"), ("GDK_BACKEND", "x11")], true)]
+    #[case::wayland_forced(&[("GDK_BACKEND", "wayland")], false)]
+    #[case::operator_choice_kept(&[("DISPLAY", ":0"), ("GDK_GL", "always")], false)]
+    fn gdk_gl_is_disabled_for_the_tray_on_x11_when_unset(
         #[case] env: &[(&str, &str)],
         #[case] disabled: bool,
     ) {
@@ -152,7 +159,7 @@ mod tests {
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| (*v).to_owned())
         };
-        assert_eq!(should_disable_gdk_gl(hidden, var), disabled);
+        assert_eq!(should_disable_gdk_gl(var), disabled);
     }
 
     fn parse(args: &[&str], vars: &[(&str, &str)]) -> Result<Launch, LaunchError> {

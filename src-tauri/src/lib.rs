@@ -12,17 +12,19 @@ pub mod error; // the `{kind, message}` error every command rejects with
 pub mod files; // OS file dialogs on the Rust side, export and folder rules
 pub mod launch; // flags and environment switches read at start
 pub mod preferences; // the app's own options (close to tray), beside the settings file
+pub mod relay; // the window process's line protocol and the tray side's command dispatch
 pub mod settings; // raw values ↔ settings file, validation, keyring, import
 pub mod state; // what runs (setup / live / demo), engine start and stop, event forwarding
 pub mod toasts; // desktop notifications for incidents
 pub mod tray; // the tray icon and its menu
-pub mod window; // the main window, created on demand, destroyed when closed
+pub mod window; // the main window's process, started on demand, ended when it closes
+pub mod window_process; // `--window-process`: the web view, relaying commands to the tray
 #[cfg(windows)]
 mod windows_aumid; // Windows: the AppUserModelID toasts need
 
 use std::sync::atomic::Ordering;
 
-use tauri::{Manager as _, RunEvent, Runtime, WindowEvent};
+use tauri::{Manager as _, RunEvent, Runtime};
 
 use crate::launch::{Launch, HIDDEN_FLAG};
 use crate::state::AppState;
@@ -30,7 +32,8 @@ use crate::state::AppState;
 /// The identifier of tauri.conf.json (also the Windows AppUserModelID).
 pub const IDENTIFIER: &str = "org.bobosync.tray";
 
-/// Every command of `ui/src/api.ts`.
+/// Every command of `ui/src/api.ts`, as Tauri's IPC runs them (the tests'
+/// mock runtime); the window process relays the page's to `relay::dispatch`.
 pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         commands::get_status,
@@ -68,8 +71,19 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
     ]
 }
 
-/// Runs the tray app until Quit.
+/// Tauri's context (config, assets, capabilities): one copy, for the tray
+/// process and the window process alike.
+pub fn context() -> tauri::Context<tauri::Wry> {
+    tauri::generate_context!()
+}
+
+/// Runs the tray app until Quit, or the window process until its window
+/// closes.
 pub fn run() {
+    if std::env::args().nth(1).as_deref() == Some(relay::WINDOW_PROCESS_FLAG) {
+        window_process::run();
+        return;
+    }
     let launch = match Launch::from_process() {
         Ok(l) => l,
         Err(e) => {
@@ -78,7 +92,7 @@ pub fn run() {
         }
     };
     // Before GTK or any other thread starts.
-    launch.disable_gdk_gl_if_hidden();
+    launch::disable_gdk_gl_for_the_tray();
     #[cfg(windows)]
     windows_aumid::register(IDENTIFIER, "BoboSync");
     let show_at_start = launch.show_window || !launch.hidden;
@@ -109,12 +123,6 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .manage(app_state)
         .manage(toasts::Toasts::default())
-        .invoke_handler(handler())
-        .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                window::close_requested(window, api);
-            }
-        })
         .setup(move |app| {
             tray::build(app.handle())?;
             let handle = app.handle().clone();
@@ -130,7 +138,7 @@ pub fn run() {
             }
             Ok(())
         })
-        .build(tauri::generate_context!());
+        .build(context());
     let app = match app {
         Ok(app) => app,
         Err(e) => {

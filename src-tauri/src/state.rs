@@ -11,7 +11,7 @@ use std::time::Duration;
 use engine::config::{Host, LoadError, Settings};
 use engine::logging::{self, ConsoleLog, LogGuard};
 use engine::runtime::{Engine, EngineEvent, EngineHandle, EngineOptions};
-use tauri::{AppHandle, Emitter as _, Manager as _, Runtime};
+use tauri::{AppHandle, Manager as _, Runtime};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::demo::Demo;
@@ -46,6 +46,8 @@ pub struct AppState {
     /// The window holds settings edits not saved yet (it says so through
     /// `set_unsaved_edits`): closing it asks first.
     pub unsaved_edits: AtomicBool,
+    /// The window's process, while the window is open.
+    pub window: crate::window::WindowProcess,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             quitting: AtomicBool::new(false),
             close_to_tray: AtomicBool::new(true),
             unsaved_edits: AtomicBool::new(false),
+            window: crate::window::WindowProcess::default(),
         }
     }
 
@@ -257,7 +260,7 @@ fn forward<R: Runtime>(app: AppHandle<R>, handle: EngineHandle, mode: AppMode) {
                 _ => {}
             }
             if let Some(dto) = to_dto(&handle, event, mode).await {
-                let _ = app.emit(dto::ENGINE_EVENT, dto);
+                crate::window::emit(&app, dto::ENGINE_EVENT, &dto);
             }
         }
     });
@@ -314,6 +317,7 @@ pub fn quit<R: Runtime>(app: &AppHandle<R>) {
     if state.quitting.swap(true, Ordering::SeqCst) {
         return;
     }
+    crate::window::close(app);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         stop(&app).await;

@@ -1,52 +1,214 @@
-//! The one main window, created on demand and destroyed when closed, so the
-//! idle tray app holds no webview (the WebKit processes go with it).
+//! The one main window, seen from the tray process: a process of its own
+//! (`bobosync-tray --window-process`, `window_process.rs`), started on
+//! demand and ended when the window closes, so the tray process never
+//! loads WebKit and closing the window gives back everything the window
+//! used (WebKit's web, network and UI-side memory, the GL driver it loads).
+//! The tray process keeps what the window decides with: whether it holds
+//! unsaved edits and whether closing it quits. `relay.rs` is the protocol.
 
-use std::sync::atomic::Ordering;
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::Mutex;
 
-use tauri::{AppHandle, Emitter as _, Manager as _, Runtime, WebviewUrl, WebviewWindowBuilder};
+use serde::Serialize;
+use tauri::{AppHandle, Manager as _, Runtime};
 
+use crate::relay::{self, FromWindow, ToWindow, WINDOW_PROCESS_FLAG};
 use crate::state::AppState;
 
 /// The main window's label (the capabilities name it).
 pub const MAIN: &str = "main";
-
-/// Shows and focuses the main window, creating it when it does not exist.
-pub fn show<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window(MAIN) {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
-        return;
-    }
-    let built = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
-        .title("BoboSync")
-        .inner_size(1100.0, 760.0)
-        .min_inner_size(400.0, 480.0)
-        .build();
-    match built {
-        Ok(window) => {
-            let _ = window.set_focus();
-        }
-        Err(e) => tracing::error!("cannot open the BoboSync window: {e}"),
-    }
-}
-
-/// Whether the main window exists.
-pub fn is_open<R: Runtime>(app: &AppHandle<R>) -> bool {
-    app.get_webview_window(MAIN).is_some()
-}
 
 /// The event the window gets when closing it was held back because it has
 /// unsaved settings edits: it asks Save / Discard / Stay, then calls
 /// `close_window` (or not).
 pub const CLOSE_BLOCKED_EVENT: &str = "close-blocked";
 
+/// The window process, while there is one.
+#[derive(Default)]
+pub struct WindowProcess {
+    link: Mutex<Option<Link>>,
+    started: AtomicU64,
+}
+
+/// Messages waiting for the window process to read them. A window that
+/// stops reading (hung) is let go once this many wait, rather than ever
+/// holding up the engine's events or the toasts.
+const OUTBOX: usize = 512;
+
+/// The tray process's end of one window process.
+struct Link {
+    /// Which start this is (a late end of an earlier one leaves it alone).
+    generation: u64,
+    /// To the writer thread, which owns the window process's stdin; dropped,
+    /// it writes what is left and closes the pipe.
+    outbox: SyncSender<String>,
+}
+
+/// Writes each line to the window process until the link is dropped or the
+/// process stops reading.
+fn write_lines(mut stdin: ChildStdin, lines: mpsc::Receiver<String>) {
+    for line in lines {
+        if let Err(e) = stdin
+            .write_all(line.as_bytes())
+            .and_then(|()| stdin.flush())
+        {
+            tracing::warn!("the BoboSync window's process stopped listening: {e}");
+            return;
+        }
+    }
+}
+
+impl WindowProcess {
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Link>> {
+        self.link.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `message` for the window process, if there is one; never
+    /// waits for it. One that went away, or stopped reading, is let go.
+    fn send(&self, message: &ToWindow) -> bool {
+        let mut slot = self.slot();
+        let Some(link) = slot.as_mut() else {
+            return false;
+        };
+        match link.outbox.try_send(relay::encode(message)) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                tracing::error!(
+                    "the BoboSync window stopped answering; the tray lets it go (the next Open \
+                     starts a new window)"
+                );
+                *slot = None;
+                false
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                *slot = None;
+                false
+            }
+        }
+    }
+}
+
+/// Shows and focuses the main window, starting its process when there is
+/// none.
+pub fn show<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let window = &state.window;
+    if window.send(&ToWindow::Focus) {
+        return;
+    }
+    let mut slot = window.slot();
+    if slot.is_some() {
+        return;
+    }
+    let mut child = match spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            tracing::error!("cannot open the BoboSync window: {e}");
+            eprintln!("BoboSync: cannot open the window: {e}");
+            return;
+        }
+    };
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill();
+        return;
+    };
+    // A new page holds no edits yet (an earlier window may have died with some).
+    state.unsaved_edits.store(false, Ordering::SeqCst);
+    let generation = window.started.fetch_add(1, Ordering::SeqCst) + 1;
+    let (outbox, lines) = mpsc::sync_channel(OUTBOX);
+    if let Err(e) = std::thread::Builder::new()
+        .name("window-writer".into())
+        .spawn(move || write_lines(stdin, lines))
+    {
+        tracing::error!("cannot write to the BoboSync window's process: {e}");
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    }
+    *slot = Some(Link { generation, outbox });
+    drop(slot);
+    let app = app.clone();
+    let reader = std::thread::Builder::new()
+        .name("window-process".into())
+        .spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                match serde_json::from_str::<FromWindow>(&line) {
+                    Ok(message) => handle(&app, message),
+                    // Not ours (a library writing to stdout): not a command.
+                    Err(_) => tracing::debug!("window process: {line}"),
+                }
+            }
+            let _ = child.wait();
+            let state = app.state::<AppState>();
+            let mut slot = state.window.slot();
+            if slot.as_ref().is_some_and(|l| l.generation == generation) {
+                *slot = None;
+            }
+        });
+    if let Err(e) = reader {
+        tracing::error!("cannot read the BoboSync window's process: {e}");
+    }
+}
+
+/// `bobosync-tray --window-process`, with the operator's environment (not
+/// the tray process's own `GDK_GL`, see `launch.rs`).
+fn spawn() -> std::io::Result<Child> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command
+        .arg(WINDOW_PROCESS_FLAG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if crate::launch::tray_disabled_gdk_gl() {
+        command.env_remove("GDK_GL");
+    }
+    command.spawn()
+}
+
+/// One message from the window process.
+fn handle<R: Runtime>(app: &AppHandle<R>, message: FromWindow) {
+    match message {
+        FromWindow::Call { id, cmd, args } => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let result = relay::dispatch(&app, &cmd, &args).await;
+                let state = app.state::<AppState>();
+                state.window.send(&ToWindow::Reply { id, result });
+            });
+        }
+        FromWindow::CloseRequested => close_requested(app),
+    }
+}
+
+/// Sends an event to the window's page (nothing when no window is open).
+pub fn emit<R: Runtime, T: Serialize>(app: &AppHandle<R>, name: &str, payload: &T) {
+    let Ok(payload) = serde_json::to_value(payload) else {
+        return;
+    };
+    app.state::<AppState>().window.send(&ToWindow::Event {
+        name: name.to_owned(),
+        payload,
+    });
+}
+
+/// Ends the window process: the window closes and its memory goes back.
+pub fn close<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    state.window.send(&ToWindow::Close);
+    // Forgotten now: an Open from here on starts a new window process.
+    *state.window.slot() = None;
+}
+
 /// What closing the main window does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnClose {
     /// Keep it open and let it ask about its unsaved edits first.
     AskFirst,
-    /// Close it (and its webview); BoboSync goes on in the tray.
+    /// Close it (and its process); BoboSync goes on in the tray.
     ToTray,
     /// Quit BoboSync (close to tray is off).
     Quit,
@@ -62,24 +224,20 @@ pub fn on_close(unsaved_edits: bool, close_to_tray: bool) -> OnClose {
     }
 }
 
-/// The window's close button (or the OS closing it).
-pub fn close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::CloseRequestApi) {
-    let state = window.state::<AppState>();
+/// The window's close button (or the OS closing it), as the window process
+/// reports it.
+pub fn close_requested<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
     match on_close(
         state.unsaved_edits.load(Ordering::SeqCst),
         state.close_to_tray.load(Ordering::SeqCst),
     ) {
         OnClose::AskFirst => {
-            api.prevent_close();
-            let _ = window.set_focus();
-            let _ = window.emit_to(MAIN, CLOSE_BLOCKED_EVENT, ());
+            state.window.send(&ToWindow::Focus);
+            emit(app, CLOSE_BLOCKED_EVENT, &());
         }
-        // The window closes and is destroyed with its webview.
-        OnClose::ToTray => {}
-        OnClose::Quit => {
-            api.prevent_close();
-            crate::state::quit(window.app_handle());
-        }
+        OnClose::ToTray => close(app),
+        OnClose::Quit => crate::state::quit(app),
     }
 }
 
@@ -89,9 +247,7 @@ pub fn close_after_asking<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     state.unsaved_edits.store(false, Ordering::SeqCst);
     if state.close_to_tray.load(Ordering::SeqCst) {
-        if let Some(window) = app.get_webview_window(MAIN) {
-            let _ = window.destroy();
-        }
+        close(app);
     } else {
         crate::state::quit(app);
     }

@@ -690,3 +690,116 @@ fn the_window_says_when_it_holds_unsaved_edits_and_closing_then_asks_first() {
     );
     assert_eq!(decision(), OnClose::ToTray);
 }
+
+/// The command names `ui/src/api.ts` invokes (its `call('…')` sites).
+fn commands_of_the_page() -> Vec<String> {
+    let api = include_str!("../../ui/src/api.ts");
+    let mut names: Vec<String> = api
+        .split("call")
+        .skip(1)
+        .filter_map(|rest| {
+            let rest = rest.strip_prefix('<').map_or(Some(rest), |r| {
+                // `call<T>(…`: skip the type, which may hold `<…>` itself.
+                let mut depth = 1;
+                r.char_indices().find_map(|(i, ch)| {
+                    match ch {
+                        '<' => depth += 1,
+                        '>' => depth -= 1,
+                        _ => {}
+                    }
+                    (depth == 0).then(|| &r[i + 1..])
+                })
+            })?;
+            let name = rest.strip_prefix("('")?.split('\'').next()?;
+            Some(name.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// What a command's outcome is, for comparing two ways of calling it: the
+/// value but its clock (a status's `since`), or the error's kind (the
+/// wording of an argument error is the caller's own).
+fn outcome(result: &Result<Value, Value>) -> Result<Value, Value> {
+    match result {
+        Ok(v) => {
+            let mut v = v.clone();
+            if let Some(fields) = v.as_object_mut() {
+                fields.remove("since");
+            }
+            Ok(v)
+        }
+        Err(e) => Err(e.get("kind").cloned().unwrap_or(json!("plain message"))),
+    }
+}
+
+#[test]
+fn every_command_the_page_invokes_is_relayed_from_the_window_process_as_tauri_runs_it() {
+    let names = commands_of_the_page();
+    assert!(names.len() >= 30, "{names:?}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for name in &names {
+        // Fresh apps on one folder each time, called with no arguments.
+        let dir = tempfile::tempdir().unwrap();
+        let (app1, w) = app(dir.path());
+        let tauri_ran = call(&w, name, json!({}));
+        let (app2, _w2) = app(dir.path());
+        let relayed = rt.block_on(bobosync_tray::relay::dispatch(
+            app2.handle(),
+            name,
+            &json!({}),
+        ));
+        assert_ne!(
+            relayed,
+            Err(json!(format!("command {name} not found"))),
+            "{name} is not relayed"
+        );
+        if name == "start_demo" {
+            // Both started a demo (statuses differ by their clocks).
+            assert!(
+                tauri_ran.is_ok() && relayed.is_ok(),
+                "{tauri_ran:?} {relayed:?}"
+            );
+        } else {
+            assert_eq!(outcome(&relayed), outcome(&tauri_ran), "{name}");
+        }
+        drop((app1, app2));
+    }
+}
+
+#[test]
+fn relayed_commands_take_their_arguments_by_the_pages_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, w) = app(dir.path());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let relay = |cmd: &str, args: Value| {
+        rt.block_on(bobosync_tray::relay::dispatch(app.handle(), cmd, &args))
+    };
+    for (cmd, args) in [
+        ("set_unsaved_edits", json!({"unsaved": true})),
+        ("get_app_preferences", json!({})),
+        ("is_configured", json!({})),
+        ("validate_settings", json!({"values": {}})),
+        ("get_batch_records", json!({"batchId": 1})),
+        ("get_history", json!({"query": {"who": null, "limit": 5}})),
+        ("approve_change", json!({"id": 3})),
+        ("retry_failed_files", json!({"names": ["a.csv"]})),
+    ] {
+        assert_eq!(
+            outcome(&relay(cmd, args.clone())),
+            outcome(&call(&w, cmd, args)),
+            "{cmd}"
+        );
+    }
+    let wrong = relay("get_batch_records", json!({"batch_id": 1})).unwrap_err();
+    assert!(
+        wrong.as_str().is_some_and(|m| m.contains("batchId")),
+        "{wrong}"
+    );
+    assert_eq!(
+        relay("no_such_command", json!({})),
+        Err(json!("command no_such_command not found"))
+    );
+}

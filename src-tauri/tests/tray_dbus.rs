@@ -242,6 +242,92 @@ fn a_second_launch_shows_the_first_window_and_exits() {
     drop(app);
 }
 
+/// The window's process (`bobosync-tray --window-process`) below the tray
+/// process, if one runs.
+fn window_process(tray: u32) -> Option<u32> {
+    bobosync_testkit::descendants_of(tray)
+        .into_iter()
+        .find(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == b"--window-process"))
+        })
+}
+
+/// The WebKit processes below the tray process.
+fn webkit_processes(tray: u32) -> Vec<u32> {
+    bobosync_testkit::descendants_of(tray)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.starts_with("WebKit"))
+        })
+        .collect()
+}
+
+/// The window lives in a process of its own: the tray process never loads
+/// WebKit; Open starts the window's process, closing the window (as a window
+/// manager's close button does) ends it and every WebKit process with it,
+/// while the tray and its engine go on; Open starts a new one.
+#[test]
+fn closing_the_window_ends_its_process_and_webkit_and_the_tray_goes_on() {
+    if !inside_display("closing_the_window_ends_its_process_and_webkit_and_the_tray_goes_on") {
+        return;
+    }
+    require("xdotool", "apt-get install -y xdotool");
+    let site = tray_site();
+    let mut app = launch_app(&site, &[]);
+    let pid = app.child.id();
+    let tray = TrayBus::find(pid);
+    wait_until("the engine to be up", LIMIT, || {
+        tray.label_starting("OK:")
+            .or_else(|| tray.label_starting("Warning:"))
+    });
+    // The GL driver WebKit's display loads (Mesa's, under Xvfb) is never
+    // the tray process's: it goes with the window.
+    let loads_gl = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/maps"))
+            .is_ok_and(|m| m.contains("libLLVM") || m.contains("_dri.so"))
+    };
+    assert_eq!(window_process(pid), None);
+    let shown = || bobosync_testkit::x11::shown_windows("BoboSync");
+
+    for round in 1..=2 {
+        tray.click("Open BoboSync");
+        let ids = wait_until("the BoboSync window", LIMIT, || {
+            Some(shown()).filter(|ids| !ids.is_empty())
+        });
+        let window = window_process(pid).expect("the window's process");
+        wait_until("the window's WebKit processes", LIMIT, || {
+            (!webkit_processes(pid).is_empty()).then_some(())
+        });
+        assert!(
+            webkit_processes(window).len() == webkit_processes(pid).len(),
+            "a WebKit process outside the window's process"
+        );
+        // A second Open only focuses the same window.
+        tray.click("Open BoboSync");
+        assert_eq!(window_process(pid), Some(window), "round {round}");
+
+        bobosync_testkit::x11::request_close(&ids).expect("close the window");
+        wait_until("the window's process to end", LIMIT, || {
+            (window_process(pid).is_none() && webkit_processes(pid).is_empty()).then_some(())
+        });
+        assert!(shown().is_empty(), "round {round}: a window is still shown");
+        assert!(
+            matches!(app.child.try_wait(), Ok(None)),
+            "the tray app exited when its window closed"
+        );
+        assert!(!loads_gl(pid), "round {round}: the tray process loaded GL");
+    }
+
+    // The engine goes on: a file dropped now still reaches AtHoc.
+    site.drop_book_on("BOBO_20250101_000001_output.csv", "00003");
+    wait_until("the book-on to reach AtHoc", LIMIT, || {
+        site.duty_of("00003")
+    });
+    drop(app);
+}
+
 #[test]
 fn quit_waits_for_the_batch_in_flight() {
     if !inside_display("quit_waits_for_the_batch_in_flight") {

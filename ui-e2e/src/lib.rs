@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub use bobosync_testkit::{descendants_of, log_tail, wait_until, Site, DUTY};
 use bobosync_testkit::{find_program, programs::Program, Session};
-pub use bobosync_testkit::{log_tail, wait_until, Site, DUTY};
 use serde_json::{json, Value};
 
 /// Set in the test process re-run inside the session.
@@ -44,9 +44,11 @@ pub enum HarnessError {
 }
 
 /// The drivers the tests need beside the session's own tools.
-pub const DRIVERS: [Program; 2] = [
+pub const DRIVERS: [Program; 3] = [
     Program::new("tauri-driver", "cargo install tauri-driver --locked"),
     Program::new("WebKitWebDriver", "apt-get install -y webkit2gtk-driver"),
+    // Finds the window to close as a window manager would (`testkit::x11`).
+    Program::new("xdotool", "apt-get install -y xdotool"),
 ];
 
 /// `target/` of this build (the test binary lives in `target/<profile>/deps/`).
@@ -202,45 +204,6 @@ impl Drop for TauriDriver {
     }
 }
 
-/// Every process whose ancestry leads to `root`, parents before children.
-pub fn descendants_of(root: u32) -> Vec<u32> {
-    let mut parent_of = Vec::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|s| s.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-            // "pid (comm) state ppid …": comm may hold spaces and parentheses.
-            let ppid = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-                .and_then(|p| p.parse::<u32>().ok());
-            if let Some(ppid) = ppid {
-                parent_of.push((pid, ppid));
-            }
-        }
-    }
-    let mut found = vec![root];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        found.extend(
-            parent_of
-                .iter()
-                .filter(|(_, pp)| *pp == parent)
-                .map(|(p, _)| *p),
-        );
-        i += 1;
-    }
-    found.remove(0);
-    found
-}
-
 /// Saves screenshots as `target/ui-e2e-screenshots/<test>/<name>.png`.
 pub struct Screenshots {
     pub dir: PathBuf,
@@ -260,31 +223,5 @@ impl Screenshots {
         let path = self.dir.join(format!("{name}.png"));
         std::fs::write(&path, png).expect("write a screenshot");
         path
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn descendants_of_a_process_include_its_grandchildren() {
-        let mut child = Command::new("sh")
-            .args(["-c", "sh -c 'sleep 30; :' & sleep 30; wait"])
-            .spawn()
-            .expect("sh");
-        // sh → (sh → sleep, sleep): three below, one of them a grandchild.
-        let found = wait_until("three processes below", Duration::from_secs(10), || {
-            let d = descendants_of(child.id());
-            (d.len() >= 3).then_some(d)
-        });
-        for pid in found.iter().rev() {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        assert!(!found.contains(&child.id()));
     }
 }

@@ -461,6 +461,27 @@ async fn guard_and_history(wd: &WebDriver, site: &Site) -> TestResult {
     .await?;
     shot_sizes(wd, shots, "02-settings-dark-unsaved").await?;
 
+    // ── Closing the window (a window manager's close button) asks first;
+    //    Stay keeps it open, in its own process, with the edit ──
+    let windows = bobosync_testkit::x11::shown_windows("BoboSync");
+    assert!(!windows.is_empty(), "no BoboSync window shown");
+    bobosync_testkit::x11::request_close(&windows)?;
+    let dialog = wait_until("the unsaved-settings dialog on close", LIMIT, || {
+        futures_block(open_dialog(wd)).ok().flatten()
+    });
+    assert!(dialog.contains("closing the window"), "{dialog}");
+    wd.click_when_ready(&By::button("Stay"), LIMIT).await?;
+    wait_until("the dialog to close", LIMIT, || {
+        futures_block(open_dialog(wd))
+            .ok()
+            .and_then(|d| d.is_none().then_some(()))
+    });
+    assert_eq!(
+        bobosync_testkit::x11::shown_windows("BoboSync"),
+        windows,
+        "the window closed although it was asked to stay"
+    );
+
     wd.click_when_ready(&By::css("button[data-page=history]"), LIMIT)
         .await?;
     let dialog = wait_until("the unsaved-settings dialog", LIMIT, || {
@@ -545,5 +566,20 @@ async fn guard_and_history(wd: &WebDriver, site: &Site) -> TestResult {
     assert!(wd.find(&By::css("section.batch-detail")).await?.is_none());
     let (bg, dark) = scheme(wd).await?;
     assert_eq!((bg.as_str(), dark), (DARK_BG, true), "no longer dark");
+
+    // ── Nothing unsaved: closing the window closes it (its process ends);
+    //    BoboSync goes on in the tray and still applies a file dropped now ──
+    bobosync_testkit::x11::request_close(&bobosync_testkit::x11::shown_windows("BoboSync"))?;
+    wait_until("the window to close", LIMIT, || {
+        bobosync_testkit::x11::shown_windows("BoboSync")
+            .is_empty()
+            .then_some(())
+    });
+    site.drop_book_on("BOBO_20250101_000002_output.csv", "00004");
+    wait_until(
+        "a book-on after the window closed to reach AtHoc",
+        LIMIT,
+        || site.duty_of("00004"),
+    );
     Ok(())
 }

@@ -8,19 +8,26 @@
 //! - [`site`]: a throw-away site (the simulator, a `.env` for it, the drop,
 //!   processed, failed and log folders, isolated XDG folders, HOME and
 //!   temp folder for an app), BOBO rows, and what AtHoc holds;
+//! - [`processes`]: the processes below one (Linux `/proc`);
+//! - [`x11`] (Linux): closing a window as a window manager's close button
+//!   does;
 //! - [`wait_until`], [`log_tail`], [`files_containing`].
 //!
 //! Used by `src-tauri/tests`, `ui-e2e`, `crates/bench` and the engine's
 //! keyring test. The end-to-end harness of `tests/` keeps its own richer
 //! `Harness` and takes only [`site::bobo_row`] from here.
 
+pub mod processes;
 pub mod programs;
 pub mod session;
 pub mod site;
+#[cfg(target_os = "linux")]
+pub mod x11; // closing a window as a window manager does
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+pub use processes::descendants_of;
 pub use programs::{find_program, require, MissingProgram};
 pub use session::Session;
 pub use site::{bobo_row, Site, SiteError, DUTY};

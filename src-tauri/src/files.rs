@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::error::ApiError;
+use crate::relay::FileDialog;
 use crate::settings::{ConfigErrorDto, SettingsValues};
 
 /// The OS file dialogs, as the commands use them.
@@ -19,34 +20,65 @@ pub trait Dialogs: Send + Sync {
     fn pick_file(&self, title: &str, filter: &str, extensions: &[&str]) -> Option<PathBuf>;
 }
 
-/// The dialog plugin's native dialogs. They block: call them off the main
-/// thread (the commands run them in `spawn_blocking`).
-struct NativeDialogs<R: Runtime>(AppHandle<R>);
-
-impl<R: Runtime> Dialogs for NativeDialogs<R> {
-    fn save_csv(&self, suggested: &str) -> Option<PathBuf> {
-        use tauri_plugin_dialog::DialogExt as _;
-        self.0
-            .dialog()
-            .file()
+/// Shows `dialog` with the dialog plugin, over `parent` when given, and
+/// waits for the operator. It blocks: call it off the main thread.
+pub fn show<R: Runtime>(
+    app: &AppHandle<R>,
+    parent: Option<&tauri::WebviewWindow<R>>,
+    dialog: &FileDialog,
+) -> Option<PathBuf> {
+    use tauri_plugin_dialog::DialogExt as _;
+    let mut builder = app.dialog().file();
+    if let Some(parent) = parent {
+        builder = builder.set_parent(parent);
+    }
+    let chosen = match dialog {
+        FileDialog::SaveCsv { suggested } => builder
             .set_title("Export as CSV")
             .set_file_name(suggested)
             .add_filter("CSV", &["csv"])
-            .blocking_save_file()?
-            .into_path()
-            .ok()
+            .blocking_save_file(),
+        FileDialog::PickFile {
+            title,
+            filter,
+            extensions,
+        } => {
+            let extensions: Vec<&str> = extensions.iter().map(String::as_str).collect();
+            builder
+                .set_title(title)
+                .add_filter(filter, &extensions)
+                .blocking_pick_file()
+        }
+    };
+    chosen?.into_path().ok()
+}
+
+/// The dialogs a command opens: in the window's process, over the window;
+/// shown by the tray process itself only when no window is open.
+struct WindowDialogs<R: Runtime>(AppHandle<R>);
+
+impl<R: Runtime> WindowDialogs<R> {
+    fn choose(&self, dialog: FileDialog) -> Option<PathBuf> {
+        match crate::window::choose(&self.0, dialog) {
+            Ok(chosen) => chosen,
+            Err(dialog) => show(&self.0, None, &dialog),
+        }
+    }
+}
+
+impl<R: Runtime> Dialogs for WindowDialogs<R> {
+    fn save_csv(&self, suggested: &str) -> Option<PathBuf> {
+        self.choose(FileDialog::SaveCsv {
+            suggested: suggested.to_owned(),
+        })
     }
 
     fn pick_file(&self, title: &str, filter: &str, extensions: &[&str]) -> Option<PathBuf> {
-        use tauri_plugin_dialog::DialogExt as _;
-        self.0
-            .dialog()
-            .file()
-            .set_title(title)
-            .add_filter(filter, extensions)
-            .blocking_pick_file()?
-            .into_path()
-            .ok()
+        self.choose(FileDialog::PickFile {
+            title: title.to_owned(),
+            filter: filter.to_owned(),
+            extensions: extensions.iter().map(|e| (*e).to_owned()).collect(),
+        })
     }
 }
 
@@ -89,7 +121,7 @@ pub async fn with_dialogs<R: Runtime, T: Send + 'static>(
     let app = app.clone();
     tauri::async_runtime::spawn_blocking(move || match app.try_state::<ScriptedDialogs>() {
         Some(scripted) => f(scripted.inner()),
-        None => f(&NativeDialogs(app.clone())),
+        None => f(&WindowDialogs(app.clone())),
     })
     .await
     .map_err(|e| ApiError::Internal(format!("the file dialog stopped: {e}")))

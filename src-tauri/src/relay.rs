@@ -11,6 +11,8 @@
 //! process's stdin and stdout: private to the two processes, nothing to
 //! bind, the same on every OS.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tauri::{AppHandle, Manager as _, Runtime};
@@ -32,6 +34,8 @@ pub enum FromWindow {
     /// The window's close button (or the OS closing it): the tray process
     /// decides whether it closes, asks first or quits.
     CloseRequested,
+    /// What the operator chose in dialog `id` (`None`: cancelled).
+    Chosen { id: u64, path: Option<PathBuf> },
 }
 
 /// What the tray process sends the window process.
@@ -49,6 +53,26 @@ pub enum ToWindow {
     Focus,
     /// Close the window and end the process.
     Close,
+    /// Show a file dialog over the window (a command of the tray process
+    /// asks the operator for a file) and answer with `Chosen`.
+    Choose { id: u64, dialog: FileDialog },
+}
+
+/// A file dialog a command needs: shown by the window process, over the
+/// window, where the operator is looking (a dialog of the tray process
+/// would be a window of a process in the background, which Windows may
+/// open behind the window).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileDialog {
+    /// "Save as" for a CSV file, `suggested` as the name.
+    SaveCsv { suggested: String },
+    /// "Open" for one file of the kind `filter` names (`extensions`).
+    PickFile {
+        title: String,
+        filter: String,
+        extensions: Vec<String>,
+    },
 }
 
 /// One message as a line (no newline inside: JSON escapes them).
@@ -174,10 +198,26 @@ mod tests {
             },
             ToWindow::Focus,
             ToWindow::Close,
+            ToWindow::Choose {
+                id: 2,
+                dialog: FileDialog::PickFile {
+                    title: "Import".into(),
+                    filter: ".env".into(),
+                    extensions: vec!["env".into()],
+                },
+            },
         ] {
             let line = encode(&message);
             assert_eq!(serde_json::from_str::<ToWindow>(&line).unwrap(), message);
         }
         assert_eq!(encode(&FromWindow::CloseRequested), "\"close_requested\"\n");
+        let chosen = FromWindow::Chosen {
+            id: 2,
+            path: Some(PathBuf::from("/home/op/export.csv")),
+        };
+        assert_eq!(
+            serde_json::from_str::<FromWindow>(&encode(&chosen)).unwrap(),
+            chosen
+        );
     }
 }

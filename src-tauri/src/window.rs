@@ -6,7 +6,9 @@
 //! The tray process keeps what the window decides with: whether it holds
 //! unsaved edits and whether closing it quits. `relay.rs` is the protocol.
 
+use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
@@ -15,7 +17,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use tauri::{AppHandle, Manager as _, Runtime};
 
-use crate::relay::{self, FromWindow, ToWindow, WINDOW_PROCESS_FLAG};
+use crate::relay::{self, FileDialog, FromWindow, ToWindow, WINDOW_PROCESS_FLAG};
 use crate::state::AppState;
 
 /// The main window's label (the capabilities name it).
@@ -26,11 +28,18 @@ pub const MAIN: &str = "main";
 /// `close_window` (or not).
 pub const CLOSE_BLOCKED_EVENT: &str = "close-blocked";
 
+/// Dialogs waiting for the operator, by id: the window process's start
+/// (its `generation`) and where the answer goes.
+type WaitingDialogs = HashMap<u64, (u64, mpsc::Sender<Option<PathBuf>>)>;
+
 /// The window process, while there is one.
 #[derive(Default)]
 pub struct WindowProcess {
     link: Mutex<Option<Link>>,
     started: AtomicU64,
+    /// File dialogs shown by the window process.
+    dialogs: Mutex<WaitingDialogs>,
+    next_dialog: AtomicU64,
 }
 
 /// Messages waiting for the window process to read them. A window that
@@ -64,6 +73,10 @@ fn write_lines(mut stdin: ChildStdin, lines: mpsc::Receiver<String>) {
 impl WindowProcess {
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Link>> {
         self.link.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn waiting_dialogs(&self) -> std::sync::MutexGuard<'_, WaitingDialogs> {
+        self.dialogs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Queues `message` for the window process, if there is one; never
@@ -144,10 +157,17 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
             }
             let _ = child.wait();
             let state = app.state::<AppState>();
-            let mut slot = state.window.slot();
-            if slot.as_ref().is_some_and(|l| l.generation == generation) {
-                *slot = None;
+            {
+                let mut slot = state.window.slot();
+                if slot.as_ref().is_some_and(|l| l.generation == generation) {
+                    *slot = None;
+                }
             }
+            // Its dialogs went with it: each counts as cancelled.
+            state
+                .window
+                .waiting_dialogs()
+                .retain(|_, (started, _)| *started != generation);
         });
     if let Err(e) = reader {
         tracing::error!("cannot read the BoboSync window's process: {e}");
@@ -181,7 +201,39 @@ fn handle<R: Runtime>(app: &AppHandle<R>, message: FromWindow) {
             });
         }
         FromWindow::CloseRequested => close_requested(app),
+        FromWindow::Chosen { id, path } => {
+            let waiting = app.state::<AppState>().window.waiting_dialogs().remove(&id);
+            if let Some((_, answer)) = waiting {
+                let _ = answer.send(path);
+            }
+        }
     }
+}
+
+/// Shows `dialog` in the window's process, over the window, and waits for
+/// the operator's choice (`None`: cancelled, or the window closed
+/// meanwhile). `Err` gives the dialog back when no window is open. It
+/// blocks: call it off the main thread.
+pub fn choose<R: Runtime>(
+    app: &AppHandle<R>,
+    dialog: FileDialog,
+) -> Result<Option<PathBuf>, FileDialog> {
+    let state = app.state::<AppState>();
+    let window = &state.window;
+    let Some(generation) = window.slot().as_ref().map(|l| l.generation) else {
+        return Err(dialog);
+    };
+    let id = window.next_dialog.fetch_add(1, Ordering::SeqCst);
+    let (answer, chosen) = mpsc::channel();
+    window.waiting_dialogs().insert(id, (generation, answer));
+    if !window.send(&ToWindow::Choose {
+        id,
+        dialog: dialog.clone(),
+    }) {
+        window.waiting_dialogs().remove(&id);
+        return Err(dialog);
+    }
+    Ok(chosen.recv().ok().flatten())
 }
 
 /// Sends an event to the window's page (nothing when no window is open).

@@ -175,6 +175,22 @@ fn listen(app: &AppHandle) {
                 }
             }
             ToWindow::Close => break,
+            ToWindow::Choose { id, dialog } => {
+                // Blocks until the operator chooses: not on this thread,
+                // which must go on reading (replies, events, Close).
+                let app = app.clone();
+                let shown = std::thread::Builder::new()
+                    .name("file-dialog".into())
+                    .spawn(move || {
+                        let window = app.get_webview_window(MAIN);
+                        let path = crate::files::show(&app, window.as_ref(), &dialog);
+                        app.state::<TrayLink>()
+                            .send(&FromWindow::Chosen { id, path });
+                    });
+                if shown.is_err() {
+                    link.send(&FromWindow::Chosen { id, path: None });
+                }
+            }
         }
     }
     // Told to close, or the tray process is gone.

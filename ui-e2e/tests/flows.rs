@@ -567,6 +567,42 @@ async fn guard_and_history(wd: &WebDriver, site: &Site) -> TestResult {
     let (bg, dark) = scheme(wd).await?;
     assert_eq!((bg.as_str(), dark), (DARK_BG, true), "no longer dark");
 
+    // ── Export: the save dialog is the window process's, over the window
+    //    (a background process's dialog may open behind it on Windows) ──
+    // Outside the site, which is BoboSync's own folder (exports are refused there).
+    let exports_dir = tempfile::tempdir()?;
+    let exports = exports_dir.path();
+    wd.click_when_ready(&By::button("Export as CSV"), LIMIT)
+        .await?;
+    let dialog = wait_until("the save dialog", LIMIT, || {
+        Some(bobosync_testkit::x11::shown_windows("Export as CSV")).filter(|w| !w.is_empty())
+    });
+    let owner = xdotool(&["getwindowpid", &dialog[0].to_string()]);
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", owner.trim()))?;
+    assert!(
+        String::from_utf8_lossy(&cmdline).contains("--window-process"),
+        "the save dialog belongs to {}",
+        String::from_utf8_lossy(&cmdline)
+    );
+    let target = exports.join("history.csv");
+    let id = dialog[0].to_string();
+    xdotool(&["windowfocus", "--sync", &id]);
+    xdotool(&["key", "--window", &id, "ctrl+a"]);
+    xdotool(&[
+        "type",
+        "--window",
+        &id,
+        "--delay",
+        "20",
+        &target.display().to_string(),
+    ]);
+    xdotool(&["key", "--window", &id, "Return"]);
+    wd.wait_text("Saved to ", LIMIT).await?;
+    let written = wait_until("the export", LIMIT, || {
+        std::fs::read_to_string(&target).ok()
+    });
+    assert!(written.lines().count() >= 2, "{written}");
+
     // ── Nothing unsaved: closing the window closes it (its process ends);
     //    BoboSync goes on in the tray and still applies a file dropped now ──
     bobosync_testkit::x11::request_close(&bobosync_testkit::x11::shown_windows("BoboSync"))?;
@@ -582,4 +618,18 @@ async fn guard_and_history(wd: &WebDriver, site: &Site) -> TestResult {
         || site.duty_of("00004"),
     );
     Ok(())
+}
+
+/// Runs xdotool (the display's windows as a user would use them); its output.
+fn xdotool(args: &[&str]) -> String {
+    let out = std::process::Command::new("xdotool")
+        .args(args)
+        .output()
+        .expect("xdotool");
+    assert!(
+        out.status.success(),
+        "xdotool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

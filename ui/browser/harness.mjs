@@ -47,3 +47,14 @@ export async function launch() {
     },
   };
 }
+
+/** The `attr` of the focused element once it is `expected` (focus often
+ * moves a frame after what it waits for appears), or what it still is
+ * after 5 s: for an assertion that says what had focus instead. */
+export async function focusedOnce(page, attr, expected) {
+  const focused = (a) => document.activeElement?.getAttribute(a) ?? null;
+  await page
+    .waitForFunction(([a, want]) => (document.activeElement?.getAttribute(a) ?? null) === want, [attr, expected], { timeout: 5000 })
+    .catch(() => undefined);
+  return page.evaluate(focused, attr);
+}

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, serve, shots } from './harness.mjs';
+import { focusedOnce, launch, serve, shots } from './harness.mjs';
 
 let srv;
 let browser;
@@ -183,7 +183,7 @@ describe('settings page', () => {
     await page.getByRole('button', { name: 'Save settings' }).click();
     const summary = page.getByTestId('error-summary');
     await summary.getByText('Not saved: 2 problems to fix').waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'error-summary');
+    assert.equal(await focusedOnce(page, 'data-testid', 'error-summary'), 'error-summary');
     assert.equal(await page.locator('.notice-error').count(), 0, 'no stacked banners');
     await page.screenshot({ path: join(shots, 'settings-error-summary.png') });
     await page.locator('#section-athoc summary').click(); // the operator folds it again

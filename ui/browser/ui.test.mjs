@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, serve, shots } from './harness.mjs';
+import { focusedOnce, launch, serve, shots } from './harness.mjs';
 
 let srv;
 let browser;
@@ -208,9 +208,9 @@ describe('main window', () => {
     // One summary at the top takes focus and links to the bad field.
     const summary = page.getByTestId('error-summary');
     await summary.waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'error-summary', 'focus goes to the error summary');
+    assert.equal(await focusedOnce(page, 'data-testid', 'error-summary'), 'error-summary', 'focus goes to the error summary');
     await summary.getByRole('link', { name: /Request timeout/ }).click();
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'athoc.timeout_seconds', 'the summary link focuses the bad field');
+    assert.equal(await focusedOnce(page, 'name', 'athoc.timeout_seconds'), 'athoc.timeout_seconds', 'the summary link focuses the bad field');
     await page.getByLabel(/Request timeout/).fill('');
 
     // The credentials are kept for one server: pointing the settings at

@@ -171,6 +171,8 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
         });
     if let Err(e) = reader {
         tracing::error!("cannot read the BoboSync window's process: {e}");
+        // Letting the link go closes the pipe: the window process ends.
+        *state.window.slot() = None;
     }
 }
 

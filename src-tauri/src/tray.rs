@@ -33,7 +33,10 @@ pub mod ids {
 
 /// The items whose text follows the state.
 pub struct TrayItems<R: Runtime> {
+    /// Touched on the main thread only (see [`show_status`]).
     tray: TrayIcon<R>,
+    /// The thread that built the icon: GTK's main thread.
+    main_thread: std::thread::ThreadId,
     status: MenuItem<R>,
     last_sync: MenuItem<R>,
     pause_resume: MenuItem<R>,
@@ -162,6 +165,7 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .build(app)?;
     app.manage(TrayItems {
         tray,
+        main_thread: std::thread::current().id(),
         status,
         last_sync,
         pause_resume,
@@ -170,11 +174,33 @@ pub fn build<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Puts `status` on the icon, tooltip and menu.
+/// Puts `status` on the icon, tooltip and menu, from any thread: the
+/// update itself runs on the main thread.
+///
+/// Tauri's `TrayIcon` is `Send`, but it holds an `Rc`, and each of its
+/// setters clones it on the calling thread before hopping to the main
+/// thread. Called from the engine's status task, that clone raced the main
+/// thread dropping the previous one, and CI once saw the tray process die
+/// of it ("RefCell already borrowed", then a corrupted heap). So the hop
+/// comes first, and nothing else reaches the icon.
 pub fn show_status<R: Runtime>(app: &AppHandle<R>, status: &StatusDto) {
+    let main = app.clone();
+    let status = status.clone();
+    if let Err(e) = app.run_on_main_thread(move || apply_status(&main, &status)) {
+        tracing::warn!("cannot update the tray icon: {e}");
+    }
+}
+
+/// [`show_status`] on the main thread.
+fn apply_status<R: Runtime>(app: &AppHandle<R>, status: &StatusDto) {
     let Some(items) = app.try_state::<TrayItems<R>>() else {
         return;
     };
+    debug_assert_eq!(
+        std::thread::current().id(),
+        items.main_thread,
+        "the tray icon is updated on the main thread only"
+    );
     let result = (|| -> tauri::Result<()> {
         items
             .tray

@@ -24,6 +24,11 @@ use crate::state::AppState;
 /// The hidden flag that starts `bobosync-tray` as the window process.
 pub const WINDOW_PROCESS_FLAG: &str = "--window-process";
 
+/// The window process's exit status when it cannot build its window (the
+/// tray process then says the window cannot open, rather than that it
+/// closed unexpectedly).
+pub const CANNOT_OPEN_EXIT: i32 = 3;
+
 /// What the window process sends the tray process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,5 +1,6 @@
 //! Desktop toasts for incidents: one when an incident opens (AtHoc
-//! unreachable only after a grace period), one "resolved" when it clears.
+//! unreachable only after a grace period), one "resolved" when it clears;
+//! and one when the window cannot open or ends without being closed.
 //! The texts are fixed per kind: never a secret, a login or a name.
 
 use std::collections::HashMap;
@@ -101,6 +102,36 @@ pub fn resolved_text(kind: IncidentKind) -> &'static str {
     }
 }
 
+/// The window's own failures: it could not start, or it ended without
+/// being closed (its process crashed or was killed). The engine is not
+/// touched by either, and the toast says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(strum::EnumIter))]
+pub enum WindowFailure {
+    CannotOpen,
+    EndedUnexpectedly,
+}
+
+/// The title and body of the toast for a window failure.
+pub fn window_failure_text(failure: WindowFailure) -> (&'static str, &'static str) {
+    match failure {
+        WindowFailure::CannotOpen => (
+            "BoboSync: the window cannot open",
+            "Syncing goes on. Try Open BoboSync again from the tray menu; the log says what went wrong.",
+        ),
+        WindowFailure::EndedUnexpectedly => (
+            "BoboSync: the window closed unexpectedly",
+            "Syncing goes on. Open BoboSync again from the tray menu; the log says what went wrong.",
+        ),
+    }
+}
+
+/// The window failed (see [`WindowFailure`]).
+pub fn window_failed<R: Runtime>(app: &AppHandle<R>, failure: WindowFailure) {
+    let (title, body) = window_failure_text(failure);
+    show(app, title, body);
+}
+
 fn grace() -> Duration {
     std::env::var("BOBOSYNC_UNREACHABLE_GRACE_SECONDS")
         .ok()
@@ -192,6 +223,11 @@ mod tests {
                 let quoted = format!("Notification: \"{title} — {body}\"");
                 assert!(guide.contains(&quoted), "the guide lacks {quoted}");
             }
+        }
+        for failure in WindowFailure::iter() {
+            let (title, body) = window_failure_text(failure);
+            let quoted = format!("Notification: \"{title} — {body}\"");
+            assert!(guide.contains(&quoted), "the guide lacks {quoted}");
         }
     }
 

@@ -17,8 +17,9 @@ use std::sync::Mutex;
 use serde::Serialize;
 use tauri::{AppHandle, Manager as _, Runtime};
 
-use crate::relay::{self, FileDialog, FromWindow, ToWindow, WINDOW_PROCESS_FLAG};
+use crate::relay::{self, FileDialog, FromWindow, ToWindow, CANNOT_OPEN_EXIT, WINDOW_PROCESS_FLAG};
 use crate::state::AppState;
+use crate::toasts::{self, WindowFailure};
 
 /// The main window's label (the capabilities name it).
 pub const MAIN: &str = "main";
@@ -121,6 +122,7 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
         Err(e) => {
             tracing::error!("cannot open the BoboSync window: {e}");
             eprintln!("BoboSync: cannot open the window: {e}");
+            toasts::window_failed(app, WindowFailure::CannotOpen);
             return;
         }
     };
@@ -128,6 +130,9 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
         let _ = child.kill();
         return;
     };
+    if let Some(stderr) = child.stderr.take() {
+        forward_stderr(stderr);
+    }
     // A new page holds no edits yet (an earlier window may have died with some).
     state.unsaved_edits.store(false, Ordering::SeqCst);
     let generation = window.started.fetch_add(1, Ordering::SeqCst) + 1;
@@ -155,13 +160,28 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
                     Err(_) => tracing::debug!("window process: {line}"),
                 }
             }
-            let _ = child.wait();
+            let status = child.wait();
             let state = app.state::<AppState>();
-            {
+            // Still the current window: it ended without the tray process
+            // closing it or letting it go.
+            let on_its_own = {
                 let mut slot = state.window.slot();
-                if slot.as_ref().is_some_and(|l| l.generation == generation) {
+                let current = slot.as_ref().is_some_and(|l| l.generation == generation);
+                if current {
                     *slot = None;
                 }
+                current
+            };
+            if on_its_own && !state.quitting.load(Ordering::SeqCst) {
+                let failure = match &status {
+                    Ok(s) if s.code() == Some(CANNOT_OPEN_EXIT) => WindowFailure::CannotOpen,
+                    _ => WindowFailure::EndedUnexpectedly,
+                };
+                match &status {
+                    Ok(s) => tracing::error!("the BoboSync window's process ended by itself: {s}"),
+                    Err(e) => tracing::error!("the BoboSync window's process ended by itself: {e}"),
+                }
+                toasts::window_failed(&app, failure);
             }
             // Its dialogs went with it: each counts as cancelled.
             state
@@ -176,6 +196,23 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
+/// Puts what the window process prints on stderr (its own errors, a
+/// panic, WebKit's and GTK's warnings) into the tray's log, where a failed
+/// or crashed window can be looked into.
+fn forward_stderr(stderr: std::process::ChildStderr) {
+    let forwarded = std::thread::Builder::new()
+        .name("window-stderr".into())
+        .spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                tracing::info!("window process: {line}");
+            }
+        });
+    if let Err(e) = forwarded {
+        tracing::warn!("the window process's messages do not reach the log: {e}");
+    }
+}
+
 /// `bobosync-tray --window-process`, with the operator's environment (not
 /// the tray process's own `GDK_GL`, see `launch.rs`).
 fn spawn() -> std::io::Result<Child> {
@@ -184,7 +221,7 @@ fn spawn() -> std::io::Result<Child> {
         .arg(WINDOW_PROCESS_FLAG)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::piped());
     if crate::launch::tray_disabled_gdk_gl() {
         command.env_remove("GDK_GL");
     }

@@ -147,7 +147,7 @@ pub fn run() {
         Ok(app) => app,
         Err(e) => {
             eprintln!("bobosync-tray: cannot open the window: {e}");
-            std::process::exit(1);
+            std::process::exit(relay::CANNOT_OPEN_EXIT);
         }
     };
     app.run(|_app, _event: RunEvent| {});

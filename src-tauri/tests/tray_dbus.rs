@@ -412,3 +412,91 @@ fn unreachable_toast_waits_for_the_grace_period_then_one_resolved() {
     assert_eq!(monitor.count(opened), 1, "{}", monitor.text());
     drop(app);
 }
+
+/// Everything the app has logged so far.
+fn log_text(site: &Site) -> String {
+    let Ok(entries) = std::fs::read_dir(site.path("logs")) else {
+        return String::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect()
+}
+
+/// Whether process `pid` has ended (gone, or a zombie nobody reaped yet).
+fn ended(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'))
+    })
+}
+
+/// A window that ends without being closed (its process crashed, or was
+/// ended from the task list) is never a quiet failure: a toast says so and
+/// the log has how it ended, while syncing goes on and Open starts a new
+/// window. And a tray process that dies takes its window with it.
+#[test]
+fn a_window_that_dies_is_told_and_a_tray_that_dies_takes_its_window() {
+    if !inside_display("a_window_that_dies_is_told_and_a_tray_that_dies_takes_its_window") {
+        return;
+    }
+    require("xdotool", "apt-get install -y xdotool");
+    let site = tray_site();
+    let monitor = NotifyMonitor::start(&site.path("notify.log"));
+    let mut app = launch_app(&site, &[]);
+    let pid = app.child.id();
+    let tray = TrayBus::find(pid);
+    wait_until("the engine to be up", LIMIT, || {
+        tray.label_starting("OK:")
+            .or_else(|| tray.label_starting("Warning:"))
+    });
+    let shown = || bobosync_testkit::x11::shown_windows("BoboSync");
+
+    tray.click("Open BoboSync");
+    let first = wait_until("the window's process", LIMIT, || window_process(pid));
+    wait_until("the BoboSync window", LIMIT, || {
+        Some(shown()).filter(|ids| !ids.is_empty())
+    });
+    let killed = Command::new("kill")
+        .args(["-KILL", &first.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let ended_alone = "BoboSync: the window closed unexpectedly";
+    wait_until("the toast for the window's end", LIMIT, || {
+        (monitor.count(ended_alone) == 1).then_some(())
+    });
+    wait_until("the log to say how the window ended", LIMIT, || {
+        log_text(&site)
+            .contains("window's process ended by itself")
+            .then_some(())
+    });
+    assert!(
+        matches!(app.child.try_wait(), Ok(None)),
+        "the tray app exited with its window"
+    );
+    site.drop_book_on("BOBO_20250101_000001_output.csv", "00003");
+    wait_until("the book-on to reach AtHoc", LIMIT, || {
+        site.duty_of("00003")
+    });
+
+    tray.click("Open BoboSync");
+    let second = wait_until("a new window's process", LIMIT, || {
+        window_process(pid).filter(|p| *p != first)
+    });
+    wait_until("the new window", LIMIT, || {
+        Some(shown()).filter(|ids| !ids.is_empty())
+    });
+
+    // The tray process dies (a crash, or ended from the task list): the
+    // window's pipe closes and it ends too, rather than showing a page
+    // that can reach nothing.
+    app.child.kill().expect("kill the tray");
+    let _ = app.child.wait();
+    wait_until("the window's process to end with the tray", LIMIT, || {
+        ended(second).then_some(())
+    });
+    wait_until("no BoboSync window", LIMIT, || shown().is_empty().then_some(()));
+    assert_eq!(monitor.count(ended_alone), 1, "{}", monitor.text());
+}

@@ -3,7 +3,7 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { pickFile, pickFolder, toApiError, type AppInfoDto, type CheckStatus, type Health, type SettingsValues } from './api';
+import { pickFile, pickFolder, toApiError, type AppInfoDto, type CheckStatus, type SettingsValues } from './api';
 import { formatDateTime, formatRelative, formatShortTime } from './format';
 import { TONE, type Tone } from './headline';
 import type { FieldSpec } from './settingsSchema';
@@ -23,23 +23,6 @@ export interface AppContext {
 
 export const Ctx = createContext<AppContext>({ info: null, zone: 'UTC', now: new Date() });
 export const useApp = () => useContext(Ctx);
-
-const HEALTH: Record<Health, { icon: string; text: string }> = {
-  ok: { icon: '●', text: 'OK' },
-  syncing: { icon: '⟳', text: 'Syncing' },
-  paused: { icon: '❚❚', text: 'Paused' },
-  warning: { icon: '▲', text: 'Warning' },
-  error: { icon: '✖', text: 'Error' },
-};
-
-export function HealthBadge({ health }: { health: Health }) {
-  const h = HEALTH[health];
-  return (
-    <span class={`badge health-${health}`} data-health={health}>
-      <span aria-hidden="true" class="icon">{h.icon}</span> {h.text}
-    </span>
-  );
-}
 
 /** The header badge: the same state as the Status page's headline (not OK
  * while something waits for the operator). */

@@ -120,7 +120,7 @@ export const SECTIONS: SectionSpec[] = [
     fields: [
       f('files.move_processed', 'Move finished files to the processed folder', 'bool', 'true'),
       f('files.processed_purge_days', 'Delete processed files after (days)', 'number', '30'),
-      f('files.files_per_batch', 'Files per batch', 'number', '10'),
+      f('files.files_per_batch', 'Most files applied in one batch', 'number', '10'),
       f('files.settle_seconds', 'Read a file once unchanged for (seconds)', 'number', '2'),
       f('files.max_retry_attempts', 'Failed cycles before a file is given up', 'number', '3'),
       f('files.max_file_mb', 'Largest file read (MB); larger ones go to the failed folder', 'number', '64'),

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { describe, expect, it } from 'vitest';
-import { ActionError, CheckBadge, Ctx, HealthBadge, SettingField } from '../src/components';
+import { ActionError, CheckBadge, Ctx, SettingField, StateBadge } from '../src/components';
 import { FIELDS } from '../src/settingsSchema';
 
 function mount(node: preact.ComponentChild) {
@@ -37,9 +37,9 @@ describe('validation display', () => {
 });
 
 describe('states are never colour alone', () => {
-  it.each(['ok', 'syncing', 'paused', 'warning', 'error'] as const)('health %s has an icon and a word', (h) => {
-    const t = mount(<HealthBadge health={h} />).textContent ?? '';
-    expect(t).toMatch(/^\S+ \w+$/);
+  it.each(['ok', 'syncing', 'paused', 'attention', 'error'] as const)('state %s has an icon and a word', (tone) => {
+    const t = mount(<StateBadge tone={tone} />).textContent ?? '';
+    expect(t).toMatch(/^\S+ \w+/);
   });
   it.each([['pass', 'Pass'], ['warn', 'Warning'], ['fail', 'Fail']] as const)('check %s reads %s', (s, word) => {
     expect(mount(<CheckBadge status={s} />).textContent).toContain(word);

@@ -631,6 +631,7 @@ pub fn incident_kind_name(kind: IncidentKind) -> &'static str {
         IncidentKind::ApprovalWaiting => "approval_needed",
         IncidentKind::NoBoboFiles => "no_file_in_active_hours",
         IncidentKind::UnmappedEmployees => "unmapped_employees",
+        IncidentKind::EngineStopped => "engine_stopped",
     }
 }
 

@@ -77,6 +77,10 @@ pub fn opened_text(kind: IncidentKind) -> Option<(&'static str, &'static str)> {
             "BoboSync: the database is busy",
             "Another program holds BoboSync's database. Close it.",
         ),
+        IncidentKind::EngineStopped => (
+            "BoboSync stopped syncing",
+            "An internal error stopped it; nothing is synced until it is restarted. Quit BoboSync from the tray menu and start it again; the log has the details.",
+        ),
         // Shown in the window; a toast per unmapped ID would be noise.
         IncidentKind::UnmappedEmployees => return None,
     })
@@ -99,6 +103,8 @@ pub fn resolved_text(kind: IncidentKind) -> &'static str {
         IncidentKind::FolderUnavailable => "BoboSync: the drop folder is available again",
         IncidentKind::DatabaseLocked => "BoboSync: the database is free again",
         IncidentKind::UnmappedEmployees => "BoboSync: every employee ID is mapped",
+        // Never resolved: the engine that would see it gone has stopped.
+        IncidentKind::EngineStopped => "BoboSync: syncing again",
     }
 }
 
@@ -244,6 +250,7 @@ mod tests {
             ApprovalWaiting,
             NoBoboFiles,
             UnmappedEmployees,
+            EngineStopped,
         ] {
             let texts = [
                 opened_text(kind).map_or("", |t| t.0),

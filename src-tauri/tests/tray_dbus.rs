@@ -5,8 +5,9 @@
 //! (`org.freedesktop.Notifications.Notify`, captured with dbus-monitor):
 //! one per incident, one "resolved" after, "AtHoc unreachable" only past its
 //! grace period; and a second launch, which shows
-//! the first app's window and exits (single instance); and Quit, which waits
-//! for the batch in flight to record its outcome.
+//! the first app's window and exits (single instance); Quit, which waits
+//! for the batch in flight to record its outcome; and an engine stopped by
+//! an internal error, which is told (toast, icon, log).
 //!
 //! Nothing here sleeps and then asserts that something did not happen:
 //! each such check first waits for the event that gave it its chance (a
@@ -497,6 +498,43 @@ fn a_window_that_dies_is_told_and_a_tray_that_dies_takes_its_window() {
     wait_until("the window's process to end with the tray", LIMIT, || {
         ended(second).then_some(())
     });
-    wait_until("no BoboSync window", LIMIT, || shown().is_empty().then_some(()));
+    wait_until("no BoboSync window", LIMIT, || {
+        shown().is_empty().then_some(())
+    });
     assert_eq!(monitor.count(ended_alone), 1, "{}", monitor.text());
+}
+
+/// An internal error (a panic, injected in this debug build) that stops the
+/// engine is never quiet: one toast says so and what to do, the tray shows
+/// the error (not the last "OK"), the log has the panic and where it
+/// happened, and the tray itself stays up to say so.
+#[test]
+fn an_engine_stopped_by_an_internal_error_is_told() {
+    if !inside_display("an_engine_stopped_by_an_internal_error_is_told") {
+        return;
+    }
+    let site = tray_site();
+    let monitor = NotifyMonitor::start(&site.path("notify.log"));
+    let mut app = launch_app(&site, &[("BOBOSYNC_DEBUG_PANIC", "cycle")]);
+    let tray = TrayBus::find(app.child.id());
+    let told = "BoboSync stopped syncing";
+    wait_until("the engine-stopped toast", LIMIT, || {
+        (monitor.count(told) == 1).then_some(())
+    });
+    wait_until("the Error status", LIMIT, || {
+        tray.label_starting("Error: BoboSync stopped syncing after an internal error")
+    });
+    let log = log_text(&site);
+    assert!(
+        log.contains(
+            "internal error (a bug in BoboSync): a panic injected by BOBOSYNC_DEBUG_PANIC=cycle"
+        ),
+        "{log}"
+    );
+    assert!(
+        matches!(app.child.try_wait(), Ok(None)),
+        "the tray process ended"
+    );
+    assert_eq!(monitor.count(told), 1, "{}", monitor.text());
+    drop(app);
 }

@@ -18,7 +18,7 @@ use engine::config::{ConfigSource, Host, LoadError, Locations, Settings};
 use engine::cycle::{CycleOptions, CycleReport, CycleStatus, FailedSelection, SyncContext};
 use engine::logging::{self, ConsoleLog, LogGuard};
 use engine::runtime::{
-    acquire_lock, DataLock, Engine, EngineEvent, EngineOptions, Health, LockError,
+    acquire_lock, DataLock, Engine, EngineEvent, EngineOptions, Health, IncidentKind, LockError,
 };
 
 use crate::args::{Cli, Command, ConfigArgs};
@@ -468,7 +468,17 @@ pub(crate) async fn run_engine<Now: Future<Output = ()>>(
         tokio::select! {
             () = &mut stop => break,
             event = events.recv() => match event {
-                Ok(event) => print_event(&event, &mut shown),
+                Ok(event) => {
+                    print_event(&event, &mut shown);
+                    if is_engine_stopped(&event) {
+                        // An internal error ended the engine (it says so,
+                        // and the log has the panic): exit 1, so a service
+                        // manager restarts it rather than a process that
+                        // syncs nothing staying up.
+                        engine.shutdown().await;
+                        return Ok(exit::FAILED);
+                    }
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                     tracing::debug!(missed = n, "event printer fell behind");
                 }
@@ -499,6 +509,11 @@ pub(crate) async fn run_engine<Now: Future<Output = ()>>(
             Ok(exit::FAILED)
         }
     }
+}
+
+/// The engine's last word: it stopped after an internal error.
+fn is_engine_stopped(event: &EngineEvent) -> bool {
+    matches!(event, EngineEvent::IncidentOpened(i) if i.kind == IncidentKind::EngineStopped)
 }
 
 /// One line per thing an operator of `bobosync run` cares about. `shown` is

@@ -309,6 +309,17 @@ const OFFSET_MEANING_KEY: &str = "athoc.offset_meaning";
 /// matched last time is kept (JSON: `Criteria` → count).
 const DIRECTORY_TOTALS_KEY: &str = "athoc.directory_totals";
 
+/// Debug builds only (the tests): with `BOBOSYNC_DEBUG_PANIC=cycle` every
+/// full cycle panics at its start, so the tests can show an internal error
+/// is never quiet (`runtime::task::supervise`, the panic hook). Release
+/// builds have no such switch.
+fn injected_panic() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("BOBOSYNC_DEBUG_PANIC").is_some_and(|v| v == "cycle") {
+        panic!("a panic injected by BOBOSYNC_DEBUG_PANIC=cycle");
+    }
+}
+
 impl SyncContext {
     /// Opens the database (creating its folder) and builds the AtHoc client.
     pub fn open(settings: Settings) -> Result<Self, CycleError> {
@@ -420,6 +431,7 @@ impl SyncContext {
     /// One full cycle. Never returns early with an error: every step's
     /// problem lands in the report, and later steps still run where they can.
     pub async fn run_once(&self, options: CycleOptions) -> CycleReport {
+        injected_panic();
         let mut report = CycleReport {
             warnings: self.settings.warnings(),
             ..CycleReport::default()

@@ -7,6 +7,7 @@
 //! The tray app, which starts logging once, points the log at new settings
 //! with [`LogGuard::retarget`] (leaving the demo for real settings: the
 //! demo's folder is deleted).
+//! Every panic is logged too (the hook [`init`] installs).
 //! Invariant: nothing here formats secrets; callers never pass them (they are
 //! `SecretString`s, whose `Debug` is redacted).
 
@@ -207,6 +208,7 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
         .with(console_layer.with_filter(EnvFilter::new(&directives)))
         .try_init()
         .map_err(|_| LoggingError::AlreadyInitialised)?;
+    log_panics();
     if let Some(note) = &fallback {
         tracing::warn!("{note}");
     }
@@ -217,6 +219,31 @@ pub fn init(settings: &LogSettings, console: ConsoleLog) -> Result<LogGuard, Log
         settings: settings.clone(),
         fallback,
     })
+}
+
+/// Every panic (a bug) also goes to the log, with where it happened, before
+/// Rust's own message to stderr: the tray app on Windows has no stderr
+/// anyone reads.
+fn log_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let location = info.location().map(|l| l.to_string()).unwrap_or_default();
+        tracing::error!(
+            location,
+            "internal error (a bug in BoboSync): {}",
+            panic_message(info.payload())
+        );
+        previous(info);
+    }));
+}
+
+/// What a panic said (`panic!`'s message), for people.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
 }
 
 /// Colour only for a person at a terminal: never when stderr is captured

@@ -120,6 +120,22 @@ impl Daemon {
         self.wait_for("status: Ok: up to date");
     }
 
+    /// Waits for it to exit by itself; its exit code and output.
+    #[track_caller]
+    pub fn wait_exit(mut self) -> (Option<i32>, String) {
+        let deadline = Instant::now() + crate::PATIENCE;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return (status.code(), self.output()),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Ok(None) => panic!("bobosync run did not exit by itself\n{}", self.output()),
+                Err(e) => panic!("wait for bobosync run: {e}"),
+            }
+        }
+    }
+
     /// Sends SIGTERM (under Wine: Ctrl-C) and waits for the exit code.
     #[track_caller]
     pub fn terminate(mut self) -> (Option<i32>, String) {

@@ -1,5 +1,6 @@
 //! `bobosync run` as a process: files applied with no trigger, a slow writer, a second
-//! instance refused, and SIGTERM during a batch followed by a restart.
+//! instance refused, SIGTERM during a batch followed by a restart, and an internal error that
+//! ends `run` loudly (exit 1) with nothing lost.
 
 use std::io::Write as _;
 
@@ -213,4 +214,54 @@ fn sigterm_during_a_batch_then_restart_applies_everything_exactly_once_latest_wi
         "{:?}",
         h.processed_listing()
     );
+}
+
+/// An internal error (a panic, injected in this debug build) stops the engine of `run`: it says
+/// so and exits 1 (a service manager restarts it) rather than stay up syncing nothing, the log
+/// names the panic and where, the waiting file stays, and the next start applies it. `once`
+/// meeting the same panic exits 101 with the panic in the log.
+#[test]
+fn an_internal_error_ends_run_loudly_and_the_next_start_applies_the_file() {
+    let mut h = Harness::new(org(2, []));
+    h.drop_file("BOBO_1.csv", bobo_row("BON", "00001", &stamp(0, "081500")));
+    let panicking = [("BOBOSYNC_DEBUG_PANIC", "cycle")];
+    let run = Daemon::start_with(&h, 1, &[], &panicking);
+    let (code, output) = run.wait_exit();
+    assert_eq!(code, Some(1), "{output}");
+    assert!(
+        output.contains(
+            "problem: BoboSync stopped syncing after an internal error: restart BoboSync; \
+             nothing is synced until then. The error (the log has where): a panic injected \
+             by BOBOSYNC_DEBUG_PANIC=cycle"
+        ),
+        "{output}"
+    );
+    let log = h.log_text();
+    assert!(
+        log.contains(
+            "internal error (a bug in BoboSync): a panic injected by BOBOSYNC_DEBUG_PANIC=cycle"
+        ) && log.contains("cycle.rs:"),
+        "the log lacks the panic and where it happened:\n{log}"
+    );
+    assert_eq!(h.drop_listing(), ["BOBO_1.csv"]);
+    assert_eq!(h.duty(&login(1)), None);
+
+    h.child_env("BOBOSYNC_DEBUG_PANIC", "cycle");
+    let once = h.once();
+    once.assert_code(101);
+    once.assert_output_contains("a panic injected by BOBOSYNC_DEBUG_PANIC=cycle");
+    assert_eq!(h.drop_listing(), ["BOBO_1.csv"]);
+    h.child_env("BOBOSYNC_DEBUG_PANIC", "");
+
+    let mut again = Daemon::start(&h, 2);
+    again.wait_ready();
+    eventually("the file applied after the restart", || {
+        h.drop_listing().is_empty().then_some(())
+    });
+    assert_eq!(
+        h.duty(&login(1)).as_deref(),
+        Some(athoc_on(0, "08:15:00").as_str())
+    );
+    let (code, output) = again.terminate();
+    assert_eq!(code, Some(0), "{output}");
 }

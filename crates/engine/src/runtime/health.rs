@@ -39,6 +39,8 @@ pub enum Source {
     Approvals,
     /// The "no BOBO file for too long" rule.
     Staleness,
+    /// The engine's own supervisor (it saw the engine stop).
+    Engine,
 }
 
 impl IncidentKind {
@@ -60,6 +62,7 @@ impl IncidentKind {
             | IncidentKind::CycleFailing => Source::Batch,
             IncidentKind::ApprovalWaiting => Source::Approvals,
             IncidentKind::NoBoboFiles => Source::Staleness,
+            IncidentKind::EngineStopped => Source::Engine,
         }
     }
 }
@@ -180,6 +183,29 @@ pub fn apply(status: &mut Status, now: DateTime<Utc>, health: Health, reason: St
     true
 }
 
+/// The engine stopped after an internal error (`what`, the panic's own
+/// words): `status` becomes its last word — an error that names it and says
+/// what to do, with an [`IncidentKind::EngineStopped`] incident (id
+/// `u64::MAX`: no incident of the run had it) among those still open.
+/// Returns that incident.
+pub fn engine_stopped(status: &mut Status, now: DateTime<Utc>, what: &str) -> Incident {
+    let incident = Incident {
+        id: u64::MAX,
+        kind: IncidentKind::EngineStopped,
+        summary: format!(
+            "BoboSync stopped syncing after an internal error: restart BoboSync; nothing is \
+             synced until then. The error (the log has where): {what}"
+        ),
+        since: now,
+    };
+    status
+        .incidents
+        .retain(|i| i.kind != IncidentKind::EngineStopped);
+    status.incidents.insert(0, incident.clone());
+    apply(status, now, Health::Error, incident.summary.clone());
+    incident
+}
+
 /// The standing incident's line while updates fail at the request level,
 /// e.g. "AtHoc refuses updates: HTTP 503 since 14:02 (12 tries); 1 file
 /// waits in the drop folder". `since` shows as wall-clock time of `zone`.
@@ -236,6 +262,29 @@ mod tests {
             IncidentKind::AuthenticationRejected,
             "AtHoc refused the credentials".to_owned(),
         )
+    }
+
+    #[test]
+    fn an_engine_that_stopped_says_so_above_every_other_incident() {
+        let mut book = Incidents::default();
+        book.observe(at(0), Source::Connection, &[auth()]);
+        let mut status = Status::starting(at(0), true);
+        status.incidents = book.open().into_iter().cloned().collect();
+        let incident = engine_stopped(&mut status, at(5), "index out of bounds");
+        assert_eq!(incident.kind, IncidentKind::EngineStopped);
+        assert_eq!(status.health, Health::Error, "even while paused");
+        assert_eq!(status.since, at(5));
+        assert_eq!(
+            status.reason,
+            "BoboSync stopped syncing after an internal error: restart BoboSync; nothing is \
+             synced until then. The error (the log has where): index out of bounds"
+        );
+        assert_eq!(status.incidents.first(), Some(&incident));
+        assert_eq!(status.incidents.len(), 2, "the other incident stays shown");
+        assert!(status
+            .incidents
+            .iter()
+            .all(|i| i.kind != IncidentKind::EngineStopped || i.id == u64::MAX));
     }
 
     #[test]

@@ -107,6 +107,10 @@ pub enum IncidentKind {
     ApprovalWaiting,
     NoBoboFiles,
     UnmappedEmployees,
+    /// The engine itself stopped after an internal error (a bug): nothing
+    /// is synced until BoboSync is restarted. The last status the engine
+    /// publishes; no later observation resolves it.
+    EngineStopped,
 }
 
 impl IncidentKind {
@@ -122,6 +126,7 @@ impl IncidentKind {
                 | IncidentKind::CycleFailing
                 | IncidentKind::FolderUnavailable
                 | IncidentKind::DatabaseLocked
+                | IncidentKind::EngineStopped
         )
     }
 }

@@ -88,6 +88,7 @@ pub(super) async fn spawn(
     let ctx = Arc::new(ctx);
     let now = ctx.now();
     let (status_tx, status_rx) = watch::channel(Status::starting(now, paused));
+    let status_tx_last_word = status_tx.clone();
     let (commands, command_rx) = mpsc::channel(32);
     let (idle_tx, idle_rx) = mpsc::unbounded_channel();
     let mut state = State {
@@ -113,7 +114,11 @@ pub(super) async fn spawn(
         _lock: lock,
     };
     state.start_watching();
-    let task = tokio::spawn(state.run(command_rx));
+    let task = tokio::spawn(supervise(
+        state.run(command_rx),
+        status_tx_last_word,
+        events.clone(),
+    ));
     Ok(EngineHandle {
         inner: Arc::new(Inner {
             commands,
@@ -124,6 +129,33 @@ pub(super) async fn spawn(
             task: Mutex::new(Some(task)),
         }),
     })
+}
+
+/// Runs the engine loop. A panic in it (a bug) ends the engine, but never
+/// quietly: the panic is logged (with where it happened, by the panic hook
+/// [`crate::logging::init`] installs), and the status becomes an error with
+/// an [`IncidentKind::EngineStopped`] incident, published as events too —
+/// the tray shows it and toasts it, `bobosync run` exits 1. What the loop
+/// held is dropped: the watcher stops, the data lock is released.
+async fn supervise(
+    run: impl std::future::Future<Output = ()>,
+    status: watch::Sender<Status>,
+    events: broadcast::Sender<EngineEvent>,
+) {
+    use futures_util::FutureExt as _;
+    let Err(panic) = std::panic::AssertUnwindSafe(run).catch_unwind().await else {
+        return;
+    };
+    let what = crate::logging::panic_message(panic.as_ref());
+    let mut incident = None;
+    status.send_modify(|s| incident = Some(health::engine_stopped(s, Utc::now(), what)));
+    let last = status.borrow().clone();
+    tracing::error!("{}", last.reason);
+    // No subscriber is fine: the status holds it too.
+    let _ = events.send(EngineEvent::HealthChanged(last));
+    if let Some(incident) = incident {
+        let _ = events.send(EngineEvent::IncidentOpened(incident));
+    }
 }
 
 struct State {
@@ -997,4 +1029,36 @@ fn describe_files(files: &[String]) -> String {
 /// The error a command gets when the connection check failed.
 fn connection_error(e: AthocError) -> EngineError {
     EngineError::Cycle(crate::cycle::CycleError::Athoc(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::Health;
+
+    #[tokio::test]
+    async fn a_panicking_engine_leaves_an_error_status_and_says_so_in_events() {
+        let (status, watching) = watch::channel(Status::starting(Utc::now(), false));
+        let (events, mut heard) = broadcast::channel(8);
+        let run = async { panic!("the loop broke") };
+        supervise(run, status, events).await;
+        let last = watching.borrow().clone();
+        assert_eq!(last.health, Health::Error);
+        assert!(last.reason.ends_with(": the loop broke"), "{}", last.reason);
+        assert!(matches!(heard.try_recv(), Ok(EngineEvent::HealthChanged(s)) if s == last));
+        assert!(matches!(
+            heard.try_recv(),
+            Ok(EngineEvent::IncidentOpened(i))
+                if i.kind == IncidentKind::EngineStopped && i.summary == last.reason
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_engine_that_ends_normally_leaves_its_status_alone() {
+        let (status, watching) = watch::channel(Status::starting(Utc::now(), false));
+        let (events, mut heard) = broadcast::channel(8);
+        supervise(async {}, status, events).await;
+        assert_eq!(watching.borrow().health, Health::Ok);
+        assert!(heard.try_recv().is_err());
+    }
 }

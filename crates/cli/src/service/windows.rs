@@ -10,7 +10,8 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use windows_service::service::{
-    ServiceAccess, ServiceControl, ServiceControlAccept, ServiceErrorControl, ServiceExitCode,
+    Service, ServiceAccess, ServiceAction, ServiceActionType, ServiceControl, ServiceControlAccept,
+    ServiceErrorControl, ServiceExitCode, ServiceFailureActions, ServiceFailureResetPeriod,
     ServiceInfo, ServiceStartType, ServiceState, ServiceStatus, ServiceType,
 };
 use windows_service::service_control_handler::{self, ServiceControlHandlerResult};
@@ -100,27 +101,41 @@ pub fn install(
         account_password: password,
     };
     let manager = manager(ServiceManagerAccess::CONNECT | ServiceManagerAccess::CREATE_SERVICE)?;
-    let replaced = match manager.create_service(&info, ServiceAccess::CHANGE_CONFIG) {
+    // START: a handle that sets a restart action must be allowed to start.
+    let access = ServiceAccess::CHANGE_CONFIG | ServiceAccess::START;
+    let (service, replaced) = match manager.create_service(&info, access) {
         Ok(service) => {
             // A description is a courtesy: its failure does not undo the install.
             if let Err(e) = service.set_description(DESCRIPTION) {
                 eprintln!("warning: cannot set the service's description: {e}");
             }
-            false
+            (service, false)
         }
         Err(windows_service::Error::Winapi(io))
             if io.raw_os_error() == Some(ERROR_SERVICE_EXISTS) =>
         {
             let service = manager
-                .open_service(NAME, ServiceAccess::CHANGE_CONFIG)
+                .open_service(NAME, access)
                 .map_err(|e| manager_error("cannot open the installed service", e))?;
             service
                 .change_config(&info)
                 .map_err(|e| manager_error("cannot change the installed service", e))?;
-            true
+            (service, true)
         }
         Err(e) => return Err(manager_error("cannot install the service", e)),
     };
+    // Wine 8's service manager does not implement this (the Windows lane
+    // sees the warning); Windows does.
+    if let Err(e) = restart_after_failures(&service) {
+        let why = match e {
+            windows_service::Error::Winapi(io) => io.to_string(),
+            other => other.to_string(),
+        };
+        eprintln!(
+            "warning: cannot set the service to restart after a failure ({why}): set it on \
+             the service's Recovery tab (services.msc) instead"
+        );
+    }
     println!(
         "{} the Windows service {NAME} ({DISPLAY_NAME}), starting with Windows as {}",
         if replaced { "replaced" } else { "installed" },
@@ -139,6 +154,30 @@ pub fn install(
         );
     }
     Ok(())
+}
+
+/// Recovery, as the systemd unit has it (`Restart=on-failure`, 30 s): a
+/// service that stops with a failure — `run` exits 1 when an internal error
+/// stopped its engine — is started again after 30 s, twice; a third failure
+/// within a day leaves it stopped (bad settings do not restart forever).
+/// "Non-crash failures" too: `run` reports its exit status and stops, it
+/// does not crash.
+fn restart_after_failures(service: &Service) -> windows_service::Result<()> {
+    let restart = ServiceAction {
+        action_type: ServiceActionType::Restart,
+        delay: Duration::from_secs(30),
+    };
+    let give_up = ServiceAction {
+        action_type: ServiceActionType::None,
+        delay: Duration::ZERO,
+    };
+    service.update_failure_actions(ServiceFailureActions {
+        reset_period: ServiceFailureResetPeriod::After(Duration::from_secs(24 * 3600)),
+        reboot_msg: None,
+        command: None,
+        actions: Some(vec![restart.clone(), restart, give_up]),
+    })?;
+    service.set_failure_actions_on_non_crash_failures(true)
 }
 
 pub fn uninstall(_system: bool) -> Result<(), ServiceError> {

@@ -116,6 +116,8 @@ pub fn resolved_text(kind: IncidentKind) -> &'static str {
 pub enum WindowFailure {
     CannotOpen,
     EndedUnexpectedly,
+    /// It stopped reading what the tray sends (hung): the tray ended it.
+    StoppedAnswering,
 }
 
 /// The title and body of the toast for a window failure.
@@ -128,6 +130,10 @@ pub fn window_failure_text(failure: WindowFailure) -> (&'static str, &'static st
         WindowFailure::EndedUnexpectedly => (
             "BoboSync: the window closed unexpectedly",
             "Syncing goes on. Open BoboSync again from the tray menu; the log says what went wrong.",
+        ),
+        WindowFailure::StoppedAnswering => (
+            "BoboSync: the window stopped answering",
+            "BoboSync closed it; syncing goes on. Open BoboSync again from the tray menu.",
         ),
     }
 }

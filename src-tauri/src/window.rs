@@ -10,9 +10,11 @@ use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use shared_child::SharedChild;
 
 use serde::Serialize;
 use tauri::{AppHandle, Manager as _, Runtime};
@@ -44,8 +46,8 @@ pub struct WindowProcess {
 }
 
 /// Messages waiting for the window process to read them. A window that
-/// stops reading (hung) is let go once this many wait, rather than ever
-/// holding up the engine's events or the toasts.
+/// stops reading (hung) is let go — ended, and a toast says so — once this
+/// many wait, rather than ever holding up the engine's events or the toasts.
 const OUTBOX: usize = 512;
 
 /// The tray process's end of one window process.
@@ -55,6 +57,11 @@ struct Link {
     /// To the writer thread, which owns the window process's stdin; dropped,
     /// it writes what is left and closes the pipe.
     outbox: SyncSender<String>,
+    /// The process (its reader thread waits for it), to end one that hung.
+    process: Arc<SharedChild>,
+    /// Set when the tray let it go because it stopped reading: its end is
+    /// then the tray's doing, and the reader thread says why.
+    let_go: Arc<AtomicBool>,
 }
 
 /// Writes each line to the window process until the link is dropped or the
@@ -91,9 +98,14 @@ impl WindowProcess {
             Ok(()) => true,
             Err(TrySendError::Full(_)) => {
                 tracing::error!(
-                    "the BoboSync window stopped answering; the tray lets it go (the next Open \
-                     starts a new window)"
+                    "the BoboSync window stopped answering (process {} reads nothing); the tray \
+                     ends it (the next Open starts a new window)",
+                    link.process.id()
                 );
+                link.let_go.store(true, Ordering::SeqCst);
+                if let Err(e) = link.process.kill() {
+                    tracing::error!("cannot end the BoboSync window's process: {e}");
+                }
                 *slot = None;
                 false
             }
@@ -128,11 +140,22 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
     };
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         let _ = child.kill();
+        let _ = child.wait();
         return;
     };
     if let Some(stderr) = child.stderr.take() {
         forward_stderr(stderr);
     }
+    let process = match SharedChild::new(child) {
+        Ok(process) => Arc::new(process),
+        Err(e) => {
+            // The pipes close as this returns: the window process ends.
+            tracing::error!("cannot follow the BoboSync window's process: {e}");
+            toasts::window_failed(app, WindowFailure::CannotOpen);
+            return;
+        }
+    };
+    let let_go = Arc::new(AtomicBool::new(false));
     // A new page holds no edits yet (an earlier window may have died with some).
     state.unsaved_edits.store(false, Ordering::SeqCst);
     let generation = window.started.fetch_add(1, Ordering::SeqCst) + 1;
@@ -142,11 +165,16 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
         .spawn(move || write_lines(stdin, lines))
     {
         tracing::error!("cannot write to the BoboSync window's process: {e}");
-        let _ = child.kill();
-        let _ = child.wait();
+        let _ = process.kill();
+        let _ = process.wait();
         return;
     }
-    *slot = Some(Link { generation, outbox });
+    *slot = Some(Link {
+        generation,
+        outbox,
+        process: Arc::clone(&process),
+        let_go: Arc::clone(&let_go),
+    });
     drop(slot);
     let app = app.clone();
     let reader = std::thread::Builder::new()
@@ -160,7 +188,7 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
                     Err(_) => tracing::debug!("window process: {line}"),
                 }
             }
-            let status = child.wait();
+            let status = process.wait();
             let state = app.state::<AppState>();
             // Still the current window: it ended without the tray process
             // closing it or letting it go.
@@ -172,7 +200,11 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
                 }
                 current
             };
-            if on_its_own && !state.quitting.load(Ordering::SeqCst) {
+            let quitting = state.quitting.load(Ordering::SeqCst);
+            if let_go.load(Ordering::SeqCst) && !quitting {
+                tracing::error!("the BoboSync window's process, let go, ended: {status:?}");
+                toasts::window_failed(&app, WindowFailure::StoppedAnswering);
+            } else if on_its_own && !quitting {
                 let failure = match &status {
                     Ok(s) if s.code() == Some(CANNOT_OPEN_EXIT) => WindowFailure::CannotOpen,
                     _ => WindowFailure::EndedUnexpectedly,

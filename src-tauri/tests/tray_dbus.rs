@@ -6,8 +6,9 @@
 //! one per incident, one "resolved" after, "AtHoc unreachable" only past its
 //! grace period; and a second launch, which shows
 //! the first app's window and exits (single instance); Quit, which waits
-//! for the batch in flight to record its outcome; and an engine stopped by
-//! an internal error, which is told (toast, icon, log).
+//! for the batch in flight to record its outcome; an engine stopped by an
+//! internal error, which is told (toast, icon, log); and windows that die or
+//! hang, which are told (and a hung one ended) while syncing goes on.
 //!
 //! Nothing here sleeps and then asserts that something did not happen:
 //! each such check first waits for the event that gave it its chance (a
@@ -425,6 +426,21 @@ fn log_text(site: &Site) -> String {
         .collect()
 }
 
+/// Waits for the engine's first look, opens the window and waits until it
+/// shows; its process.
+fn open_window_when_up(tray: &TrayBus, pid: u32) -> u32 {
+    wait_until("the engine to be up", LIMIT, || {
+        tray.label_starting("OK:")
+            .or_else(|| tray.label_starting("Warning:"))
+    });
+    tray.click("Open BoboSync");
+    let window = wait_until("the window's process", LIMIT, || window_process(pid));
+    wait_until("the BoboSync window", LIMIT, || {
+        Some(bobosync_testkit::x11::shown_windows("BoboSync")).filter(|ids| !ids.is_empty())
+    });
+    window
+}
+
 /// Whether process `pid` has ended (gone, or a zombie nobody reaped yet).
 fn ended(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
@@ -448,17 +464,8 @@ fn a_window_that_dies_is_told_and_a_tray_that_dies_takes_its_window() {
     let mut app = launch_app(&site, &[]);
     let pid = app.child.id();
     let tray = TrayBus::find(pid);
-    wait_until("the engine to be up", LIMIT, || {
-        tray.label_starting("OK:")
-            .or_else(|| tray.label_starting("Warning:"))
-    });
     let shown = || bobosync_testkit::x11::shown_windows("BoboSync");
-
-    tray.click("Open BoboSync");
-    let first = wait_until("the window's process", LIMIT, || window_process(pid));
-    wait_until("the BoboSync window", LIMIT, || {
-        Some(shown()).filter(|ids| !ids.is_empty())
-    });
+    let first = open_window_when_up(&tray, pid);
     let killed = Command::new("kill")
         .args(["-KILL", &first.to_string()])
         .status()
@@ -537,4 +544,70 @@ fn an_engine_stopped_by_an_internal_error_is_told() {
     );
     assert_eq!(monitor.count(told), 1, "{}", monitor.text());
     drop(app);
+}
+
+/// A window that hangs (here: stopped with SIGSTOP) stops reading what the
+/// tray sends it. Once its pipe and the tray's queue are full, the tray ends
+/// it rather than keep a frozen window, and says so (toast, log); syncing
+/// never waited for it, and Open starts a new window.
+#[test]
+fn a_window_that_stops_answering_is_ended_and_told() {
+    if !inside_display("a_window_that_stops_answering_is_ended_and_told") {
+        return;
+    }
+    // One update request per person: each answer is an event for the
+    // window, far more than its pipe and the tray's queue hold.
+    const PEOPLE: usize = 2500;
+    let site = bobosync_testkit::Site::start(athoc_sim::SimConfig::default(), PEOPLE)
+        .unwrap_or_else(|e| panic!("{e}"));
+    site.write_env(&[("RESCAN_SECONDS", "1"), ("USERS_PER_REQUEST", "1")])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let monitor = NotifyMonitor::start(&site.path("notify.log"));
+    let mut app = launch_app(&site, &[]);
+    let pid = app.child.id();
+    let tray = TrayBus::find(pid);
+    let hung = open_window_when_up(&tray, pid);
+    let stopped = Command::new("kill")
+        .args(["-STOP", &hung.to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+
+    let at = chrono::Utc::now() - chrono::Duration::seconds(30);
+    let stamp = at.format("%Y%m%d%H%M%S").to_string();
+    let rows: String = (1..=PEOPLE)
+        .map(|i| bobosync_testkit::bobo_row("BON", &format!("{i:05}"), &stamp))
+        .collect();
+    let staged = site.path("tmp").join("BOBO_everyone.csv");
+    std::fs::write(&staged, rows).expect("write the export");
+    std::fs::rename(&staged, site.path("drop").join("BOBO_everyone.csv")).expect("move it in");
+
+    let told = "BoboSync: the window stopped answering";
+    wait_until("the toast for the hung window", LIMIT, || {
+        (monitor.count(told) == 1).then_some(())
+    });
+    wait_until("the hung window's process to end", LIMIT, || {
+        ended(hung).then_some(())
+    });
+    let log = log_text(&site);
+    assert!(
+        log.contains(&format!(
+            "the BoboSync window stopped answering (process {hung}"
+        )),
+        "{log}"
+    );
+    wait_until("everyone booked on in AtHoc", LIMIT, || {
+        site.duty_of(&format!("{PEOPLE:05}"))
+    });
+    assert!(site.duty_of("00001").is_some());
+
+    tray.click("Open BoboSync");
+    wait_until("a new window's process", LIMIT, || {
+        window_process(pid).filter(|p| *p != hung)
+    });
+    assert!(
+        matches!(app.child.try_wait(), Ok(None)),
+        "the tray process ended"
+    );
+    assert_eq!(monitor.count(told), 1, "{}", monitor.text());
 }

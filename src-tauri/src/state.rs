@@ -251,11 +251,17 @@ fn forward<R: Runtime>(app: AppHandle<R>, handle: EngineHandle, mode: AppMode) {
         loop {
             let event = match events.recv().await {
                 Ok(event) => event,
-                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Lagged(missed)) => {
+                    // Toasts must not miss an incident: they catch up with
+                    // the status, which holds every open one.
+                    tracing::warn!(missed, "the tray fell behind the engine's events");
+                    toasts::catch_up(&app, &handle.status().incidents);
+                    continue;
+                }
                 Err(RecvError::Closed) => break,
             };
             match &event {
-                EngineEvent::IncidentOpened(i) => toasts::incident_opened(&app, i.kind),
+                EngineEvent::IncidentOpened(i) => toasts::incident_opened(&app, i),
                 EngineEvent::IncidentResolved(i) => toasts::incident_resolved(&app, i.kind),
                 _ => {}
             }

@@ -1,13 +1,14 @@
 //! Desktop toasts for incidents: one when an incident opens (AtHoc
-//! unreachable only after a grace period), one "resolved" when it clears;
-//! and one when the window cannot open or ends without being closed.
+//! unreachable only after a grace period), one "resolved" when it clears —
+//! caught up from the status when the tray fell behind the engine's events;
+//! and one when the window cannot open, ends without being closed or hangs.
 //! The texts are fixed per kind: never a secret, a login or a name.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use engine::runtime::IncidentKind;
+use engine::runtime::{Incident, IncidentKind};
 use tauri::{AppHandle, Manager as _, Runtime};
 
 /// How long AtHoc may be unreachable before a toast (transient outages
@@ -15,11 +16,23 @@ use tauri::{AppHandle, Manager as _, Runtime};
 pub const UNREACHABLE_GRACE: Duration = Duration::from_secs(5 * 60);
 
 /// Which incidents were toasted (so only those get a "resolved" toast), and
-/// which are open, by kind: the open incident's generation.
+/// which are open, by kind.
 #[derive(Default)]
 pub struct Toasts {
-    open: Mutex<HashMap<IncidentKind, (u64, bool)>>,
+    open: Mutex<HashMap<IncidentKind, Toasted>>,
     next: Mutex<u64>,
+}
+
+/// An open incident, as the toasts know it.
+#[derive(Debug, Clone, Copy)]
+struct Toasted {
+    /// Which opening this is (a grace timer of an earlier one leaves it be).
+    generation: u64,
+    /// The engine's id of the incident: the same one opening again (an
+    /// event that arrived after the tray caught up) is not toasted twice.
+    incident: u64,
+    /// Whether its toast was shown (after the grace period, for some).
+    shown: bool,
 }
 
 /// The title and body of the toast for `kind` opening.
@@ -158,8 +171,68 @@ fn show<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
     }
 }
 
-/// An incident of `kind` opened.
-pub fn incident_opened<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
+/// The tray fell behind the engine's events (some were dropped, incident
+/// openings and resolutions among them, perhaps): the toasts catch up with
+/// `open`, the incidents the status says are open now — a toast for each
+/// kind the tray did not know was open, a "resolved" for each it thought
+/// open that no longer is.
+pub fn catch_up<R: Runtime>(app: &AppHandle<R>, open: &[Incident]) {
+    let Some(toasts) = app.try_state::<Toasts>() else {
+        return;
+    };
+    let known: Vec<IncidentKind> = toasts
+        .open
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .keys()
+        .copied()
+        .collect();
+    let kinds: Vec<IncidentKind> = open.iter().map(|i| i.kind).collect();
+    let (opened, resolved) = missed(&known, &kinds);
+    for incident in open.iter().filter(|i| opened.contains(&i.kind)) {
+        incident_opened(app, incident);
+    }
+    for kind in resolved {
+        incident_resolved(app, kind);
+    }
+}
+
+/// What the tray missed: the kinds open now it did not know of (those that
+/// toast), and those it knew of that are no longer open.
+fn missed(known: &[IncidentKind], open: &[IncidentKind]) -> (Vec<IncidentKind>, Vec<IncidentKind>) {
+    let opened = open
+        .iter()
+        .copied()
+        .filter(|k| !known.contains(k) && opened_text(*k).is_some())
+        .collect();
+    let resolved = known
+        .iter()
+        .copied()
+        .filter(|k| !open.contains(k))
+        .collect();
+    (opened, resolved)
+}
+
+/// Records an incident of `kind` opening; false when that very incident was
+/// already recorded (reported again: no second toast).
+fn record_opening(
+    open: &mut HashMap<IncidentKind, Toasted>,
+    kind: IncidentKind,
+    toasted: Toasted,
+) -> bool {
+    if open
+        .get(&kind)
+        .is_some_and(|t| t.incident == toasted.incident)
+    {
+        return false;
+    }
+    open.insert(kind, toasted);
+    true
+}
+
+/// An incident opened (once per incident, however often it is reported).
+pub fn incident_opened<R: Runtime>(app: &AppHandle<R>, incident: &Incident) {
+    let kind = incident.kind;
     let Some((title, body)) = opened_text(kind) else {
         return;
     };
@@ -172,11 +245,16 @@ pub fn incident_opened<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
         *next
     };
     let delay = (kind == IncidentKind::AthocUnreachable).then(grace);
-    toasts
-        .open
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(kind, (generation, delay.is_none()));
+    let toasted = Toasted {
+        generation,
+        incident: incident.id,
+        shown: delay.is_none(),
+    };
+    let mut open = toasts.open.lock().unwrap_or_else(|p| p.into_inner());
+    if !record_opening(&mut open, kind, toasted) {
+        return;
+    }
+    drop(open);
     match delay {
         None => show(app, title, body),
         Some(delay) => {
@@ -189,8 +267,8 @@ pub fn incident_opened<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
                 let still_open = {
                     let mut open = toasts.open.lock().unwrap_or_else(|p| p.into_inner());
                     match open.get_mut(&kind) {
-                        Some((g, shown)) if *g == generation => {
-                            *shown = true;
+                        Some(t) if t.generation == generation => {
+                            t.shown = true;
                             true
                         }
                         _ => false,
@@ -214,7 +292,7 @@ pub fn incident_resolved<R: Runtime>(app: &AppHandle<R>, kind: IncidentKind) {
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .remove(&kind);
-    if let Some((_, true)) = was {
+    if was.is_some_and(|t| t.shown) {
         show(app, resolved_text(kind), "Open BoboSync for details.");
     }
 }
@@ -241,6 +319,37 @@ mod tests {
             let quoted = format!("Notification: \"{title} — {body}\"");
             assert!(guide.contains(&quoted), "the guide lacks {quoted}");
         }
+    }
+
+    #[test]
+    fn a_tray_that_fell_behind_toasts_what_it_missed_once() {
+        use IncidentKind::*;
+        let known = [AthocUnreachable, FilesFailed];
+        let open = [FilesFailed, DatabaseLocked, UnmappedEmployees];
+        // DatabaseLocked opened unseen; UnmappedEmployees never toasts;
+        // AthocUnreachable cleared unseen.
+        assert_eq!(
+            missed(&known, &open),
+            (vec![DatabaseLocked], vec![AthocUnreachable])
+        );
+        assert_eq!(missed(&open, &open), (vec![], vec![]));
+    }
+
+    #[test]
+    fn an_incident_reported_twice_is_toasted_once_and_a_new_one_again() {
+        let mut open = HashMap::new();
+        let kind = IncidentKind::FilesFailed;
+        let opening = |generation, incident| Toasted {
+            generation,
+            incident,
+            shown: true,
+        };
+        assert!(record_opening(&mut open, kind, opening(1, 7)));
+        // Its event arriving after the tray caught up from the status.
+        assert!(!record_opening(&mut open, kind, opening(2, 7)));
+        assert_eq!(open.get(&kind).map(|t| t.generation), Some(1));
+        // Another incident of the kind (the first one resolved unseen).
+        assert!(record_opening(&mut open, kind, opening(3, 9)));
     }
 
     #[test]

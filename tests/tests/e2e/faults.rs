@@ -123,3 +123,39 @@ fn a_failing_user_search_leaves_the_updates_going_and_fails_the_cleanup_loudly()
             .collect::<Vec<_>>()
     );
 }
+
+/// Found by hand: an update endpoint slower than the timeout made `once` sit silent for minutes
+/// (each of five tries waits the whole timeout; the retries were logged at debug only). Each
+/// retry is a warning in the log as it happens, and a reply that comes in time on a later try
+/// applies the file.
+#[test]
+fn a_slow_update_endpoint_is_retried_and_each_retry_is_told() {
+    let mut h = Harness::new(generate_users(50));
+    h.set("HTTP_TIMEOUT_SECONDS", "1");
+    h.once().assert_success();
+    h.drop_file(FILE, bobo_row("BON", "00042", &stamp(0, "143000")));
+    h.sim().inject(Fault {
+        endpoint: Endpoint::Sync,
+        kind: FaultKind::Delay(std::time::Duration::from_millis(2500)),
+        times: 2,
+    });
+
+    let run = h.once();
+    run.assert_success();
+    h.assert_duty(&login(42), Some(&athoc_on(0, "14:30:00")), &run);
+    h.assert_processed(FILE);
+    let log = h.log_text();
+    for next in [2, 3] {
+        let line = log
+            .lines()
+            .find(|l| l.contains(&format!("(try {next} of 5)")))
+            .unwrap_or_else(|| panic!("no warning before try {next}:\n{log}"));
+        assert!(
+            line.contains(" WARN ")
+                && line.contains("AtHoc: no reply in time at POST ")
+                && line.contains("SyncByCommonNames")
+                && line.contains("; trying again in "),
+            "{line}"
+        );
+    }
+}

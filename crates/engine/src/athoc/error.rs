@@ -206,6 +206,23 @@ impl AthocError {
         }
     }
 
+    /// The failure in a few words, for a line that says more around it:
+    /// "HTTP 503", "no reply in time", "connection failed"…
+    pub fn in_brief(&self) -> String {
+        match self.http_status() {
+            Some(status) => format!("HTTP {status}"),
+            None => match self {
+                AthocError::Timeout { .. } => "no reply in time",
+                AthocError::Connection { .. } => "connection failed",
+                AthocError::Certificate { .. } => "certificate refused",
+                AthocError::Authentication { .. } => "credentials refused",
+                AthocError::InvalidResponse { .. } => "unreadable reply",
+                _ => "request failed",
+            }
+            .to_owned(),
+        }
+    }
+
     /// The HTTP status AtHoc answered with, when the failure was one.
     pub fn http_status(&self) -> Option<u16> {
         match self {

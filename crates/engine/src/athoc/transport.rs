@@ -288,7 +288,15 @@ pub(super) async fn send_with_retry(
             Some(wait) => wait,
             None => backoff_delay(&policy, attempt, rand::random::<f64>()),
         };
-        tracing::debug!(endpoint, attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying AtHoc request");
+        // Each try can take the whole timeout: say so as it happens, not
+        // only when the last one failed minutes later.
+        tracing::debug!(endpoint, attempt, error = %error, "AtHoc request failed");
+        tracing::warn!(
+            "AtHoc: {} at {endpoint}; trying again in {:.1} s (try {} of {max_attempts})",
+            error.in_brief(),
+            wait.as_secs_f64(),
+            attempt + 1
+        );
         tokio::time::sleep(wait).await;
         attempt += 1;
     }

@@ -216,20 +216,7 @@ pub fn updates_failing_summary(
     files: usize,
     zone: Tz,
 ) -> String {
-    let what = match error {
-        Some(e) => match e.http_status() {
-            Some(status) => format!("HTTP {status}"),
-            None => match e {
-                AthocError::Timeout { .. } => "no reply in time".to_owned(),
-                AthocError::Connection { .. } => "connection failed".to_owned(),
-                AthocError::Certificate { .. } => "certificate refused".to_owned(),
-                AthocError::Authentication { .. } => "credentials refused".to_owned(),
-                AthocError::InvalidResponse { .. } => "unreadable reply".to_owned(),
-                _ => "request failed".to_owned(),
-            },
-        },
-        None => "request failed".to_owned(),
-    };
+    let what = error.map_or_else(|| "request failed".to_owned(), AthocError::in_brief);
     let since = since.with_timezone(&zone).format("%H:%M");
     let tries = if tries == 1 {
         "1 try".to_owned()

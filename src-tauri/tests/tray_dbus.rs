@@ -538,6 +538,16 @@ fn an_engine_stopped_by_an_internal_error_is_told() {
         ),
         "{log}"
     );
+    // Sync now cannot help: the log says to restart, and the status stays.
+    tray.click("Sync now");
+    wait_until("the log to say Sync now needs a restart", LIMIT, || {
+        log_text(&site)
+            .contains("tray: the BoboSync engine has stopped: restart BoboSync")
+            .then_some(())
+    });
+    assert!(tray
+        .label_starting("Error: BoboSync stopped syncing")
+        .is_some());
     assert!(
         matches!(app.child.try_wait(), Ok(None)),
         "the tray process ended"

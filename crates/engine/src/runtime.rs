@@ -132,7 +132,7 @@ pub enum EngineError {
     /// A failed file named that is not there, or the failed folder unusable.
     #[error(transparent)]
     FailedFile(#[from] crate::cycle::FailedFileError),
-    #[error("the BoboSync engine has stopped")]
+    #[error("the BoboSync engine has stopped: restart BoboSync (the log says why it stopped)")]
     Stopped,
 }
 

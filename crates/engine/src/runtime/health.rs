@@ -185,12 +185,12 @@ pub fn apply(status: &mut Status, now: DateTime<Utc>, health: Health, reason: St
 
 /// The engine stopped after an internal error (`what`, the panic's own
 /// words): `status` becomes its last word — an error that names it and says
-/// what to do, with an [`IncidentKind::EngineStopped`] incident (id
-/// `u64::MAX`: no incident of the run had it) among those still open.
-/// Returns that incident.
+/// what to do, with an [`IncidentKind::EngineStopped`] incident (its id
+/// above every open one's: ids tell the open incidents apart) among those
+/// still open. Returns that incident.
 pub fn engine_stopped(status: &mut Status, now: DateTime<Utc>, what: &str) -> Incident {
     let incident = Incident {
-        id: u64::MAX,
+        id: status.incidents.iter().map(|i| i.id).max().unwrap_or(0) + 1,
         kind: IncidentKind::EngineStopped,
         summary: format!(
             "BoboSync stopped syncing after an internal error: restart BoboSync; nothing is \
@@ -268,10 +268,7 @@ mod tests {
         );
         assert_eq!(status.incidents.first(), Some(&incident));
         assert_eq!(status.incidents.len(), 2, "the other incident stays shown");
-        assert!(status
-            .incidents
-            .iter()
-            .all(|i| i.kind != IncidentKind::EngineStopped || i.id == u64::MAX));
+        assert_eq!(incident.id, 2, "above the open incident's 1");
     }
 
     #[test]

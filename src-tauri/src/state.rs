@@ -327,6 +327,11 @@ pub fn quit<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         stop(&app).await;
+        let closing = app.clone();
+        let _ = tauri::async_runtime::spawn_blocking(move || {
+            crate::window::finish_closing(&closing);
+        })
+        .await;
         app.exit(0);
     });
 }

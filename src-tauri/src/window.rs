@@ -13,6 +13,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use shared_child::SharedChild;
 
@@ -43,7 +44,14 @@ pub struct WindowProcess {
     /// File dialogs shown by the window process.
     dialogs: Mutex<WaitingDialogs>,
     next_dialog: AtomicU64,
+    /// Processes of windows closed but maybe not ended yet.
+    closing: Mutex<Vec<Arc<SharedChild>>>,
 }
+
+/// How long a closed window's process may take to end before the tray ends
+/// it (a healthy one ends at once; a hung one would stay, frozen, and even
+/// outlive the tray).
+const CLOSE_GRACE: Duration = Duration::from_secs(3);
 
 /// Messages waiting for the window process to read them. A window that
 /// stops reading (hung) is let go — ended, and a toast says so — once this
@@ -81,6 +89,10 @@ fn write_lines(mut stdin: ChildStdin, lines: mpsc::Receiver<String>) {
 impl WindowProcess {
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<Link>> {
         self.link.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn closing(&self) -> std::sync::MutexGuard<'_, Vec<Arc<SharedChild>>> {
+        self.closing.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn waiting_dialogs(&self) -> std::sync::MutexGuard<'_, WaitingDialogs> {
@@ -323,7 +335,51 @@ pub fn close<R: Runtime>(app: &AppHandle<R>) {
     let state = app.state::<AppState>();
     state.window.send(&ToWindow::Close);
     // Forgotten now: an Open from here on starts a new window process.
-    *state.window.slot() = None;
+    let Some(link) = state.window.slot().take() else {
+        return;
+    };
+    let process = link.process;
+    state.window.closing().push(Arc::clone(&process));
+    let app = app.clone();
+    let watched = std::thread::Builder::new()
+        .name("window-closing".into())
+        .spawn(move || {
+            end_after_grace(&process);
+            let state = app.state::<AppState>();
+            state.window.closing().retain(|p| !Arc::ptr_eq(p, &process));
+        });
+    if let Err(e) = watched {
+        tracing::warn!("cannot watch the closed window's process end: {e}");
+    }
+}
+
+/// Waits up to [`CLOSE_GRACE`] for a closed window's process to end; ends
+/// one that does not.
+fn end_after_grace(process: &SharedChild) {
+    match process.wait_timeout(CLOSE_GRACE) {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            tracing::error!(
+                "the BoboSync window's process {} did not end {} s after it was closed (hung); \
+                 the tray ends it",
+                process.id(),
+                CLOSE_GRACE.as_secs()
+            );
+            if let Err(e) = process.kill() {
+                tracing::error!("cannot end the BoboSync window's process: {e}");
+            }
+        }
+        Err(e) => tracing::warn!("cannot wait for the closed window's process: {e}"),
+    }
+}
+
+/// Quitting: every closed window's process has ended, or is ended (a hung
+/// window must not outlive the tray). Blocks up to [`CLOSE_GRACE`] each.
+pub fn finish_closing<R: Runtime>(app: &AppHandle<R>) {
+    let closing = std::mem::take(&mut *app.state::<AppState>().window.closing());
+    for process in closing {
+        end_after_grace(&process);
+    }
 }
 
 /// What closing the main window does.

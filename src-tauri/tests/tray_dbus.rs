@@ -8,7 +8,8 @@
 //! the first app's window and exits (single instance); Quit, which waits
 //! for the batch in flight to record its outcome; an engine stopped by an
 //! internal error, which is told (toast, icon, log); and windows that die or
-//! hang, which are told (and a hung one ended) while syncing goes on.
+//! hang, which are told (and a hung one ended, at Quit too) while syncing
+//! goes on.
 //!
 //! Nothing here sleeps and then asserts that something did not happen:
 //! each such check first waits for the event that gave it its chance (a
@@ -620,4 +621,39 @@ fn a_window_that_stops_answering_is_ended_and_told() {
         "the tray process ended"
     );
     assert_eq!(monitor.count(told), 1, "{}", monitor.text());
+}
+
+/// A hung window (here: stopped with SIGSTOP) cannot read the Close that
+/// Quit sends it: the tray ends it rather than leave it, frozen, outliving
+/// the tray.
+#[test]
+fn quit_ends_a_hung_window_too() {
+    if !inside_display("quit_ends_a_hung_window_too") {
+        return;
+    }
+    let site = tray_site();
+    let mut app = launch_app(&site, &[]);
+    let pid = app.child.id();
+    let tray = TrayBus::find(pid);
+    let hung = open_window_when_up(&tray, pid);
+    let stopped = Command::new("kill")
+        .args(["-STOP", &hung.to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    tray.click("Quit");
+    let status = wait_until("the tray to quit", LIMIT, || {
+        app.child.try_wait().ok().flatten()
+    });
+    assert!(status.success(), "{status}");
+    wait_until("the hung window's process to end", LIMIT, || {
+        ended(hung).then_some(())
+    });
+    assert!(
+        log_text(&site).contains(&format!(
+            "the BoboSync window's process {hung} did not end 3 s after it was closed"
+        )),
+        "{}",
+        log_text(&site)
+    );
 }

@@ -442,6 +442,17 @@ fn open_window_when_up(tray: &TrayBus, pid: u32) -> u32 {
     window
 }
 
+/// Stops process `pid` (SIGSTOP), as a hung window: it reads nothing and
+/// ends on nothing but SIGKILL. Returns `pid`.
+fn hang(pid: u32) -> u32 {
+    let stopped = Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(stopped.success());
+    pid
+}
+
 /// Whether process `pid` has ended (gone, or a zombie nobody reaped yet).
 fn ended(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |stat| {
@@ -577,12 +588,7 @@ fn a_window_that_stops_answering_is_ended_and_told() {
     let mut app = launch_app(&site, &[]);
     let pid = app.child.id();
     let tray = TrayBus::find(pid);
-    let hung = open_window_when_up(&tray, pid);
-    let stopped = Command::new("kill")
-        .args(["-STOP", &hung.to_string()])
-        .status()
-        .expect("kill");
-    assert!(stopped.success());
+    let hung = hang(open_window_when_up(&tray, pid));
 
     let at = chrono::Utc::now() - chrono::Duration::seconds(30);
     let stamp = at.format("%Y%m%d%H%M%S").to_string();
@@ -635,12 +641,7 @@ fn quit_ends_a_hung_window_too() {
     let mut app = launch_app(&site, &[]);
     let pid = app.child.id();
     let tray = TrayBus::find(pid);
-    let hung = open_window_when_up(&tray, pid);
-    let stopped = Command::new("kill")
-        .args(["-STOP", &hung.to_string()])
-        .status()
-        .expect("kill");
-    assert!(stopped.success());
+    let hung = hang(open_window_when_up(&tray, pid));
     tray.click("Quit");
     let status = wait_until("the tray to quit", LIMIT, || {
         app.child.try_wait().ok().flatten()

@@ -173,9 +173,9 @@ fn show<R: Runtime>(app: &AppHandle<R>, title: &str, body: &str) {
 
 /// The tray fell behind the engine's events (some were dropped, incident
 /// openings and resolutions among them, perhaps): the toasts catch up with
-/// `open`, the incidents the status says are open now — a toast for each
-/// kind the tray did not know was open, a "resolved" for each it thought
-/// open that no longer is.
+/// `open`, the incidents the status says are open now — a "resolved" for
+/// each kind the tray thought open that no longer is, and a toast for each
+/// open incident not toasted yet ([`incident_opened`] is once per incident).
 pub fn catch_up<R: Runtime>(app: &AppHandle<R>, open: &[Incident]) {
     let Some(toasts) = app.try_state::<Toasts>() else {
         return;
@@ -187,30 +187,21 @@ pub fn catch_up<R: Runtime>(app: &AppHandle<R>, open: &[Incident]) {
         .keys()
         .copied()
         .collect();
-    let kinds: Vec<IncidentKind> = open.iter().map(|i| i.kind).collect();
-    let (opened, resolved) = missed(&known, &kinds);
-    for incident in open.iter().filter(|i| opened.contains(&i.kind)) {
-        incident_opened(app, incident);
-    }
-    for kind in resolved {
+    for kind in gone(&known, open) {
         incident_resolved(app, kind);
+    }
+    for incident in open {
+        incident_opened(app, incident);
     }
 }
 
-/// What the tray missed: the kinds open now it did not know of (those that
-/// toast), and those it knew of that are no longer open.
-fn missed(known: &[IncidentKind], open: &[IncidentKind]) -> (Vec<IncidentKind>, Vec<IncidentKind>) {
-    let opened = open
+/// The kinds the tray knew open that `open` no longer has.
+fn gone(known: &[IncidentKind], open: &[Incident]) -> Vec<IncidentKind> {
+    known
         .iter()
         .copied()
-        .filter(|k| !known.contains(k) && opened_text(*k).is_some())
-        .collect();
-    let resolved = known
-        .iter()
-        .copied()
-        .filter(|k| !open.contains(k))
-        .collect();
-    (opened, resolved)
+        .filter(|k| open.iter().all(|i| i.kind != *k))
+        .collect()
 }
 
 /// Records an incident of `kind` opening; false when that very incident was
@@ -322,17 +313,19 @@ mod tests {
     }
 
     #[test]
-    fn a_tray_that_fell_behind_toasts_what_it_missed_once() {
+    fn a_tray_that_fell_behind_resolves_what_closed_unseen() {
         use IncidentKind::*;
+        let incident = |kind| Incident {
+            id: 1,
+            kind,
+            summary: String::new(),
+            since: chrono::Utc::now(),
+        };
         let known = [AthocUnreachable, FilesFailed];
-        let open = [FilesFailed, DatabaseLocked, UnmappedEmployees];
-        // DatabaseLocked opened unseen; UnmappedEmployees never toasts;
-        // AthocUnreachable cleared unseen.
-        assert_eq!(
-            missed(&known, &open),
-            (vec![DatabaseLocked], vec![AthocUnreachable])
-        );
-        assert_eq!(missed(&open, &open), (vec![], vec![]));
+        let open = [incident(FilesFailed), incident(DatabaseLocked)];
+        // AthocUnreachable cleared unseen; FilesFailed is still open.
+        assert_eq!(gone(&known, &open), vec![AthocUnreachable]);
+        assert_eq!(gone(&[FilesFailed], &open), vec![]);
     }
 
     #[test]

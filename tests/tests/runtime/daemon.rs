@@ -122,18 +122,8 @@ impl Daemon {
 
     /// Waits for it to exit by itself; its exit code and output.
     #[track_caller]
-    pub fn wait_exit(mut self) -> (Option<i32>, String) {
-        let deadline = Instant::now() + crate::PATIENCE;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return (status.code(), self.output()),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
-                Ok(None) => panic!("bobosync run did not exit by itself\n{}", self.output()),
-                Err(e) => panic!("wait for bobosync run: {e}"),
-            }
-        }
+    pub fn wait_exit(self) -> (Option<i32>, String) {
+        self.exit_status("did not exit by itself")
     }
 
     /// Sends SIGTERM (under Wine: Ctrl-C) and waits for the exit code.
@@ -147,6 +137,13 @@ impl Daemon {
             let sent = Command::new("kill").args(["-TERM", &pid]).status();
             assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid} failed");
         }
+        self.exit_status("did not stop when asked")
+    }
+
+    /// Waits for the exit; its code and the output. Panics saying it `never`
+    /// (did) when it does not exit in time.
+    #[track_caller]
+    fn exit_status(mut self, never: &str) -> (Option<i32>, String) {
         let deadline = Instant::now() + crate::PATIENCE;
         loop {
             match self.child.try_wait() {
@@ -154,7 +151,7 @@ impl Daemon {
                 Ok(None) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20))
                 }
-                Ok(None) => panic!("bobosync run did not stop when asked\n{}", self.output()),
+                Ok(None) => panic!("bobosync run {never}\n{}", self.output()),
                 Err(e) => panic!("wait for bobosync run: {e}"),
             }
         }

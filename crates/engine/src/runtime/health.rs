@@ -198,9 +198,6 @@ pub fn engine_stopped(status: &mut Status, now: DateTime<Utc>, what: &str) -> In
         ),
         since: now,
     };
-    status
-        .incidents
-        .retain(|i| i.kind != IncidentKind::EngineStopped);
     status.incidents.insert(0, incident.clone());
     apply(status, now, Health::Error, incident.summary.clone());
     incident

@@ -146,7 +146,8 @@ describe('main window', () => {
 
   it('finds a record in History by employee ID, drills into its batch, exports CSV', async () => {
     const page = await open();
-    await page.getByRole('button', { name: 'History' }).click();
+    // The page menu's: while recent activity is still empty, Status links to History too.
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('button', { name: 'History' }).click();
     await page.getByRole('table', { name: /Recent syncs/ }).waitFor();
     // Failed cycles (a refused password) are history too, one row per run of them.
     const failed = page.getByRole('table', { name: /Syncs that could not start \(1\)/ });
